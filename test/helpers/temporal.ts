@@ -1,0 +1,86 @@
+/**
+ * The shared harness for workflow tests: one real Temporal server per test file, a fresh task
+ * queue per test, a cached workflow bundle per process. Servers are provisioned, never skipped.
+ *
+ *   const temporal = await startDevServer();
+ *   after(() => temporal.teardown());
+ *   await temporal.withWorker({ activities }, async (taskQueue) => { ... });
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
+import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { findTestServer } from '../../src/server/test-server.js';
+import { TOLLGATE_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { workflowsPath } from '../../src/temporal/workflows-path.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { installTemporalLogging } from '../../src/logging/temporal-runtime.js';
+
+installTemporalLogging(createLogger({ level: process.env.TOLLGATE_TEST_LOG_LEVEL ?? 'warn', pretty: false }));
+
+const bundles = new Map<string, Promise<{ code: string }>>();
+
+/** Webpack-bundling the workflows takes a second or two: do it once per process and path. */
+export function workflowBundle(path = workflowsPath): Promise<{ code: string }> {
+  let bundle = bundles.get(path);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath: path, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    bundles.set(path, bundle);
+  }
+  return bundle;
+}
+
+export type HarnessWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'workflowsPath'>> & {
+  workflowsPath?: string;
+};
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  /** A task queue no other test uses. */
+  taskQueue(prefix?: string): string;
+  /** Runs a worker on a fresh task queue (unless one is given) for the duration of `fn`. */
+  withWorker<T>(opts: HarnessWorkerOptions, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  createWorker(opts: HarnessWorkerOptions): Promise<Worker>;
+  teardown(): Promise<void>;
+}
+
+function makeHarness(env: TestWorkflowEnvironment): Harness {
+  const taskQueue = (prefix = 'test') => `${prefix}-${randomUUID()}`;
+  const createWorker = async (opts: HarnessWorkerOptions) => {
+    const { workflowsPath: wfPath, ...rest } = opts;
+    return Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: rest.taskQueue ?? taskQueue(),
+      workflowBundle: await workflowBundle(wfPath),
+      ...rest,
+    });
+  };
+  return {
+    env,
+    taskQueue,
+    createWorker,
+    async withWorker(opts, fn) {
+      const queue = opts.taskQueue ?? taskQueue();
+      const worker = await createWorker({ ...opts, taskQueue: queue });
+      return worker.runUntil(fn(queue));
+    },
+    teardown: () => env.teardown(),
+  };
+}
+
+/** A real Temporal CLI dev server (with advanced visibility and Tollgate's search attributes). */
+export async function startDevServer(): Promise<Harness> {
+  const executable = await findTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false },
+  });
+  return makeHarness(env);
+}
+
+/** Temporal's Java test server: timers skip ahead whenever the workflow is only waiting. */
+export async function startTimeSkippingServer(): Promise<Harness> {
+  const executable = await findTestServer();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  return makeHarness(env);
+}
