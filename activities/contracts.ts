@@ -1,0 +1,83 @@
+/**
+ * The activities a promotion calls, by task queue. Implementations are built by factories that
+ * receive their dependencies (ledger, target, analyzer, policy engine, clock, logger).
+ */
+import type { EvidenceInput, EvidenceRecord } from '../src/domain/evidence.js';
+import type { Release } from '../src/domain/release.js';
+import type { PolicyEvaluation } from '../src/policy/types.js';
+import type { AnalysisResult } from '../src/canary/types.js';
+import type { CanaryConfig } from '../src/canary/config.js';
+import type { ServingState } from '../src/targets/target.js';
+import type { ChainSeal } from '../src/ledger/ledger.js';
+
+export interface PolicyRequest {
+  promotionId: string;
+  stage: string;
+  release: Release;
+  releaseDigest: string;
+  packs: string[];
+  /** Workflow time (ISO) when the gate was reached: rules about time read this, never the clock. */
+  time: string;
+}
+
+export interface NotifyRequest {
+  promotionId: string;
+  event: 'approval-requested' | 'approved' | 'rejected' | 'expired' | 'rolled-back' | 'completed' | 'failed' | 'canary-inconclusive';
+  app: string;
+  version: string;
+  stage?: string;
+  releaseDigest: string;
+  requester: string;
+  policyResultHash?: string;
+  summary: string;
+  policy?: { passed: boolean; failedRules: string[] };
+  canary?: { verdicts: string[] };
+}
+
+/** On the orchestration queue (`tollgate`): no target credentials. */
+export interface OrchestrationActivities {
+  evaluatePolicy(req: PolicyRequest): Promise<PolicyEvaluation>;
+  /** Idempotent by (chainId, seq); run as a local activity right after the step it records. */
+  recordEvidence(input: EvidenceInput): Promise<EvidenceRecord>;
+  /** Signs the chain head when a promotion ends. */
+  sealPromotion(req: { promotionId: string }): Promise<ChainSeal | undefined>;
+  /** Waits until the promotion's run is closed, then stores its history JSON beside its evidence. */
+  archiveHistory(req: { promotionId: string; workflowId: string; runId: string }): Promise<{ sha256: string; events: number }>;
+  /** Best effort: delivery failures are retried by the activity itself and never fail the promotion. */
+  notify(req: NotifyRequest): Promise<void>;
+  /** Asks the app×stage lock for this promotion (the answer arrives as a signal). */
+  requestStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string; mode: 'queue' | 'reject' | 'supersede' }): Promise<void>;
+  releaseStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string }): Promise<void>;
+  /** Current stop-the-line state (the line workflow's query). */
+  lineStatus(): Promise<{ frozen: boolean; reason?: string; by?: string }>;
+}
+
+export interface StageOperation {
+  /** Idempotency key: `<promotionId>/<stage>/<op>[/<step>]`. */
+  key: string;
+  app: string;
+  stage: string;
+}
+
+/** On `tollgate-deploy-<stage>`, served by a worker holding that stage's credentials only. */
+export interface StageActivities {
+  deploy(req: StageOperation & { version: string; artifacts: Release['artifacts']; mode: 'canary' | 'replace' }): Promise<ServingState>;
+  setCanaryWeight(req: StageOperation & { version: string; weight: number }): Promise<ServingState>;
+  promoteCanary(req: StageOperation & { version: string }): Promise<ServingState>;
+  rollback(req: StageOperation & { toVersion?: string }): Promise<ServingState>;
+  analyzeCanary(req: StageOperation & {
+    canaryVersion: string;
+    baselineVersion?: string;
+    step: number;
+    weight: number;
+    config: CanaryConfig;
+    window: { start: string; end: string };
+  }): Promise<AnalysisResult>;
+  servingState(req: { app: string; stage: string }): Promise<ServingState>;
+}
+
+export function stageTaskQueue(stage: string): string {
+  return `tollgate-deploy-${stage}`;
+}
+
+export const ORCHESTRATION_TASK_QUEUE = 'tollgate';

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { PrincipalId } from '../domain/common.js';
+
+/**
+ * Everything a person does to a running promotion is a signed action: a vote, a control
+ * command, a waiver, a freeze. Identity never rests on a name in the payload: the workflow
+ * checks the signature against keys from config before the action counts.
+ */
+const ActionBase = z.object({
+  promotionId: z.string().min(1),
+  actor: PrincipalId,
+  channel: z.enum(['cli', 'slack', 'webhook', 'api']),
+  /** The chat identity the hook verified (only for slack/webhook channels). */
+  chatIdentity: z.object({ platform: z.string(), userId: z.string() }).optional(),
+  issuedAt: z.string(),
+  /** Random, so two otherwise identical actions are distinct signed messages. */
+  nonce: z.string().min(8),
+});
+
+export const VoteAction = ActionBase.extend({
+  kind: z.literal('vote'),
+  stage: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  /** What the approver was shown: the vote only counts for exactly this release and policy result. */
+  releaseDigest: z.string(),
+  policyResultHash: z.string(),
+  comment: z.string().max(2000).optional(),
+});
+export type VoteAction = z.infer<typeof VoteAction>;
+
+export const ControlAction = ActionBase.extend({
+  kind: z.literal('control'),
+  command: z.enum(['pause', 'resume', 'abort', 'promote-now', 'continue', 'rollback']),
+  reason: z.string().max(2000).optional(),
+});
+export type ControlAction = z.infer<typeof ControlAction>;
+
+export const WaiverAction = ActionBase.extend({
+  kind: z.literal('waiver'),
+  stage: z.string(),
+  /** Policy rule ids to waive, and/or `change-window`. */
+  waives: z.array(z.string().min(1)).min(1),
+  justification: z.string().min(10, 'a waiver needs a justification of at least 10 characters'),
+  expiresAt: z.string(),
+});
+export type WaiverAction = z.infer<typeof WaiverAction>;
+
+export const FreezeAction = ActionBase.extend({
+  kind: z.literal('freeze'),
+  frozen: z.boolean(),
+  reason: z.string().min(1),
+});
+export type FreezeAction = z.infer<typeof FreezeAction>;
+
+export const Action = z.discriminatedUnion('kind', [VoteAction, ControlAction, WaiverAction, FreezeAction]);
+export type Action = z.infer<typeof Action>;
+
+export interface Signed<T extends Action = Action> {
+  payload: T;
+  /** Key id as listed in the promotion's trust snapshot. */
+  keyId: string;
+  /** Ed25519 signature (hex) over the RFC 8785 canonical JSON of `payload`. */
+  signature: string;
+}
+
+/** A key the workflow trusts, resolved from config when the promotion starts. */
+export interface TrustedKey {
+  publicKeyHex: string;
+  /** A principal's own key (CLI/API) or a chat hook's key attesting chat identities. */
+  kind: 'principal' | 'chat-service';
+  principal?: string;
+}
+
+export interface TrustSnapshot {
+  principals: { id: string; groups: string[] }[];
+  keys: Record<string, TrustedKey>;
+}

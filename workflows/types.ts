@@ -1,0 +1,86 @@
+import type { Pipeline } from '../src/config/schema.js';
+import type { Release } from '../src/domain/release.js';
+import type { TrustSnapshot } from '../src/approvals/actions.js';
+import type { PolicyEvaluation } from '../src/policy/types.js';
+import type { AnalysisResult } from '../src/canary/types.js';
+import type { ServingState } from '../src/targets/target.js';
+
+/** Everything a promotion needs, resolved and validated by the client before it starts. */
+export interface PromotionInput {
+  promotionId: string;
+  release: Release;
+  /** sha256 of the release's canonical JSON: approvals bind to it. */
+  releaseDigest: string;
+  pipeline: Pipeline;
+  /** Who may act and with which keys, as config said when the promotion started. */
+  trust: TrustSnapshot;
+  /** Queue of the orchestration activities (policy, evidence, locks); stage deploys use tollgate-deploy-<stage>. */
+  taskQueue?: string;
+}
+
+export type PromotionStatus =
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'aborted'
+  | 'rolled-back'
+  | 'superseded';
+
+export type Gate = 'lock' | 'policy' | 'waiver' | 'window' | 'freeze' | 'approval' | 'deploy' | 'canary' | 'rollback';
+
+export interface VoteRecord {
+  approver: string;
+  decision: 'approve' | 'reject';
+  channel: string;
+  groups: string[];
+  at: string;
+  comment?: string;
+  keyId: string;
+}
+
+export interface StageState {
+  name: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled-back' | 'skipped';
+  policy?: { passed: boolean; resultHash: string; failedRules: string[]; waived: string[] };
+  approval?: { quorum: number; groups: string[]; distinctGroups: boolean; votes: VoteRecord[]; deadline: string };
+  deploy?: { version: string; serving?: ServingState };
+  canary?: { step: number; steps: number; weight: number; analyses: AnalysisResult[]; awaitingDecision: boolean };
+  rollback?: { reason: string; restored?: string; ok: boolean };
+}
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  stage?: string;
+  summary: string;
+}
+
+/** What the `state` query returns: the live view for CLI, chat and the Web UI. */
+export interface PromotionState {
+  promotionId: string;
+  app: string;
+  version: string;
+  releaseDigest: string;
+  pipeline: string;
+  requester: string;
+  status: PromotionStatus;
+  currentStage?: string;
+  gate?: Gate;
+  paused: boolean;
+  frozen?: { reason: string; by: string };
+  stages: StageState[];
+  timeline: TimelineEntry[];
+  /** Outcome detail when the promotion ended: why it failed, who rejected, … */
+  outcome?: string;
+}
+
+export interface PromotionResult {
+  status: Exclude<PromotionStatus, 'running'>;
+  outcome: string;
+  stages: { name: string; status: StageState['status'] }[];
+  evidenceRecords: number;
+}
+
+export type { PolicyEvaluation, AnalysisResult, ServingState };
