@@ -9,6 +9,7 @@ import type { AnalysisResult } from '../src/canary/types.js';
 import type { CanaryConfig } from '../src/canary/config.js';
 import type { ServingState } from '../src/targets/target.js';
 import type { ChainSeal } from '../src/ledger/ledger.js';
+import type { FreezeAction, Signed } from '../src/approvals/actions.js';
 
 export interface PolicyRequest {
   promotionId: string;
@@ -48,8 +49,10 @@ export interface OrchestrationActivities {
   /** Asks the app×stage lock for this promotion (the answer arrives as a signal). */
   requestStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string; mode: 'queue' | 'reject' | 'supersede' }): Promise<void>;
   releaseStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string }): Promise<void>;
-  /** Current stop-the-line state (the line workflow's query). */
-  lineStatus(): Promise<{ frozen: boolean; reason?: string; by?: string }>;
+  /** Current stop-the-line state: the signed freeze action in force, if any (the line workflow's query). */
+  lineStatus(): Promise<{ freeze?: Signed<FreezeAction> }>;
+  /** Forwards a signed freeze/unfreeze to every running promotion. */
+  broadcastFreeze(signed: Signed<FreezeAction>): Promise<{ notified: number }>;
 }
 
 export interface StageOperation {

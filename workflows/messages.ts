@@ -23,4 +23,13 @@ export const waiveUpdate = defineUpdate<{ accepted: true; waives: string[] }, [S
 export const freezeSignal = defineSignal<[Signed<FreezeAction>]>('freeze');
 /** Sent by the stage lock when a newer promotion takes over this one's stage (onConflict: supersede). */
 export const supersededSignal = defineSignal<[{ by: string }]>('superseded');
+export interface LockRequest {
+  promotionId: string;
+  workflowId: string;
+  mode: 'queue' | 'reject' | 'supersede';
+}
+export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
+export const lockReleaseSignal = defineSignal<[{ workflowId: string }]>('lockRelease');
+/** The stage lock's answer to this promotion's request. */
+export const lockAnswerSignal = defineSignal<[{ stage: string; granted: boolean; heldBy?: string }]>('lockAnswer');
 export const stateQuery = defineQuery<PromotionState>('state');

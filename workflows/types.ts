@@ -14,8 +14,12 @@ export interface PromotionInput {
   pipeline: Pipeline;
   /** Who may act and with which keys, as config said when the promotion started. */
   trust: TrustSnapshot;
-  /** Queue of the orchestration activities (policy, evidence, locks); stage deploys use tollgate-deploy-<stage>. */
+  /** The workflow id (defaults to promotionId); stage locks signal it. */
+  workflowId?: string;
+  /** Queue of the orchestration activities (policy, evidence, locks). Default `tollgate`. */
   taskQueue?: string;
+  /** Stage deploy activities run on `<prefix><stage>`. Default `tollgate-deploy-`. */
+  deployQueuePrefix?: string;
 }
 
 export type PromotionStatus =

@@ -1,0 +1,58 @@
+/**
+ * Activities that talk to Tollgate's coordination workflows (stage locks and the line). They
+ * need a Temporal client but no target credentials, so they run on the orchestration queue.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { OrchestrationActivities } from './contracts.js';
+import { lockReleaseSignal, lockRequestSignal, freezeSignal } from '../workflows/messages.js';
+import { stageLockWorkflowId } from '../workflows/stage-lock.js';
+import { LINE_WORKFLOW_ID, lineStatusQuery } from '../workflows/line.js';
+
+export function createCoordinationActivities(deps: {
+  client: Client;
+  /** The orchestration task queue the lock workflows run on. */
+  taskQueue: string;
+}): Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'broadcastFreeze'> {
+  const { client, taskQueue } = deps;
+  return {
+    async requestStageLock({ app, stage, promotionId, workflowId, mode }) {
+      await client.workflow.signalWithStart('stageLock', {
+        workflowId: stageLockWorkflowId(app, stage),
+        taskQueue,
+        args: [{ app, stage, queue: [] }],
+        signal: lockRequestSignal,
+        signalArgs: [{ promotionId, workflowId, mode }],
+      });
+    },
+    async releaseStageLock({ app, stage, workflowId }) {
+      try {
+        await client.workflow.getHandle(stageLockWorkflowId(app, stage)).signal(lockReleaseSignal, { workflowId });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
+      }
+    },
+    async lineStatus() {
+      try {
+        return await client.workflow.getHandle(LINE_WORKFLOW_ID).query(lineStatusQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return {};
+        throw err;
+      }
+    },
+    async broadcastFreeze(signed) {
+      let notified = 0;
+      for await (const wf of client.workflow.list({
+        query: `WorkflowType = 'promotion' AND ExecutionStatus = 'Running'`,
+      })) {
+        try {
+          await client.workflow.getHandle(wf.workflowId, wf.runId).signal(freezeSignal, signed);
+          notified++;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // it finished meanwhile
+        }
+      }
+      return { notified };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The canary loop of a stage: for each step, shift traffic, bake (skippable by promote-now,
+ * held by pause), analyse. pass → next step; fail → roll back; inconclusive → ask a human (or
+ * roll back, as configured). After the last step the canary becomes stable.
+ */
+import { condition } from '@temporalio/workflow';
+import type { Stage } from '../src/config/schema.js';
+import type { CanaryConfig } from '../src/canary/config.js';
+import { durationMs } from '../src/domain/common.js';
+import type { PromotionRun, StageStop } from './run.js';
+
+/** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */
+const DECISION_TIMEOUT = '24h';
+
+export async function runCanary(run: PromotionRun, stage: Stage, config: CanaryConfig): Promise<StageStop | undefined> {
+  const activities = run.stageActivities(stage);
+  const version = run.input.release.version;
+  const state = run.stageState(stage.name);
+  const baselineVersion = state.deploy?.serving?.stable?.version;
+  state.canary = { step: 0, steps: config.steps.length, weight: 0, analyses: [], awaitingDecision: false };
+
+  for (const [index, step] of config.steps.entries()) {
+    await run.waitWhilePaused();
+    run.setGate('canary');
+    const serving = await activities.setCanaryWeight({ ...run.operation(stage, 'weight', index), version, weight: step.weight });
+    state.canary.step = index + 1;
+    state.canary.weight = step.weight;
+    state.deploy = { version, serving };
+    await run.evidence.add('canary.step', { step: index + 1, weight: step.weight, serving }, { stage: stage.name });
+
+    const bakeStart = new Date().toISOString();
+    if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
+    await run.waitWhilePaused();
+    const analysis = await activities.analyzeCanary({
+      ...run.operation(stage, 'analysis', index),
+      canaryVersion: version,
+      ...(baselineVersion ? { baselineVersion } : {}),
+      step: index + 1,
+      weight: step.weight,
+      config,
+      window: { start: bakeStart, end: new Date().toISOString() },
+    });
+    state.canary.analyses.push(analysis);
+    await run.evidence.add('canary.analysis', analysis, { stage: stage.name });
+    run.log('canary.analysis', `step ${index + 1} at ${step.weight}%: ${analysis.verdict} (${analysis.reason})`, stage.name);
+
+    if (analysis.verdict === 'fail') return { status: 'rolled-back', outcome: `canary failed at ${stage.name} step ${index + 1}: ${analysis.reason}` };
+    if (analysis.verdict === 'inconclusive') {
+      if (config.onInconclusive === 'rollback')
+        return { status: 'rolled-back', outcome: `canary inconclusive at ${stage.name} step ${index + 1}: ${analysis.reason}` };
+      state.canary.awaitingDecision = true;
+      run.canaryDecision = undefined;
+      run.notify('canary-inconclusive', stage.name, `canary step ${index + 1} inconclusive: ${analysis.reason}`);
+      const decided = await condition(() => run.canaryDecision !== undefined, DECISION_TIMEOUT);
+      state.canary.awaitingDecision = false;
+      if (!decided || run.canaryDecision === 'rollback')
+        return {
+          status: 'rolled-back',
+          outcome: decided
+            ? `canary at ${stage.name} rolled back by decision after an inconclusive analysis`
+            : `no decision on the inconclusive canary at ${stage.name} within ${DECISION_TIMEOUT}`,
+        };
+    }
+  }
+
+  const serving = await activities.promoteCanary({ ...run.operation(stage, 'promote'), version });
+  state.deploy = { version, serving };
+  await run.evidence.add('canary.promoted', { version, serving }, { stage: stage.name });
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import { proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { Actor, EvidenceRecord, EvidenceType } from '../src/domain/evidence.js';
+import type { OrchestrationActivities } from '../activities/contracts.js';
+import { controlsFor } from './controls.js';
+
+const { recordEvidence } = proxyLocalActivities<Pick<OrchestrationActivities, 'recordEvidence'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+export const SYSTEM_ACTOR: Actor = { id: 'tollgate', channel: 'system' };
+
+/**
+ * The promotion's chain of evidence. Sequence numbers are assigned in workflow order and
+ * appends run one after another, so the chain has no gaps and a retried append (same seq, same
+ * workflow time, same data) is recognised by the ledger as the record it already holds.
+ */
+export class EvidenceTrail {
+  private seq = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly promotionId: string) {}
+
+  get count(): number {
+    return this.seq;
+  }
+
+  add(
+    type: EvidenceType,
+    data: Record<string, unknown>,
+    opts: { stage?: string; actor?: Actor; controls?: string[] } = {},
+  ): Promise<EvidenceRecord> {
+    const info = workflowInfo();
+    const input = {
+      chainId: this.promotionId,
+      seq: this.seq++,
+      promotionId: this.promotionId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      ...(opts.stage ? { stage: opts.stage } : {}),
+      type,
+      actor: opts.actor ?? SYSTEM_ACTOR,
+      time: new Date().toISOString(),
+      data,
+      controls: controlsFor(type, opts.controls),
+    };
+    const appended = this.tail.then(() => recordEvidence(input));
+    this.tail = appended.catch(() => undefined);
+    return appended;
+  }
+}

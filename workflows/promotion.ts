@@ -1,0 +1,259 @@
+/**
+ * A promotion: one release through its pipeline. For every stage it pays the tolls — stage
+ * lock, policy (or a waiver), change window, stop-the-line freeze, approval — then deploys,
+ * runs the canary, and promotes or rolls back. Every step leaves an evidence record.
+ *
+ * Handlers are registered first (run.ts); the process below reads top to bottom.
+ */
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  ParentClosePolicy,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { durationMs } from '../src/domain/common.js';
+import type { Stage } from '../src/config/schema.js';
+import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
+import { PromotionRun, StageStop } from './run.js';
+import { runCanary } from './canary.js';
+import { isWindowOpen, nextWindowOpening } from './change-windows.js';
+import { approvalDecision } from './approval-rules.js';
+import type { PromotionInput, PromotionResult, PromotionStatus } from './types.js';
+
+export async function promotion(input: PromotionInput): Promise<PromotionResult> {
+  const run = new PromotionRun(input);
+  run.registerHandlers();
+  upsertSearchAttributes([
+    { key: SA_APP, value: input.release.app },
+    { key: SA_VERSION, value: input.release.version },
+    { key: SA_STATUS, value: 'running' },
+  ]);
+  await run.evidence.add('promotion.started', {
+    release: input.release,
+    releaseDigest: input.releaseDigest,
+    pipeline: input.pipeline.name,
+    stages: input.pipeline.stages.map((s) => s.name),
+  });
+  await run.applyLineStatus();
+
+  let status: Exclude<PromotionStatus, 'running'> = 'succeeded';
+  let outcome = `${input.release.app} ${input.release.version} promoted through ${input.pipeline.stages.map((s) => s.name).join(' → ')}`;
+  try {
+    for (const stage of input.pipeline.stages) {
+      const stop = await runStage(run, stage);
+      if (stop) {
+        status = stop.status;
+        outcome = stop.outcome;
+        break;
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    status = 'aborted';
+    outcome = 'the promotion was cancelled';
+  }
+  return CancellationScope.nonCancellable(() => finish(run, status, outcome));
+}
+
+/** Runs one stage; returns why the promotion stops here, or undefined to go on. */
+async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | undefined> {
+  const state = run.enterStage(stage);
+  upsertSearchAttributes([{ key: SA_STAGE, value: stage.name }]);
+  await run.evidence.add('stage.entered', {}, { stage: stage.name });
+
+  const scope = new CancellationScope();
+  run.stageScope = scope;
+  let deployed = false;
+  try {
+    return await scope.run(async () => {
+      const lockStop = await run.acquireStageLock(stage);
+      if (lockStop) return lockStop;
+
+      const policyStop = await policyGate(run, stage);
+      if (policyStop) return policyStop;
+
+      const approvalStop = await approvalGate(run, stage);
+      if (approvalStop) return approvalStop;
+
+      await preDeployGates(run, stage);
+
+      run.setGate('deploy');
+      run.markDeployStarted(stage);
+      const serving = await run.stageActivities(stage).deploy({
+        ...run.operation(stage, 'deploy'),
+        version: run.input.release.version,
+        artifacts: run.input.release.artifacts,
+        mode: stage.canary ? 'canary' : 'replace',
+      });
+      deployed = true;
+      state.deploy = { version: run.input.release.version, serving };
+      await run.evidence.add('deploy.completed', { version: run.input.release.version, serving }, { stage: stage.name });
+
+      if (stage.canary) {
+        const canaryStop = await runCanary(run, stage, stage.canary);
+        if (canaryStop) {
+          await run.rollback(stage, canaryStop.outcome);
+          return canaryStop;
+        }
+      }
+      state.status = 'succeeded';
+      await run.evidence.add('stage.completed', { version: run.input.release.version }, { stage: stage.name });
+      return undefined;
+    });
+  } catch (err) {
+    if (isCancellation(err) || run.abortRequested) {
+      const stop = run.stopForAbort();
+      if (deployed || run.deployStarted(stage)) await CancellationScope.nonCancellable(() => run.rollback(stage, stop.outcome));
+      state.status = deployed ? 'rolled-back' : 'failed';
+      return stop;
+    }
+    if (run.deployStarted(stage)) {
+      // The deploy (or a canary step) failed after its retries: restore the previous version.
+      const reason = `deploy to ${stage.name} failed: ${errorMessage(err)}`;
+      await CancellationScope.nonCancellable(() => run.rollback(stage, reason));
+      return { status: 'rolled-back', outcome: reason };
+    }
+    state.status = 'failed';
+    return { status: 'failed', outcome: `stage ${stage.name} failed: ${errorMessage(err)}` };
+  } finally {
+    run.stageScope = undefined;
+    await CancellationScope.nonCancellable(() => run.releaseStageLock(stage));
+  }
+}
+
+async function policyGate(run: PromotionRun, stage: Stage): Promise<StageStop | undefined> {
+  run.setGate('policy');
+  const evaluation = await run.orchestration.evaluatePolicy({
+    promotionId: run.input.promotionId,
+    stage: stage.name,
+    release: run.input.release,
+    releaseDigest: run.input.releaseDigest,
+    packs: stage.policy.packs,
+    time: new Date().toISOString(),
+  });
+  const failed = evaluation.rules.filter((r) => r.outcome === 'fail' || r.outcome === 'error').map((r) => r.ruleId);
+  const state = run.stageState(stage.name);
+  state.policy = { passed: evaluation.passed, resultHash: evaluation.resultHash, failedRules: failed, waived: [] };
+  run.policyResultHash = evaluation.resultHash;
+  await run.evidence.add('policy.evaluated', evaluation, {
+    stage: stage.name,
+    controls: evaluation.rules.flatMap((r) => r.controls),
+  });
+  if (evaluation.passed) return undefined;
+
+  // A failed rule stops the promotion unless an authorized approver waives it (break-glass).
+  run.setGate('waiver');
+  const timeout = durationMs(stage.approval?.timeout ?? '24h');
+  const waived = await condition(() => run.unwaived(stage.name, failed).length === 0, timeout);
+  state.policy.waived = failed.filter((id) => run.activeWaiver(stage.name, id));
+  if (waived) return undefined;
+  return {
+    status: 'failed',
+    outcome: `policy failed at ${stage.name}: ${run.unwaived(stage.name, failed).join(', ')} (no waiver)`,
+  };
+}
+
+async function approvalGate(run: PromotionRun, stage: Stage): Promise<StageStop | undefined> {
+  const rule = stage.approval;
+  if (!rule) return undefined;
+  const state = run.stageState(stage.name);
+  const deadline = new Date(Date.now() + durationMs(rule.timeout)).toISOString();
+  state.approval = { quorum: rule.quorum, groups: rule.groups, distinctGroups: rule.distinctGroups, votes: [], deadline };
+  await run.evidence.add(
+    'approval.requested',
+    {
+      quorum: rule.quorum,
+      groups: rule.groups,
+      distinctGroups: rule.distinctGroups,
+      deadline,
+      releaseDigest: run.input.releaseDigest,
+      policyResultHash: run.policyResultHash,
+    },
+    { stage: stage.name },
+  );
+  run.setGate('approval');
+  run.notify('approval-requested', stage.name, `${stage.name} is waiting for ${rule.quorum} approval(s)`);
+  const decided = await condition(() => approvalDecision(state.approval!.votes, rule) !== 'pending', durationMs(rule.timeout));
+  run.approvalClosed(stage.name);
+  if (!decided) {
+    run.notify('expired', stage.name, `approval of ${stage.name} expired after ${rule.timeout}`);
+    return { status: 'expired', outcome: `approval of ${stage.name} expired after ${rule.timeout}` };
+  }
+  if (approvalDecision(state.approval.votes, rule) === 'rejected') {
+    const rejecter = state.approval.votes.find((v) => v.decision === 'reject')!;
+    const outcome = `rejected at ${stage.name} by ${rejecter.approver}${rejecter.comment ? `: ${rejecter.comment}` : ''}`;
+    run.notify('rejected', stage.name, outcome);
+    return { status: 'rejected', outcome };
+  }
+  await run.evidence.add('approval.granted', { votes: state.approval.votes }, { stage: stage.name });
+  run.notify('approved', stage.name, `${stage.name} approved by ${state.approval.votes.map((v) => v.approver).join(', ')}`);
+  return undefined;
+}
+
+/** Holds before a deploy while the line is frozen, outside the change window, or paused. */
+async function preDeployGates(run: PromotionRun, stage: Stage): Promise<void> {
+  for (;;) {
+    if (run.frozen) {
+      run.setGate('freeze');
+      await run.evidence.add('freeze.held', { reason: run.frozen.reason, by: run.frozen.by }, { stage: stage.name });
+      await condition(() => !run.frozen);
+      await run.evidence.add('freeze.lifted', {}, { stage: stage.name });
+      continue;
+    }
+    if (!isWindowOpen(stage.changeWindows, new Date()) && !run.activeWaiver(stage.name, 'change-window')) {
+      run.setGate('window');
+      const opens = nextWindowOpening(stage.changeWindows, new Date());
+      await run.evidence.add('window.waiting', { opensAt: opens?.toISOString() ?? null }, { stage: stage.name });
+      const waitMs = opens ? Math.max(opens.getTime() - Date.now(), 1000) : 24 * 3600_000;
+      await condition(() => run.activeWaiver(stage.name, 'change-window') || Boolean(run.frozen), waitMs);
+      continue;
+    }
+    if (run.paused) {
+      await run.waitWhilePaused();
+      continue;
+    }
+    if (stage.changeWindows.length > 0)
+      await run.evidence.add(
+        'window.open',
+        { waived: !isWindowOpen(stage.changeWindows, new Date()) },
+        { stage: stage.name },
+      );
+    return;
+  }
+}
+
+async function finish(
+  run: PromotionRun,
+  status: Exclude<PromotionStatus, 'running'>,
+  outcome: string,
+): Promise<PromotionResult> {
+  run.state.status = status;
+  run.state.outcome = outcome;
+  run.state.gate = undefined;
+  upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
+  const type = status === 'succeeded' ? 'promotion.completed' : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
+  await run.evidence.add(type, { status, outcome });
+  run.notify(status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed', undefined, outcome);
+  await run.orchestration.sealPromotion({ promotionId: run.input.promotionId });
+  await run.flushNotifications();
+  await startChild('archivePromotion', {
+    workflowId: `${workflowInfo().workflowId}-archive`,
+    args: [{ promotionId: run.input.promotionId, workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    taskQueue: run.orchestrationQueue,
+  });
+  return {
+    status,
+    outcome,
+    stages: run.state.stages.map((s) => ({ name: s.name, status: s.status })),
+    evidenceRecords: run.evidence.count,
+  };
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  return String(err);
+}

@@ -1,0 +1,81 @@
+/**
+ * One promotion per app × stage at a time. A `stageLock` workflow (id `tollgate-lock-<app>-<stage>`)
+ * grants the stage to one promotion and answers the others as the pipeline's `onConflict` says:
+ * queue them, refuse them, or supersede the holder (which then aborts and rolls back).
+ * It completes when nobody holds or waits, so idle locks cost nothing.
+ */
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { lockAnswerSignal, lockReleaseSignal, lockRequestSignal, supersededSignal, type LockRequest } from './messages.js';
+
+export interface StageLockState {
+  app: string;
+  stage: string;
+  holder?: LockRequest;
+  queue: LockRequest[];
+}
+
+export function stageLockWorkflowId(app: string, stage: string): string {
+  return `tollgate-lock-${app}-${stage}`;
+}
+
+export async function stageLock(initial: StageLockState): Promise<void> {
+  const state: StageLockState = { ...initial, queue: [...initial.queue] };
+  const refusals: LockRequest[] = [];
+  let supersedeFor: LockRequest | undefined;
+
+  setHandler(lockRequestSignal, (req) => {
+    const known = state.holder?.workflowId === req.workflowId || state.queue.some((q) => q.workflowId === req.workflowId);
+    if (known) return; // a retried request activity
+    if (!state.holder) state.queue.push(req);
+    else if (req.mode === 'reject') refusals.push(req);
+    else if (req.mode === 'supersede') {
+      state.queue.unshift(req);
+      supersedeFor = req;
+    } else state.queue.push(req);
+  });
+  setHandler(lockReleaseSignal, ({ workflowId }) => {
+    if (state.holder?.workflowId === workflowId) state.holder = undefined;
+    else state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
+  });
+
+  for (;;) {
+    await condition(() => refusals.length > 0 || supersedeFor !== undefined || !state.holder);
+    for (const req of refusals.splice(0)) {
+      await answer(req, { granted: false, heldBy: state.holder?.promotionId ?? 'another promotion' });
+    }
+    if (supersedeFor) {
+      const by = supersedeFor.promotionId;
+      supersedeFor = undefined;
+      if (state.holder) {
+        const holder = state.holder;
+        await getExternalWorkflowHandle(holder.workflowId)
+          .signal(supersededSignal, { by })
+          .catch(() => {
+            if (state.holder === holder) state.holder = undefined; // the holder is gone already
+          });
+      }
+    }
+    if (!state.holder) {
+      const next = state.queue.shift();
+      if (!next) return;
+      state.holder = next;
+      if (!(await answer(next, { granted: true }))) state.holder = undefined;
+    }
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof stageLock>(state);
+  }
+
+  async function answer(req: LockRequest, reply: { granted: boolean; heldBy?: string }): Promise<boolean> {
+    try {
+      await getExternalWorkflowHandle(req.workflowId).signal(lockAnswerSignal, { stage: state.stage, ...reply });
+      return true;
+    } catch {
+      return false; // the requester has already ended
+    }
+  }
+}
