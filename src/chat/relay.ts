@@ -1,0 +1,155 @@
+/**
+ * Turns a verified chat command into a signed action on the promotion and relays the answer.
+ * The hook decides nothing about authorization: the workflow's update validators do, so the
+ * same rules hold from the CLI and from chat. The hook only binds the vote to what the approver
+ * saw (the release digest and policy result of the promotion's live state) and signs it with
+ * its service key, which the workflow trusts for chat-sourced identities only.
+ */
+import type { KeyObject } from 'node:crypto';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { ControlAction, VoteAction } from '../approvals/actions.js';
+import { chatServiceKeyId, newNonce, signAction } from '../approvals/keys.js';
+import type { Principal } from '../config/schema.js';
+import { controlUpdate, stateQuery, voteUpdate } from '../../workflows/messages.js';
+import type { PromotionState } from '../../workflows/types.js';
+import { stageAndComment, type ChatCommand } from './commands.js';
+import type { ChatIdentity } from './identity.js';
+import { Refusal } from './refusals.js';
+import { describeState, describeVote } from './replies.js';
+
+export interface Outcome {
+  text: string;
+  /** Visible to the channel (votes, controls) or only to the requester (status). */
+  inChannel: boolean;
+  /** The stage the action applied to, for logs and evidence of refusals. */
+  stage?: string;
+}
+
+export interface Caller {
+  principal: Principal;
+  identity: ChatIdentity;
+  channel: 'slack' | 'webhook';
+}
+
+const RPC_DEADLINE_MS = 10_000;
+
+export class PromotionRelay {
+  private readonly keyId: string;
+
+  constructor(
+    private readonly client: Client,
+    private readonly serviceKey: { id: string; privateKey: KeyObject },
+    private readonly workflowIdPrefix: string,
+  ) {
+    this.keyId = chatServiceKeyId(serviceKey.id);
+  }
+
+  async run(command: ChatCommand, caller: Caller): Promise<Outcome> {
+    const handle = this.client.workflow.getHandle(`${this.workflowIdPrefix}${command.promotionId}`);
+    const state = await this.state(handle, command.promotionId);
+    switch (command.kind) {
+      case 'status':
+        return { text: describeState(state), inChannel: false };
+      case 'vote':
+        return this.vote(handle, state, command, caller);
+      case 'control':
+        return this.control(handle, state, command, caller);
+    }
+  }
+
+  private async vote(
+    handle: WorkflowHandle,
+    state: PromotionState,
+    command: Extract<ChatCommand, { kind: 'vote' }>,
+    caller: Caller,
+  ): Promise<Outcome> {
+    if (state.status !== 'running')
+      throw new Refusal(
+        'not-waiting',
+        `promotion ${state.promotionId} is ${state.status}; there is nothing to vote on`,
+      );
+    if (command.shownDigest !== undefined && command.shownDigest !== state.releaseDigest)
+      throw new Refusal(
+        'digest-mismatch',
+        `you were shown release digest ${command.shownDigest}, but promotion ${state.promotionId} now deploys ${state.releaseDigest}: check /tollgate status ${state.promotionId} and vote again`,
+      );
+    const words = stageAndComment(
+      command.words,
+      state.stages.map((s) => s.name),
+    );
+    const stage =
+      command.stage ?? words.stage ?? (state.gate === 'approval' ? state.currentStage : undefined);
+    if (!stage)
+      throw new Refusal('not-waiting', `no stage of promotion ${state.promotionId} is waiting for approval`);
+    const comment = command.comment ?? words.comment;
+    const payload: VoteAction = {
+      kind: 'vote',
+      promotionId: state.promotionId,
+      actor: caller.principal.id,
+      channel: caller.channel,
+      chatIdentity: { platform: caller.identity.platform, userId: caller.identity.userId },
+      issuedAt: new Date().toISOString(),
+      nonce: newNonce(),
+      stage,
+      decision: command.decision,
+      releaseDigest: state.releaseDigest,
+      policyResultHash: state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
+      ...(comment ? { comment } : {}),
+    };
+    const signed = signAction(payload, this.keyId, this.serviceKey.privateKey);
+    const result = await this.update(() =>
+      handle.executeUpdate(voteUpdate, { args: [signed], updateId: payload.nonce }),
+    );
+    return { text: describeVote(state, payload, result), inChannel: true, stage };
+  }
+
+  private async control(
+    handle: WorkflowHandle,
+    state: PromotionState,
+    command: Extract<ChatCommand, { kind: 'control' }>,
+    caller: Caller,
+  ): Promise<Outcome> {
+    const payload: ControlAction = {
+      kind: 'control',
+      promotionId: state.promotionId,
+      actor: caller.principal.id,
+      channel: caller.channel,
+      chatIdentity: { platform: caller.identity.platform, userId: caller.identity.userId },
+      issuedAt: new Date().toISOString(),
+      nonce: newNonce(),
+      command: command.command,
+      ...(command.reason ? { reason: command.reason } : {}),
+    };
+    const signed = signAction(payload, this.keyId, this.serviceKey.privateKey);
+    await this.update(() => handle.executeUpdate(controlUpdate, { args: [signed], updateId: payload.nonce }));
+    const past = { pause: 'paused', resume: 'resumed', abort: 'is aborting' }[command.command];
+    return {
+      text: `${caller.principal.id} ${past} ${state.app} ${state.version} (promotion ${state.promotionId})${command.reason ? `: ${command.reason}` : ''}`,
+      inChannel: true,
+      ...(state.currentStage ? { stage: state.currentStage } : {}),
+    };
+  }
+
+  private async state(handle: WorkflowHandle, promotionId: string): Promise<PromotionState> {
+    try {
+      return await this.client.withDeadline(Date.now() + RPC_DEADLINE_MS, () => handle.query(stateQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new Refusal('not-found', `there is no promotion ${promotionId}`);
+      throw err;
+    }
+  }
+
+  /** Relays the validator's refusal (or the handler's failure) with its reason. */
+  private async update<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new Refusal('refused-by-workflow', err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw new Refusal('not-waiting', 'the promotion has ended');
+      throw err;
+    }
+  }
+}
