@@ -20,6 +20,18 @@ export interface ChainSummary {
   sealed: boolean;
 }
 
+/** One archived artifact in the ledger's archive index. */
+export interface ArtifactEntry {
+  promotionId: string;
+  name: string;
+  sha256: string;
+  size: number;
+  storedAt: string;
+  /** Ledger key attestation over { promotionId, name, sha256 }, when a signing key is configured. */
+  keyId?: string;
+  signature?: string;
+}
+
 /**
  * The append-only, hash-chained evidence store. One chain per promotion (chainId = promotion
  * id) plus `security:<promotionId>` chains for refused requests seen outside the workflow.
@@ -33,15 +45,32 @@ export interface Ledger {
   /** Appends at the chain's next sequence number (for producers outside the workflow). */
   appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord>;
   read(chainId: string): Promise<EvidenceRecord[]>;
+  /**
+   * The stored text of each record, exactly as stored, in sequence order: what verification
+   * checks, so a changed byte is seen even where parsing would hide it.
+   */
+  readRaw(chainId: string): Promise<string[]>;
   listChains(): Promise<ChainSummary[]>;
   seal(seal: ChainSeal): Promise<void>;
   getSeal(chainId: string): Promise<ChainSeal | undefined>;
   /** Stores an archived artifact of a promotion (its exported history) and returns its sha256. */
-  putArtifact(promotionId: string, name: string, content: Buffer): Promise<string>;
+  putArtifact(
+    promotionId: string,
+    name: string,
+    content: Buffer,
+    attestation?: { keyId: string; signature: string },
+  ): Promise<string>;
   getArtifact(promotionId: string, name: string): Promise<Buffer | undefined>;
+  /** The archive index: every stored artifact with its sha256 (of one promotion, or all). */
+  listArtifacts(promotionId?: string): Promise<ArtifactEntry[]>;
   close(): Promise<void>;
 }
 
 export class LedgerConflictError extends Error {
   override name = 'LedgerConflictError';
+}
+
+/** Stored data that cannot be read back as written (a corrupt line, a missing file). */
+export class LedgerIntegrityError extends Error {
+  override name = 'LedgerIntegrityError';
 }

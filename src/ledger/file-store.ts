@@ -1,0 +1,235 @@
+/**
+ * The embedded ledger (default, no server): one append-only JSON-lines file per chain, a seal
+ * file per chain, archived artifacts in per-promotion folders with an append-only index.
+ * Several worker processes may share the directory; each chain has its own lock file.
+ */
+import { readdir, readFile, rename, mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
+import type { Logger } from '../logging/logger.js';
+import { fileLayout } from './file-layout.js';
+import { fsyncDirectory, JsonlFile } from './jsonl-file.js';
+import {
+  LedgerConflictError,
+  LedgerIntegrityError,
+  type ArtifactEntry,
+  type ChainSeal,
+  type ChainSummary,
+  type Ledger,
+} from './ledger.js';
+import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
+
+function parseLine<T>(file: string, index: number, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new LedgerIntegrityError(
+      `${file} line ${index + 1}: not valid JSON (the stored record is damaged or was edited)`,
+    );
+  }
+}
+
+/** Writes a small file so that readers see either the old or the new content, even after a crash. */
+async function writeDurably(file: string, content: string | Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await fsyncDirectory(path.dirname(file));
+}
+
+async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export class FileLedger implements Ledger {
+  private readonly chains = new Map<string, JsonlFile>();
+  private readonly index: JsonlFile;
+
+  constructor(
+    readonly dir: string,
+    private readonly logger: Logger,
+  ) {
+    this.index = new JsonlFile(fileLayout.artifactIndex(dir), logger);
+  }
+
+  private chain(chainId: string): JsonlFile {
+    let file = this.chains.get(chainId);
+    if (!file) {
+      file = new JsonlFile(fileLayout.chainFile(this.dir, chainId), this.logger);
+      this.chains.set(chainId, file);
+    }
+    return file;
+  }
+
+  private async recordAt(file: JsonlFile, seq: number): Promise<EvidenceRecord> {
+    return parseLine<EvidenceRecord>(file.file, seq, await file.line(seq));
+  }
+
+  private async headHash(file: JsonlFile): Promise<string> {
+    if (file.length === 0) return GENESIS_HASH;
+    const head = await this.recordAt(file, file.length - 1);
+    if (typeof head.hash !== 'string')
+      throw new LedgerIntegrityError(`${file.file} line ${file.length}: record has no hash`);
+    return head.hash;
+  }
+
+  async append(input: EvidenceInput): Promise<EvidenceRecord> {
+    normalizeInput(input);
+    const file = this.chain(input.chainId);
+    return file.locked(async () => {
+      const stored = input.seq < file.length ? await this.recordAt(file, input.seq) : undefined;
+      const existing = resolveExisting(stored, input, file.length);
+      if (existing) return existing;
+      const record = buildRecord(input, await this.headHash(file));
+      await file.append(JSON.stringify(record));
+      return record;
+    });
+  }
+
+  async appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord> {
+    normalizeInput({ ...input, seq: 0 });
+    const file = this.chain(input.chainId);
+    return file.locked(async () => {
+      const record = buildRecord({ ...input, seq: file.length }, await this.headHash(file));
+      await file.append(JSON.stringify(record));
+      return record;
+    });
+  }
+
+  async readRaw(chainId: string): Promise<string[]> {
+    const file = this.chain(chainId);
+    await file.ensureFresh();
+    return file.lines();
+  }
+
+  async read(chainId: string): Promise<EvidenceRecord[]> {
+    const file = this.chain(chainId);
+    return (await this.readRaw(chainId)).map((line, i) => parseLine<EvidenceRecord>(file.file, i, line));
+  }
+
+  async listChains(): Promise<ChainSummary[]> {
+    let names: string[];
+    try {
+      names = (await readdir(fileLayout.chainsDir(this.dir))).filter((n) => n.endsWith('.jsonl'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const summaries: ChainSummary[] = [];
+    for (const name of names.sort()) {
+      const chainId = fileLayout.chainIdFromFile(name);
+      const file = this.chain(chainId);
+      await file.ensureFresh();
+      if (file.length === 0) continue;
+      const first = await this.recordAt(file, 0);
+      const last = await this.recordAt(file, file.length - 1);
+      summaries.push({
+        chainId,
+        promotionId: first.promotionId,
+        length: file.length,
+        headHash: last.hash,
+        firstTime: first.time,
+        lastTime: last.time,
+        sealed: (await this.getSeal(chainId)) !== undefined,
+      });
+    }
+    return summaries;
+  }
+
+  async seal(seal: ChainSeal): Promise<void> {
+    const file = this.chain(seal.chainId);
+    await file.locked(async () => {
+      if (seal.seq >= file.length || (await this.recordAt(file, seal.seq)).hash !== seal.headHash) {
+        throw new LedgerConflictError(
+          `seal of ${seal.chainId}#${seal.seq} does not match the stored record at that sequence number`,
+        );
+      }
+      const existing = await this.getSeal(seal.chainId);
+      if (existing && existing.seq === seal.seq && existing.headHash === seal.headHash) return;
+      if (existing && existing.seq > seal.seq) {
+        throw new LedgerConflictError(
+          `${seal.chainId} is already sealed at #${existing.seq}; a seal never moves backwards`,
+        );
+      }
+      await writeDurably(fileLayout.sealFile(this.dir, seal.chainId), `${JSON.stringify(seal)}\n`);
+    });
+  }
+
+  async getSeal(chainId: string): Promise<ChainSeal | undefined> {
+    const file = fileLayout.sealFile(this.dir, chainId);
+    const content = await readOptional(file);
+    if (!content) return undefined;
+    return parseLine<ChainSeal>(file, 0, content.toString('utf8'));
+  }
+
+  async putArtifact(
+    promotionId: string,
+    name: string,
+    content: Buffer,
+    attestation?: { keyId: string; signature: string },
+  ): Promise<string> {
+    const sha256 = sha256Hex(content);
+    const file = fileLayout.artifactFile(this.dir, promotionId, name);
+    return this.index.locked(async () => {
+      const existing = (await this.indexEntries()).find(
+        (e) => e.promotionId === promotionId && e.name === name,
+      );
+      if (existing && existing.sha256 !== sha256) {
+        throw new LedgerConflictError(
+          `artifact ${promotionId}/${name} is already archived with sha256 ${existing.sha256}; archives are never replaced`,
+        );
+      }
+      if (existing && (await readOptional(file))?.equals(content)) return sha256;
+      await writeDurably(file, content);
+      if (!existing) {
+        const entry: ArtifactEntry = {
+          promotionId,
+          name,
+          sha256,
+          size: content.length,
+          storedAt: new Date().toISOString(),
+          ...attestation,
+        };
+        await this.index.append(JSON.stringify(entry));
+      }
+      return sha256;
+    });
+  }
+
+  async getArtifact(promotionId: string, name: string): Promise<Buffer | undefined> {
+    return readOptional(fileLayout.artifactFile(this.dir, promotionId, name));
+  }
+
+  private async indexEntries(): Promise<ArtifactEntry[]> {
+    return (await this.index.lines()).map((line, i) => parseLine<ArtifactEntry>(this.index.file, i, line));
+  }
+
+  async listArtifacts(promotionId?: string): Promise<ArtifactEntry[]> {
+    await this.index.ensureFresh();
+    const entries = await this.indexEntries();
+    return promotionId === undefined ? entries : entries.filter((e) => e.promotionId === promotionId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.chains.values(), this.index].map((f) => f.close()));
+  }
+}
+
+export async function openFileLedger(dir: string, logger: Logger): Promise<FileLedger> {
+  await mkdir(fileLayout.chainsDir(dir), { recursive: true });
+  return new FileLedger(dir, logger);
+}
+
+export { writeDurably };

@@ -1,0 +1,164 @@
+/**
+ * One append-only JSON-lines file shared by several processes: a lock file serializes writers,
+ * every append is fsynced, and a partial last line (a crash in the middle of an append that was
+ * never acknowledged) is cut off when the file is opened. A damaged line anywhere else is left
+ * in place: it is evidence of tampering or corruption that verification must report.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Logger } from '../logging/logger.js';
+
+const NEWLINE = 0x0a;
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class JsonlFile {
+  /** Byte offset where each complete line starts; `size` is where the next line will start. */
+  private starts: number[] = [];
+  private size = 0;
+  private opened = false;
+  private handle: FileHandle | undefined;
+  /** Serializes this process's writers before they compete for the cross-process lock. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly file: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get length(): number {
+    return this.starts.length;
+  }
+
+  /**
+   * Runs `fn` holding both the in-process queue and the lock file; the view of the file is
+   * brought up to date (and a torn tail repaired) first.
+   */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const release = await lockfile.lock(this.file, {
+        realpath: false,
+        lockfilePath: `${this.file}.lock`,
+        stale: 10_000,
+        update: 2_000,
+        retries: { retries: 2_000, factor: 1.3, minTimeout: 1, maxTimeout: 25, randomize: true },
+        onCompromised: (err) =>
+          this.logger.error({ file: this.file, err }, 'ledger lock was taken over by another process'),
+      });
+      try {
+        await this.refresh(true);
+        return await fn();
+      } finally {
+        await release();
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reads without the lock see complete lines only (a writer may be half-way through one). */
+  async ensureFresh(): Promise<void> {
+    if (!this.opened) return this.locked(() => Promise.resolve());
+    await this.refresh(false);
+  }
+
+  private async refresh(holdingLock: boolean): Promise<void> {
+    let fileSize: number;
+    try {
+      fileSize = (await stat(this.file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fileSize = 0;
+    }
+    if (fileSize < this.size) {
+      this.starts = [];
+      this.size = 0;
+    }
+    if (fileSize > this.size) {
+      const tail = await this.readBytes(this.size, fileSize - this.size);
+      let lineStart = 0;
+      for (let i = 0; i < tail.length; i++) {
+        if (tail[i] === NEWLINE) {
+          this.starts.push(this.size + lineStart);
+          lineStart = i + 1;
+        }
+      }
+      this.size += lineStart;
+      if (lineStart < tail.length && holdingLock) await this.cutTornTail(fileSize);
+    }
+    this.opened = true;
+  }
+
+  private async cutTornTail(fileSize: number): Promise<void> {
+    this.logger.warn(
+      { file: this.file, keptBytes: this.size, droppedBytes: fileSize - this.size },
+      'ledger file ends with a partial line from an interrupted append; truncating it (the append was never acknowledged and will be retried)',
+    );
+    const handle = await open(this.file, 'r+');
+    try {
+      await handle.truncate(this.size);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async readBytes(position: number, length: number): Promise<Buffer> {
+    const handle = await open(this.file, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      let read = 0;
+      while (read < length) {
+        const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return buffer.subarray(0, read);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The text of line `index` (0-based), without its newline. */
+  async line(index: number): Promise<string> {
+    const start = this.starts[index];
+    if (start === undefined) throw new RangeError(`${this.file}: no line ${index + 1}`);
+    const end = this.starts[index + 1] ?? this.size;
+    return (await this.readBytes(start, end - start - 1)).toString('utf8');
+  }
+
+  async lines(): Promise<string[]> {
+    if (this.size === 0) return [];
+    const text = (await this.readBytes(0, this.size)).toString('utf8');
+    return text.slice(0, -1).split('\n');
+  }
+
+  /** Appends one line and fsyncs it; call inside `locked`. */
+  async append(text: string): Promise<void> {
+    if (text.includes('\n')) throw new Error('a ledger line must not contain a newline');
+    const created = this.size === 0 && !this.handle;
+    this.handle ??= await open(this.file, 'a');
+    const bytes = Buffer.from(`${text}\n`, 'utf8');
+    await this.handle.write(bytes);
+    await this.handle.datasync();
+    if (created) await fsyncDirectory(path.dirname(this.file));
+    this.starts.push(this.size);
+    this.size += bytes.length;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The PostgreSQL ledger, for teams running several workers. Each record is kept as the exact
+ * JSON text that was hashed (plus columns to query by), so verification sees the stored bytes.
+ * Appends to one chain are serialized by a transaction-scoped advisory lock on the chain id;
+ * the unique (chain_id, seq) key is the last line of defence against a fork.
+ */
+import pg from 'pg';
+import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
+import type { Logger } from '../logging/logger.js';
+import {
+  LedgerConflictError,
+  LedgerIntegrityError,
+  type ArtifactEntry,
+  type ChainSeal,
+  type ChainSummary,
+  type Ledger,
+} from './ledger.js';
+import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
+
+/** Any constant: serializes schema creation when several workers start at once. */
+const MIGRATION_LOCK = 7_264_537_001;
+
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS tollgate_evidence (
+     chain_id text NOT NULL,
+     seq integer NOT NULL,
+     promotion_id text NOT NULL,
+     type text NOT NULL,
+     time text NOT NULL,
+     hash text NOT NULL,
+     record text NOT NULL,
+     PRIMARY KEY (chain_id, seq)
+   )`,
+  `CREATE INDEX IF NOT EXISTS tollgate_evidence_promotion ON tollgate_evidence (promotion_id)`,
+  `CREATE TABLE IF NOT EXISTS tollgate_seals (
+     chain_id text PRIMARY KEY,
+     seq integer NOT NULL,
+     seal text NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS tollgate_artifacts (
+     promotion_id text NOT NULL,
+     name text NOT NULL,
+     sha256 text NOT NULL,
+     size integer NOT NULL,
+     stored_at text NOT NULL,
+     key_id text,
+     signature text,
+     content bytea NOT NULL,
+     PRIMARY KEY (promotion_id, name)
+   )`,
+];
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+function parseStored<T>(chainId: string, seq: number, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new LedgerIntegrityError(
+      `tollgate_evidence ${chainId}#${seq}: not valid JSON (the stored record is damaged or was edited)`,
+    );
+  }
+}
+
+export class PostgresLedger implements Ledger {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+  ) {}
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        for (const statement of MIGRATIONS) await client.query(statement);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs `fn` in a transaction holding the chain's advisory lock. */
+  private async withChainLock<T>(chainId: string, fn: (db: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [chainId]);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async head(db: Queryable, chainId: string): Promise<{ length: number; hash: string }> {
+    const { rows } = await db.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM tollgate_evidence WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
+      [chainId],
+    );
+    const top = rows[0];
+    return top ? { length: top.seq + 1, hash: top.hash } : { length: 0, hash: GENESIS_HASH };
+  }
+
+  private async insert(db: Queryable, record: EvidenceRecord): Promise<void> {
+    await db.query(
+      'INSERT INTO tollgate_evidence (chain_id, seq, promotion_id, type, time, hash, record) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
+        record.chainId,
+        record.seq,
+        record.promotionId,
+        record.type,
+        record.time,
+        record.hash,
+        JSON.stringify(record),
+      ],
+    );
+  }
+
+  async append(input: EvidenceInput): Promise<EvidenceRecord> {
+    normalizeInput(input);
+    return this.withChainLock(input.chainId, async (db) => {
+      const head = await this.head(db, input.chainId);
+      const { rows } = await db.query<{ record: string }>(
+        'SELECT record FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
+        [input.chainId, input.seq],
+      );
+      const stored = rows[0]
+        ? parseStored<EvidenceRecord>(input.chainId, input.seq, rows[0].record)
+        : undefined;
+      const existing = resolveExisting(stored, input, head.length);
+      if (existing) return existing;
+      const record = buildRecord(input, head.hash);
+      await this.insert(db, record);
+      return record;
+    });
+  }
+
+  async appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord> {
+    normalizeInput({ ...input, seq: 0 });
+    return this.withChainLock(input.chainId, async (db) => {
+      const head = await this.head(db, input.chainId);
+      const record = buildRecord({ ...input, seq: head.length }, head.hash);
+      await this.insert(db, record);
+      return record;
+    });
+  }
+
+  async readRaw(chainId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ record: string }>(
+      'SELECT record FROM tollgate_evidence WHERE chain_id = $1 ORDER BY seq',
+      [chainId],
+    );
+    return rows.map((r) => r.record);
+  }
+
+  async read(chainId: string): Promise<EvidenceRecord[]> {
+    return (await this.readRaw(chainId)).map((text, i) => parseStored<EvidenceRecord>(chainId, i, text));
+  }
+
+  async listChains(): Promise<ChainSummary[]> {
+    const { rows } = await this.pool.query<{
+      chain_id: string;
+      promotion_id: string;
+      length: string;
+      head_hash: string;
+      first_time: string;
+      last_time: string;
+      sealed: boolean;
+    }>(
+      `SELECT e.chain_id,
+              (SELECT promotion_id FROM tollgate_evidence f WHERE f.chain_id = e.chain_id ORDER BY seq LIMIT 1) AS promotion_id,
+              count(*) AS length,
+              (SELECT hash FROM tollgate_evidence h WHERE h.chain_id = e.chain_id ORDER BY seq DESC LIMIT 1) AS head_hash,
+              (SELECT time FROM tollgate_evidence f WHERE f.chain_id = e.chain_id ORDER BY seq LIMIT 1) AS first_time,
+              (SELECT time FROM tollgate_evidence h WHERE h.chain_id = e.chain_id ORDER BY seq DESC LIMIT 1) AS last_time,
+              EXISTS (SELECT 1 FROM tollgate_seals s WHERE s.chain_id = e.chain_id) AS sealed
+         FROM tollgate_evidence e GROUP BY e.chain_id ORDER BY e.chain_id`,
+    );
+    return rows.map((r) => ({
+      chainId: r.chain_id,
+      promotionId: r.promotion_id,
+      length: Number(r.length),
+      headHash: r.head_hash,
+      firstTime: r.first_time,
+      lastTime: r.last_time,
+      sealed: r.sealed,
+    }));
+  }
+
+  async seal(seal: ChainSeal): Promise<void> {
+    await this.withChainLock(seal.chainId, async (db) => {
+      const { rows } = await db.query<{ hash: string }>(
+        'SELECT hash FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
+        [seal.chainId, seal.seq],
+      );
+      if (rows[0]?.hash !== seal.headHash) {
+        throw new LedgerConflictError(
+          `seal of ${seal.chainId}#${seal.seq} does not match the stored record at that sequence number`,
+        );
+      }
+      const existing = await this.getSealFrom(db, seal.chainId);
+      if (existing && existing.seq === seal.seq && existing.headHash === seal.headHash) return;
+      if (existing && existing.seq > seal.seq) {
+        throw new LedgerConflictError(
+          `${seal.chainId} is already sealed at #${existing.seq}; a seal never moves backwards`,
+        );
+      }
+      await db.query(
+        'INSERT INTO tollgate_seals (chain_id, seq, seal) VALUES ($1, $2, $3) ON CONFLICT (chain_id) DO UPDATE SET seq = EXCLUDED.seq, seal = EXCLUDED.seal',
+        [seal.chainId, seal.seq, JSON.stringify(seal)],
+      );
+    });
+  }
+
+  private async getSealFrom(db: Queryable, chainId: string): Promise<ChainSeal | undefined> {
+    const { rows } = await db.query<{ seal: string }>('SELECT seal FROM tollgate_seals WHERE chain_id = $1', [
+      chainId,
+    ]);
+    return rows[0] ? parseStored<ChainSeal>(chainId, -1, rows[0].seal) : undefined;
+  }
+
+  getSeal(chainId: string): Promise<ChainSeal | undefined> {
+    return this.getSealFrom(this.pool, chainId);
+  }
+
+  async putArtifact(
+    promotionId: string,
+    name: string,
+    content: Buffer,
+    attestation?: { keyId: string; signature: string },
+  ): Promise<string> {
+    const sha256 = sha256Hex(content);
+    const { rows } = await this.pool.query<{ sha256: string }>(
+      `INSERT INTO tollgate_artifacts (promotion_id, name, sha256, size, stored_at, key_id, signature, content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (promotion_id, name) DO UPDATE SET promotion_id = tollgate_artifacts.promotion_id
+       RETURNING sha256`,
+      [
+        promotionId,
+        name,
+        sha256,
+        content.length,
+        new Date().toISOString(),
+        attestation?.keyId ?? null,
+        attestation?.signature ?? null,
+        content,
+      ],
+    );
+    const stored = rows[0]?.sha256;
+    if (stored !== sha256) {
+      throw new LedgerConflictError(
+        `artifact ${promotionId}/${name} is already archived with sha256 ${stored}; archives are never replaced`,
+      );
+    }
+    return sha256;
+  }
+
+  async getArtifact(promotionId: string, name: string): Promise<Buffer | undefined> {
+    const { rows } = await this.pool.query<{ content: Buffer }>(
+      'SELECT content FROM tollgate_artifacts WHERE promotion_id = $1 AND name = $2',
+      [promotionId, name],
+    );
+    return rows[0]?.content;
+  }
+
+  async listArtifacts(promotionId?: string): Promise<ArtifactEntry[]> {
+    const { rows } = await this.pool.query<{
+      promotion_id: string;
+      name: string;
+      sha256: string;
+      size: number;
+      stored_at: string;
+      key_id: string | null;
+      signature: string | null;
+    }>(
+      `SELECT promotion_id, name, sha256, size, stored_at, key_id, signature FROM tollgate_artifacts
+        WHERE $1::text IS NULL OR promotion_id = $1 ORDER BY promotion_id, name`,
+      [promotionId ?? null],
+    );
+    return rows.map((r) => ({
+      promotionId: r.promotion_id,
+      name: r.name,
+      sha256: r.sha256,
+      size: r.size,
+      storedAt: r.stored_at,
+      ...(r.key_id && r.signature ? { keyId: r.key_id, signature: r.signature } : {}),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export async function openPostgresLedger(connectionString: string, logger: Logger): Promise<PostgresLedger> {
+  const pool = new pg.Pool({ connectionString, max: 4 });
+  // An idle client losing its server connection must not crash the worker; the next query reconnects.
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'PostgreSQL ledger connection lost'));
+  const ledger = new PostgresLedger(pool, logger);
+  try {
+    await ledger.migrate();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(
+      `cannot open the PostgreSQL ledger: ${(err as Error).message} (check ledger.connectionString in the Tollgate config)`,
+    );
+  }
+  return ledger;
+}

@@ -1,0 +1,124 @@
+/**
+ * A real PostgreSQL 15 server for tests and benchmarks, from the Debian binaries: its own data
+ * directory, port and socket directory, trust authentication on 127.0.0.1 only. initdb refuses
+ * to run as root, so when the tests run as root the server runs as the `postgres` user.
+ *
+ *   const postgres = await startPostgres();
+ *   after(() => postgres.stop());
+ *   const url = await postgres.createDatabase('ledger_suite');
+ */
+import { execFile } from 'node:child_process';
+import { access, chown, mkdtemp, rm, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const PG_BIN = process.env.TOLLGATE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export interface PostgresServer {
+  /** Connection string of the default `postgres` database. */
+  connectionString: string;
+  /** Creates an empty database and returns its connection string. */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
+    throw new Error(
+      'tests run as root, but there is no `postgres` user to run PostgreSQL as (apt-get install postgresql-15)',
+    );
+  });
+  const { stdout: gid } = await run('id', ['-g', 'postgres']);
+  return { uid: Number(stdout.trim()), gid: Number(gid.trim()) };
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const initdb = path.join(PG_BIN, 'initdb');
+  const pgCtl = path.join(PG_BIN, 'pg_ctl');
+  try {
+    await access(initdb);
+    await access(pgCtl);
+  } catch {
+    throw new Error(
+      `PostgreSQL 15 server binaries not found in ${PG_BIN} (apt-get install postgresql-15, or set TOLLGATE_PG_BIN)`,
+    );
+  }
+  const user = await postgresUser();
+  const asServerUser = (cmd: string, args: string[]) =>
+    user ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args);
+
+  const root = await mkdtemp(path.join(tmpdir(), 'tollgate-pg-'));
+  if (user) await chown(root, user.uid, user.gid);
+  const data = path.join(root, 'data');
+  const logFile = path.join(root, 'server.log');
+  const port = await freePort();
+
+  await asServerUser(initdb, [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '--encoding=UTF8',
+    '--locale=C',
+  ]);
+  try {
+    await asServerUser(pgCtl, [
+      '-D',
+      data,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
+  } catch (err) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    await rm(root, { recursive: true, force: true });
+    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+  }
+
+  const base = `postgresql://postgres@127.0.0.1:${port}`;
+  let stopped = false;
+  return {
+    connectionString: `${base}/postgres`,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+      } finally {
+        await client.end();
+      }
+      return `${base}/${name}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await asServerUser(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { createLedger } from '../../src/ledger/create.js';
+import { fileLayout } from '../../src/ledger/file-layout.js';
+import { LedgerIntegrityError, type Ledger } from '../../src/ledger/ledger.js';
+import { verifyChain } from '../../src/ledger/verify.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { ledgerSuite } from './ledger-suite.js';
+import { promotionChain } from './samples.js';
+
+const root = await mkdtemp(path.join(tmpdir(), 'tollgate-ledger-'));
+after(() => rm(root, { recursive: true, force: true }));
+let counter = 0;
+
+/** A logger whose warnings the test can read. */
+function capturingLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'warn', destination }), lines };
+}
+
+async function openAt(dir: string, logger = capturingLogger().logger): Promise<Ledger> {
+  return createLedger({ type: 'file', path: dir }, { logger });
+}
+
+/** Replaces the bytes of line `seq` (its newline stays, unless the line is removed). */
+async function tamperLine(file: string, seq: number, mutate: (stored: Buffer) => Buffer): Promise<void> {
+  const bytes = await readFile(file);
+  const starts = [0];
+  bytes.forEach((b, i) => b === 0x0a && i + 1 < bytes.length && starts.push(i + 1));
+  const start = starts[seq]!;
+  const end = bytes.indexOf(0x0a, start);
+  const replacement = mutate(bytes.subarray(start, end));
+  const rest = replacement.length === 0 ? bytes.subarray(end + 1) : bytes.subarray(end);
+  await writeFile(file, Buffer.concat([bytes.subarray(0, start), replacement, rest]));
+}
+
+ledgerSuite(async () => {
+  const dir = path.join(root, `suite-${counter++}`);
+  const ledger = await openAt(dir);
+  return {
+    ledger,
+    config: { type: 'file', path: dir },
+    tamper: (chainId, seq, mutate) => tamperLine(fileLayout.chainFile(dir, chainId), seq, mutate),
+    reopen: () => openAt(dir),
+  };
+});
+
+void test('a partial last line from a crash is cut off on open with a warning, and appending continues', async () => {
+  const dir = path.join(root, 'torn');
+  const inputs = promotionChain('p-torn', 'approved');
+  const first = await openAt(dir);
+  for (const input of inputs.slice(0, 3)) await first.append(input);
+  await first.close();
+  const file = fileLayout.chainFile(dir, 'p-torn');
+  const intact = await readFile(file);
+  // What a crash half-way through writing record #3 leaves behind.
+  await appendFile(file, '{"chainId":"p-torn","seq":3,"promotionId":"p-to');
+
+  const { logger, lines } = capturingLogger();
+  const reopened = await openAt(dir, logger);
+  assert.equal((await reopened.read('p-torn')).length, 3);
+  assert.deepEqual(await readFile(file), intact, 'the partial line was truncated');
+  assert.match(lines.join(), /partial line from an interrupted append; truncating it/);
+
+  for (const input of inputs.slice(3)) await reopened.append(input);
+  assert.equal(verifyChain('p-torn', await reopened.readRaw('p-torn'), undefined).ok, true);
+  await reopened.close();
+});
+
+void test('a damaged line in the middle of a chain is an integrity error, never dropped', async () => {
+  const dir = path.join(root, 'corrupt');
+  const ledger = await openAt(dir);
+  for (const input of promotionChain('p-corrupt', 'approved').slice(0, 4)) await ledger.append(input);
+  await ledger.close();
+  await tamperLine(fileLayout.chainFile(dir, 'p-corrupt'), 1, (bytes) => bytes.subarray(0, 20));
+
+  const reopened = await openAt(dir);
+  await assert.rejects(
+    reopened.read('p-corrupt'),
+    (err: Error) =>
+      err instanceof LedgerIntegrityError && /p-corrupt\.jsonl line 2: not valid JSON/.test(err.message),
+  );
+  const raw = await reopened.readRaw('p-corrupt');
+  assert.equal(raw.length, 4, 'no line was dropped');
+  const result = verifyChain('p-corrupt', raw, undefined);
+  assert.deepEqual(result.firstBad, { chainId: 'p-corrupt', seq: 1, reason: 'not valid JSON' });
+  await reopened.close();
+});
+
+void test('a relative ledger path is resolved against the base directory', async () => {
+  const ledger = await createLedger(
+    { type: 'file', path: 'rel/ledger' },
+    { baseDir: root, logger: capturingLogger().logger },
+  );
+  await ledger.append(promotionChain('p-rel', 'approved')[0]!);
+  await ledger.close();
+  assert.ok((await readFile(fileLayout.chainFile(path.join(root, 'rel/ledger'), 'p-rel'))).length > 0);
+});
