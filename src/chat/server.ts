@@ -396,6 +396,13 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     }),
   );
 
+  // While closing, answers end their connection so close() need not wait out keep-alive timeouts.
+  let closing = false;
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -416,6 +423,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
       return app.listen({ port: port ?? config.listen.port, host: host ?? config.listen.host });
     },
     async close() {
+      closing = true;
       await app.close();
       await followUps.drain();
       await recorder.drain();
