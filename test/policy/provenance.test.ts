@@ -1,0 +1,148 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseTrustedKeys, pae } from '../../src/policy/facts/dsse.js';
+import { provenanceFacts } from '../../src/policy/facts/provenance.js';
+import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
+import type { Release } from '../../src/domain/release.js';
+import { fixtureRelease, fixtureSettings, fixtures, GATE_TIME, releasesDir } from './helpers.js';
+
+async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
+  const s = PolicySettings.parse(settings ?? (await fixtureSettings()));
+  return provenanceFacts({
+    release,
+    settings: s,
+    trustedKeys: parseTrustedKeys(s.provenance.trustedKeys),
+    baseDir: releasesDir,
+    time: new Date(GATE_TIME),
+  });
+}
+
+async function withProvenance(file: string): Promise<Release> {
+  const release = await fixtureRelease('checkout.yaml');
+  return { ...release, evidence: { ...release.evidence, provenance: file } };
+}
+
+describe('signature and provenance facts', () => {
+  it('verifies the Ed25519-signed SLSA provenance and matches its subject to the artifact digest', async () => {
+    const facts = await provenanceOf(await fixtureRelease('checkout.yaml'));
+    assert.deepEqual(facts.errors, []);
+    assert.equal(facts.signatureVerified, true);
+    assert.equal(facts.signedBy, 'tollgate-test-ed25519');
+    assert.equal(facts.predicateType, 'https://slsa.dev/provenance/v1');
+    assert.equal(facts.artifactsCovered, true);
+    assert.equal(facts.builderId, 'https://ci.example.com/runners/release@v2');
+    assert.deepEqual(
+      facts.containerDependencies.map((d) => d.repository),
+      ['registry.example.com/shop/base-node'],
+    );
+  });
+
+  it('verifies an ECDSA P-256 signature (DER, as cosign writes it)', async () => {
+    const facts = await provenanceOf(await withProvenance('../evidence/provenance-p256.dsse.json'));
+    assert.equal(facts.signatureVerified, true);
+    assert.equal(facts.signedBy, 'tollgate-test-p256');
+  });
+
+  it('rejects the tampered copy: the payload changed after signing', async () => {
+    const facts = await provenanceOf(await withProvenance('../evidence/provenance.tampered.dsse.json'));
+    assert.equal(facts.signatureVerified, false);
+    assert.equal(facts.artifactsCovered, false);
+    assert.deepEqual(facts.subjects, [], 'nothing from an unverified statement reaches the facts');
+    assert.match(
+      facts.errors[0] ?? '',
+      /provenance\.tampered\.dsse\.json: no signature verifies with a trusted key/,
+    );
+  });
+
+  it('rejects a signature by a key that is not trusted, and says when no key is configured', async () => {
+    const release = await fixtureRelease('checkout.yaml');
+    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    const untrusted = await provenanceOf(release, {
+      provenance: { trustedKeys: [{ id: 'tollgate-test-ed25519', publicKey: other }] },
+    });
+    assert.equal(untrusted.signatureVerified, false);
+    const none = await provenanceOf(release, {});
+    assert.match(none.errors[0] ?? '', /no trusted keys configured \(policy\.provenance\.trustedKeys\)/);
+  });
+
+  it('verifies the envelope inside a Sigstore bundle signed with a configured key', async () => {
+    const facts = await provenanceOf(await withProvenance('../evidence/provenance.sigstore.json'));
+    assert.equal(facts.format, 'sigstore-bundle');
+    assert.equal(facts.signatureVerified, true);
+    assert.equal(facts.artifactsCovered, true);
+  });
+
+  it('names the artifacts a verified statement does not cover', async () => {
+    const release = await fixtureRelease('checkout.yaml');
+    const other = {
+      ...release,
+      artifacts: [{ ...release.artifacts[0]!, digest: `sha256:${'a'.repeat(64)}` }],
+    };
+    const facts = await provenanceOf(other);
+    assert.equal(facts.signatureVerified, true);
+    assert.equal(facts.artifactsCovered, false);
+    assert.deepEqual(facts.uncoveredArtifacts, ['checkout']);
+    assert.match(facts.errors.join('\n'), /no statement subject has the digest of artifact\(s\) checkout/);
+  });
+
+  it('turns malformed and missing attestations into fact errors, never exceptions', async () => {
+    const cases: [string | undefined, RegExp][] = [
+      ['../broken/dsse-not-json.json', /dsse-not-json\.json: not valid JSON/],
+      ['../broken/dsse-no-signatures.json', /not a DSSE envelope \(signatures: Invalid input/],
+      ['../evidence/sbom.cdx.json', /not a DSSE envelope/],
+      ['../evidence/missing.dsse.json', /missing\.dsse\.json: file not found/],
+      [undefined, /the release attaches no provenance attestation/],
+    ];
+    for (const [file, expected] of cases) {
+      const release = await fixtureRelease('checkout.yaml');
+      const facts = await provenanceOf({ ...release, evidence: { ...release.evidence, provenance: file } });
+      assert.equal(facts.signatureVerified, false, String(file));
+      assert.match(facts.errors.join('\n'), expected, String(file));
+    }
+  });
+
+  it('rejects a validly signed envelope whose payload is not an in-toto statement', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-dsse-'));
+    try {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const payload = Buffer.from('{"hello":"world"}');
+      const type = 'application/vnd.in-toto+json';
+      const envelope = {
+        payloadType: type,
+        payload: payload.toString('base64'),
+        signatures: [{ keyid: '', sig: sign(null, pae(type, payload), privateKey).toString('base64') }],
+      };
+      await writeFile(path.join(dir, 'env.json'), JSON.stringify(envelope));
+      const release = await fixtureRelease('checkout.yaml');
+      const facts = await provenanceOf(
+        { ...release, evidence: { ...release.evidence, provenance: path.join(dir, 'env.json') } },
+        {
+          provenance: {
+            trustedKeys: [{ id: 'k', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) }],
+          },
+        },
+      );
+      assert.equal(facts.signatureVerified, true);
+      assert.match(facts.errors[0] ?? '', /the signed payload is not an in-toto statement/);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('PAE is the DSSE v1 encoding (spec test vector)', async () => {
+    // From the DSSE protocol document: PAE("http://example.com/HelloWorld", "hello world").
+    assert.equal(
+      pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString(),
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
+    assert.ok(
+      (await readFile(path.join(fixtures, 'keys/ed25519.pub.pem'), 'utf8')).startsWith(
+        '-----BEGIN PUBLIC KEY-----',
+      ),
+    );
+  });
+});
