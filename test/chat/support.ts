@@ -70,7 +70,7 @@ export async function tempLedger(logger: Logger): Promise<{ ledger: Ledger; disp
 }
 
 /** Every line the logger wrote, for asserting on what reached (and never reached) the logs. */
-export function capturedLogger(): { logger: Logger; text(): string } {
+export function capturedLogger(): { logger: Logger; text: () => string } {
   const chunks: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
