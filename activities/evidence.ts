@@ -1,0 +1,107 @@
+/**
+ * Evidence activities: append a record (run as a local activity right after the step it
+ * records), seal a finished promotion's chain, and archive its closed history.
+ *
+ * Archive design: the promotion's chain is sealed when the promotion ends, and its history can
+ * only be fetched after the run has closed, so the archive cannot be a record in that chain.
+ * Instead the history JSON is stored as an artifact beside the evidence, the ledger's archive
+ * index keeps its sha256, and (with a signing key) the index entry carries a ledger-key
+ * attestation over { promotionId, name, sha256 }. `audit verify` recomputes the sha256 and
+ * checks the attestation, so a swapped archive is detected like an edited record.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { Client } from '@temporalio/client';
+import type { OrchestrationActivities } from './contracts.js';
+import { LedgerConflictError, type Ledger } from '../src/ledger/ledger.js';
+import { attestArtifact, loadLedgerSigner, makeSeal, type LedgerSigner } from '../src/ledger/seal.js';
+import { sha256Hex } from '../src/ledger/record.js';
+import type { Logger } from '../src/logging/logger.js';
+
+export function historyArtifactName(runId: string): string {
+  return `history-${runId}.json`;
+}
+
+export function createEvidenceActivities(deps: {
+  ledger: Ledger;
+  signingKeyPath?: string;
+  client?: Client;
+  logger: Logger;
+}): Pick<OrchestrationActivities, 'recordEvidence' | 'sealPromotion' | 'archiveHistory'> {
+  const { ledger, logger } = deps;
+  let signer: Promise<LedgerSigner> | undefined;
+  const getSigner = () => {
+    if (!deps.signingKeyPath) return undefined;
+    signer ??= loadLedgerSigner(deps.signingKeyPath).catch((err: Error) => {
+      signer = undefined;
+      throw ApplicationFailure.nonRetryable(
+        `ledger signing key ${deps.signingKeyPath}: ${err.message} (fix ledgerSigningKey in the Tollgate config)`,
+      );
+    });
+    return signer;
+  };
+
+  return {
+    async recordEvidence(input) {
+      try {
+        return await ledger.append(input);
+      } catch (err) {
+        // A conflict or an invalid record will not fix itself on retry: fail loudly, at once.
+        if (err instanceof LedgerConflictError || err instanceof TypeError) {
+          throw ApplicationFailure.nonRetryable(err.message, err.name);
+        }
+        throw err;
+      }
+    },
+
+    async sealPromotion({ promotionId }) {
+      const pending = getSigner();
+      if (!pending) {
+        logger.warn({ promotionId }, 'no ledgerSigningKey configured: the promotion chain is not sealed');
+        return undefined;
+      }
+      const key = await pending;
+      const records = await ledger.read(promotionId);
+      const head = records.at(-1);
+      if (!head) return undefined;
+      const existing = await ledger.getSeal(promotionId);
+      if (existing?.seq === head.seq && existing.headHash === head.hash) return existing;
+      const seal = makeSeal(key, head, new Date().toISOString());
+      await ledger.seal(seal);
+      logger.info({ promotionId, seq: head.seq, keyId: seal.keyId }, 'promotion evidence sealed');
+      return seal;
+    },
+
+    async archiveHistory({ promotionId, workflowId, runId }) {
+      if (!deps.client)
+        throw ApplicationFailure.nonRetryable(
+          'archiveHistory needs a Temporal client; the worker was started without one',
+        );
+      const handle = deps.client.workflow.getHandle(workflowId, runId);
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') {
+        throw ApplicationFailure.retryable(
+          `promotion ${promotionId} (run ${runId}) is still running; its history is archived once it closes`,
+          'StillRunning',
+        );
+      }
+      const history = await handle.fetchHistory();
+      const content = Buffer.from(historyToJSON(history), 'utf8');
+      const name = historyArtifactName(runId);
+      const pending = getSigner();
+      const attestation = pending
+        ? attestArtifact(await pending, promotionId, name, sha256Hex(content))
+        : undefined;
+      const sha256 = await ledger
+        .putArtifact(promotionId, name, content, attestation)
+        .catch((err: unknown) => {
+          throw err instanceof LedgerConflictError
+            ? ApplicationFailure.nonRetryable(err.message, err.name)
+            : err;
+        });
+      const events = history.events?.length ?? 0;
+      logger.info({ promotionId, workflowId, runId, sha256, events }, 'promotion history archived');
+      return { sha256, events };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * `audit list`: promotions as the ledger remembers them, so it works long after Temporal's
+ * retention has removed the workflows.
+ */
+import type { EvidenceRecord } from '../domain/evidence.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { isSecurityChain } from '../ledger/verify.js';
+
+export interface PromotionSummary {
+  promotionId: string;
+  app?: string;
+  version?: string;
+  pipeline?: string;
+  requester?: string;
+  stages: string[];
+  /** Stages the promotion entered. */
+  reached: string[];
+  /** `running` until a terminal record exists, then the status it recorded. */
+  status: string;
+  outcome?: string;
+  startedAt: string;
+  endedAt?: string;
+  records: number;
+  sealed: boolean;
+  refusals: number;
+}
+
+export interface ListFilter {
+  app?: string;
+  version?: string;
+  stage?: string;
+  status?: string;
+  /** ISO times: promotions that started at or after `since` and before `until`. */
+  since?: string;
+  until?: string;
+}
+
+const TERMINAL = /^promotion\.(completed|failed|rejected|expired|aborted|superseded)$/;
+
+export function summarize(
+  records: EvidenceRecord[],
+  sealed: boolean,
+  refusals: number,
+): PromotionSummary | undefined {
+  const first = records[0];
+  if (!first) return undefined;
+  const started = records.find((r) => r.type === 'promotion.started')?.data as
+    | {
+        release?: { app?: string; version?: string; requester?: string };
+        pipeline?: string;
+        stages?: string[];
+      }
+    | undefined;
+  const terminal = records.findLast((r) => TERMINAL.test(r.type));
+  const terminalData = terminal?.data as { status?: string; outcome?: string } | undefined;
+  return {
+    promotionId: first.promotionId,
+    app: started?.release?.app,
+    version: started?.release?.version,
+    pipeline: started?.pipeline,
+    requester: started?.release?.requester,
+    stages: started?.stages ?? [],
+    reached: [...new Set(records.filter((r) => r.type === 'stage.entered' && r.stage).map((r) => r.stage!))],
+    status: terminal ? (terminalData?.status ?? terminal.type.slice('promotion.'.length)) : 'running',
+    ...(terminalData?.outcome ? { outcome: terminalData.outcome } : {}),
+    startedAt: first.time,
+    ...(terminal ? { endedAt: terminal.time } : {}),
+    records: records.length,
+    sealed,
+    refusals,
+  };
+}
+
+function matches(p: PromotionSummary, f: ListFilter): boolean {
+  return (
+    (!f.app || p.app === f.app) &&
+    (!f.version || p.version === f.version) &&
+    (!f.stage || p.reached.includes(f.stage)) &&
+    (!f.status || p.status === f.status) &&
+    (!f.since || Date.parse(p.startedAt) >= Date.parse(f.since)) &&
+    (!f.until || Date.parse(p.startedAt) < Date.parse(f.until))
+  );
+}
+
+export async function listPromotions(ledger: Ledger, filter: ListFilter = {}): Promise<PromotionSummary[]> {
+  for (const [key, value] of [
+    ['since', filter.since],
+    ['until', filter.until],
+  ] as const) {
+    if (value !== undefined && Number.isNaN(Date.parse(value)))
+      throw new Error(`--${key} ${value}: not an ISO-8601 time such as 2026-03-01 or 2026-03-01T09:00:00Z`);
+  }
+  const chains = await ledger.listChains();
+  const refusals = new Map(
+    chains.filter((c) => isSecurityChain(c.chainId)).map((c) => [c.promotionId, c.length]),
+  );
+  const summaries: PromotionSummary[] = [];
+  for (const chain of chains.filter((c) => !isSecurityChain(c.chainId))) {
+    const summary = summarize(
+      await ledger.read(chain.chainId),
+      chain.sealed,
+      refusals.get(chain.promotionId) ?? 0,
+    );
+    if (summary && matches(summary, filter)) summaries.push(summary);
+  }
+  return summaries.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
