@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Command } from 'commander';
+import * as tar from 'tar';
+import { writePrivateKey } from '../../src/approvals/keys.js';
+import { exportBundle, publicKeyText, verifyBundle } from '../../src/audit/bundle.js';
+import { registerAuditCommands } from '../../src/cli/commands/audit.js';
+import { createLedger } from '../../src/ledger/create.js';
+import { fileLayout } from '../../src/ledger/file-layout.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { sha256Hex } from '../../src/ledger/record.js';
+import { attestArtifact, makeSeal, signerFromKey } from '../../src/ledger/seal.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { promotionChain } from '../ledger/samples.js';
+
+const logger = createLogger({ level: 'error', pretty: false });
+const root = await mkdtemp(path.join(tmpdir(), 'tollgate-bundle-test-'));
+const ledgerDir = path.join(root, 'ledger');
+const keyFile = path.join(root, 'ledger-key.pem');
+const key = generateKeyPairSync('ed25519').privateKey;
+const signer = signerFromKey(key);
+let ledger: Ledger;
+
+before(async () => {
+  await writePrivateKey(keyFile, key);
+  ledger = await createLedger({ type: 'file', path: ledgerDir }, { logger });
+  for (const [id, scenario, start] of [
+    ['p-old', 'approved', '2026-01-01T00:00:00Z'],
+    ['p-a', 'approved', '2026-03-02T09:00:00Z'],
+    ['p-b', 'rolled-back', '2026-03-03T09:00:00Z'],
+  ] as const) {
+    const records = [];
+    for (const input of promotionChain(id, scenario, { start: new Date(start) }))
+      records.push(await ledger.append(input));
+    await ledger.seal(makeSeal(signer, records.at(-1)!, '2026-03-05T00:00:00.000Z'));
+  }
+  const history = await readFile(new URL('../fixtures/histories/smoke.json', import.meta.url));
+  await ledger.putArtifact(
+    'p-a',
+    'history-run-a.json',
+    history,
+    attestArtifact(signer, 'p-a', 'history-run-a.json', sha256Hex(history)),
+  );
+});
+after(async () => {
+  await ledger.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Unpacks a bundle, lets `edit` change files, packs it again. */
+async function rewriteBundle(
+  bundle: string,
+  out: string,
+  edit: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(path.join(root, 'edit-'));
+  await tar.extract({ file: bundle, cwd: dir });
+  await edit(dir);
+  await tar.create({ gzip: true, file: out, cwd: dir }, ['.']);
+}
+
+void test('an exported bundle verifies offline against the pinned ledger key', async () => {
+  const out = path.join(root, 'bundle.tar.gz');
+  const result = await exportBundle(ledger, {
+    since: '2026-03-01T00:00:00Z',
+    out,
+    publicKey: signer.publicKey,
+  });
+  assert.equal(result.promotions, 2);
+  const verified = await verifyBundle(out, { publicKey: signer.publicKey, logger });
+  assert.equal(verified.ok, true, JSON.stringify(verified, null, 2));
+  assert.deepEqual(verified.promotions, ['p-a', 'p-b']);
+  assert.equal(verified.key.source, 'pinned');
+  assert.deepEqual(
+    verified.ledger?.chains.map((c) => [c.chainId, c.seal]),
+    [
+      ['p-a', 'valid'],
+      ['p-b', 'valid'],
+    ],
+  );
+  assert.equal(verified.ledger?.artifacts[0]?.ok, true);
+
+  const otherKey = generateKeyPairSync('ed25519').publicKey;
+  const wrongKey = await verifyBundle(out, { publicKey: otherKey, logger });
+  assert.equal(wrongKey.ok, false, 'a bundle sealed by another key is refused');
+});
+
+void test('an edited record is caught by the manifest, and by the chain even when the manifest is updated too', async () => {
+  const out = path.join(root, 'bundle2.tar.gz');
+  await exportBundle(ledger, { since: '2026-03-01T00:00:00Z', out, publicKey: signer.publicKey });
+  const chainRel = path.relative('.', fileLayout.chainFile('ledger', 'p-b'));
+  const forge = async (dir: string) => {
+    const file = path.join(dir, chainRel);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"verdict":"fail"', '"verdict":"pass"'));
+  };
+
+  const edited = path.join(root, 'edited.tar.gz');
+  await rewriteBundle(out, edited, forge);
+  const result = await verifyBundle(edited, { publicKey: signer.publicKey, logger });
+  assert.equal(result.ok, false);
+  assert.match(result.manifestProblems.join(), /p-b\.jsonl: sha256 differs from the manifest/);
+  assert.equal(result.ledger?.firstBad?.chainId, 'p-b');
+
+  const resealed = path.join(root, 'resealed.tar.gz');
+  await rewriteBundle(out, resealed, async (dir) => {
+    await forge(dir);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
+      files: Record<string, string>;
+    };
+    manifest.files[chainRel] = sha256Hex(await readFile(path.join(dir, chainRel)));
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  });
+  const second = await verifyBundle(resealed, { publicKey: signer.publicKey, logger });
+  assert.deepEqual(second.manifestProblems, []);
+  assert.equal(second.ok, false);
+  assert.match(second.ledger?.firstBad?.reason ?? '', /hash does not match/);
+});
+
+void test('a file that is not a bundle is a clear error', async () => {
+  const junk = path.join(root, 'junk.tar.gz');
+  await writeFile(junk, 'not a tarball');
+  await assert.rejects(verifyBundle(junk, { logger }), /junk\.tar\.gz: not a readable evidence bundle/);
+  const empty = path.join(root, 'empty.tar.gz');
+  await mkdir(path.join(root, 'empty-dir'));
+  await writeFile(path.join(root, 'empty-dir', 'hello.txt'), 'hi');
+  await tar.create({ gzip: true, file: empty, cwd: path.join(root, 'empty-dir') }, ['hello.txt']);
+  await assert.rejects(verifyBundle(empty, { logger }), /has no readable manifest\.json/);
+});
+
+void test('the audit CLI verifies, reports, exports and checks a bundle', async () => {
+  const output: string[] = [];
+  const run = async (...args: string[]) => {
+    const program = new Command().exitOverride();
+    registerAuditCommands(program, {
+      loadConfig: () =>
+        Promise.resolve({ ledger: { type: 'file', path: ledgerDir }, ledgerSigningKey: keyFile }),
+      out: (text) => output.push(text),
+      json: true,
+    });
+    process.exitCode = 0;
+    await program.parseAsync(['node', 'tollgate', 'audit', ...args]);
+    const code = process.exitCode;
+    process.exitCode = 0;
+    return { code, json: JSON.parse(output.pop() ?? 'null') as Record<string, unknown> };
+  };
+
+  const verified = await run('verify', '--all');
+  assert.equal(verified.code, 0);
+  assert.equal(verified.json.ok, true);
+  assert.equal((verified.json.chains as unknown[]).length, 3);
+
+  const bundle = path.join(root, 'cli-bundle.tar.gz');
+  assert.equal((await run('export', '--since', '2026-03-02T00:00:00Z', '--out', bundle)).json.promotions, 2);
+  const bundled = await run('verify', '--bundle', bundle, '--public-key', publicKeyText(signer.publicKey));
+  assert.equal(bundled.json.ok, true);
+
+  const csv = path.join(root, 'p-b.csv');
+  await run('report', 'p-b', '--format', 'csv', '--out', csv);
+  assert.match(await readFile(csv, 'utf8'), /^section,/);
+});
