@@ -92,6 +92,19 @@ export function parsePack(file: string, bytes: Buffer): { pack?: LoadedPack; pro
     };
   }
   const raw: unknown = doc.toJS();
+  const kind = (raw as { kind?: unknown } | null)?.kind;
+  if (kind !== 'PolicyPack') {
+    const what = typeof kind === 'string' ? `kind: ${kind}` : 'no kind';
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          message: `not a policy pack (${what}); pack directories hold only files with kind: PolicyPack`,
+        },
+      ],
+    };
+  }
   const parsed = PolicyPackFile.safeParse(raw);
   const problems: PackProblem[] = parsed.success
     ? []

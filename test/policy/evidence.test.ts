@@ -23,8 +23,8 @@ const evidence =
   (e: Partial<Release['evidence']>) =>
   (r: Release): Release => ({ ...r, evidence: { ...r.evidence, ...e } });
 
-describe('SBOM facts', () => {
-  it('reads the CycloneDX SBOM npm sbom wrote: components and licenses', async () => {
+void describe('SBOM facts', () => {
+  void it('reads the CycloneDX SBOM npm sbom wrote: components and licenses', async () => {
     const facts = await sbomFacts(await context(evidence({ sbom: '../evidence/sbom.cdx.json' })));
     assert.deepEqual(facts, {
       present: true,
@@ -39,7 +39,7 @@ describe('SBOM facts', () => {
     });
   });
 
-  it('reads the SPDX SBOM npm sbom wrote, leaving out the described package itself', async () => {
+  void it('reads the SPDX SBOM npm sbom wrote, leaving out the described package itself', async () => {
     const facts = await sbomFacts(await context(evidence({ sbom: '../evidence/sbom.spdx.json' })));
     assert.equal(facts.format, 'spdx');
     assert.equal(facts.specVersion, 'SPDX-2.3');
@@ -47,7 +47,7 @@ describe('SBOM facts', () => {
     assert.deepEqual(facts.licenses, ['ISC', 'MIT']);
   });
 
-  it('flags components under denied licenses', async () => {
+  void it('flags components under denied licenses', async () => {
     const facts = await sbomFacts(
       await context(evidence({ sbom: '../evidence/sbom.cdx.json' }), {
         settings: (s) => ({ ...s, sbom: { deniedLicenses: ['ISC'] } }),
@@ -56,7 +56,7 @@ describe('SBOM facts', () => {
     assert.deepEqual(facts.deniedLicenses, ['ISC']);
   });
 
-  it('reports a truncated, foreign-format or missing SBOM as a fact error', async () => {
+  void it('reports a truncated, foreign-format or missing SBOM as a fact error', async () => {
     const truncated = await sbomFacts(await context(evidence({ sbom: '../broken/sbom-truncated.cdx.json' })));
     assert.equal(truncated.parseable, false);
     assert.match(
@@ -70,8 +70,8 @@ describe('SBOM facts', () => {
   });
 });
 
-describe('vulnerability facts', () => {
-  it('counts the Trivy report by severity and lists the blocking findings', async () => {
+void describe('vulnerability facts', () => {
+  void it('counts the Trivy report by severity and lists the blocking findings', async () => {
     const facts = await vulnerabilityFacts(
       await context(evidence({ vulnerabilities: ['../evidence/trivy.json'] })),
     );
@@ -83,7 +83,7 @@ describe('vulnerability facts', () => {
     );
   });
 
-  it('reads the SARIF eslint wrote: errors count as high, warnings as medium', async () => {
+  void it('reads the SARIF eslint wrote: errors count as high, warnings as medium', async () => {
     const facts = await vulnerabilityFacts(
       await context(evidence({ vulnerabilities: ['../evidence/eslint.sarif'] })),
     );
@@ -94,7 +94,7 @@ describe('vulnerability facts', () => {
     );
   });
 
-  it('merges Grype and Trivy findings of the same CVE in the same package', async () => {
+  void it('merges Grype and Trivy findings of the same CVE in the same package', async () => {
     const facts = await vulnerabilityFacts(
       await context(evidence({ vulnerabilities: ['../evidence/trivy.json', '../evidence/grype.json'] }), {
         settings: (s) => ({ ...s, vulnerabilities: { ignore: [] } }),
@@ -104,7 +104,7 @@ describe('vulnerability facts', () => {
     assert.deepEqual(facts.counts, { critical: 1, high: 2, medium: 1, low: 1, unknown: 0 });
   });
 
-  it('ignores listed findings until the entry expires, judged at the gate time', async () => {
+  void it('ignores listed findings until the entry expires, judged at the gate time', async () => {
     const grype = evidence({ vulnerabilities: ['../evidence/grype.json'] });
     const before = await vulnerabilityFacts(await context(grype, { time: '2025-06-02T00:00:00Z' }));
     assert.deepEqual([before.counts.high, before.ignored, before.expiredIgnores], [0, 1, []]);
@@ -116,7 +116,7 @@ describe('vulnerability facts', () => {
     assert.equal(after.blocking[0]?.package, 'ws');
   });
 
-  it('reports broken, unknown and missing reports per file and keeps the readable ones', async () => {
+  void it('reports broken, unknown and missing reports per file and keeps the readable ones', async () => {
     const facts = await vulnerabilityFacts(
       await context(
         evidence({
@@ -149,15 +149,15 @@ describe('vulnerability facts', () => {
   });
 });
 
-describe('deployment configuration facts', () => {
-  it('passes the hardened manifests', async () => {
+void describe('deployment configuration facts', () => {
+  void it('passes the hardened manifests', async () => {
     const facts = await deploymentFacts(await context((r) => r));
     assert.deepEqual(facts.violations, []);
     assert.deepEqual(Object.values(facts.checks), [true, true, true, true, true, true]);
     assert.deepEqual([facts.workloads, facts.networkPolicies, facts.storageClasses], [1, 1, 1]);
   });
 
-  it('names each violating container and check in the insecure manifests (Deployment and CronJob)', async () => {
+  void it('names each violating container and check in the insecure manifests (Deployment and CronJob)', async () => {
     const facts = await deploymentFacts(
       await context(evidence({ deploymentManifests: ['../k8s/insecure.yaml'] })),
     );
@@ -187,7 +187,7 @@ describe('deployment configuration facts', () => {
     ]);
   });
 
-  it('reports invalid YAML with its document and line', async () => {
+  void it('reports invalid YAML with its document and line', async () => {
     const facts = await deploymentFacts(
       await context(evidence({ deploymentManifests: ['../broken/manifest.yaml'] })),
     );
@@ -199,8 +199,8 @@ describe('deployment configuration facts', () => {
   });
 });
 
-describe('image references', () => {
-  it('parses registries, tags and digests the way Docker does', () => {
+void describe('image references', () => {
+  void it('parses registries, tags and digests the way Docker does', () => {
     assert.deepEqual(parseImageRef('nginx:1.27'), {
       ref: 'nginx:1.27',
       registry: 'docker.io',
@@ -218,7 +218,7 @@ describe('image references', () => {
   });
 });
 
-describe('AI release facts', () => {
+void describe('AI release facts', () => {
   const assistant = async (
     change: (r: Release) => Release = (r) => r,
     settings?: (s: PolicySettingsInput) => PolicySettingsInput,
@@ -230,7 +230,7 @@ describe('AI release facts', () => {
     (patch: Partial<NonNullable<Release['ai']>>) =>
     (r: Release): Release => ({ ...r, ai: { ...r.ai!, ...patch } });
 
-  it('finds a complete AI release compliant', async () => {
+  void it('finds a complete AI release compliant', async () => {
     const facts = await assistant();
     assert.deepEqual(facts.errors, []);
     assert.deepEqual(facts.model, {
@@ -250,7 +250,7 @@ describe('AI release facts', () => {
     assert.deepEqual(facts.transparencyNotice, { required: true, present: true });
   });
 
-  it('finds headings without text, low metrics, weak red-team results and unknown models', async () => {
+  void it('finds headings without text, low metrics, weak red-team results and unknown models', async () => {
     const facts = await assistant(
       ai({ modelCard: '../ai/model-card-empty-sections.md', redTeam: '../ai/red-team-weak.json' }),
       (s) => ({
@@ -281,7 +281,7 @@ describe('AI release facts', () => {
     assert.match(facts.errors.join('\n'), /ai\.redTeam: pass rate 150\/200 is below 0\.95/);
   });
 
-  it('reports unreadable AI evidence as fact errors', async () => {
+  void it('reports unreadable AI evidence as fact errors', async () => {
     const facts = await assistant(
       ai({
         evaluations: '../ai/red-team.json',
@@ -295,7 +295,7 @@ describe('AI release facts', () => {
     assert.equal(facts.transparencyNotice.present, false);
   });
 
-  it('has nothing to check for a release without an ai section', async () => {
+  void it('has nothing to check for a release without an ai section', async () => {
     const facts = await aiFacts(await context((r) => r));
     assert.deepEqual([facts.present, facts.errors], [false, []]);
   });

@@ -48,11 +48,12 @@ export async function fixtureSettings(): Promise<PolicySettingsInput> {
 
 export async function fixtureEngine(
   overrides: (s: PolicySettingsInput) => PolicySettingsInput = (s) => s,
+  logger: Logger = captureLogger().logger,
 ): Promise<PolicyEngine> {
   return createPolicyEngine({
     packDirs: [builtInPacks],
     settings: overrides(await fixtureSettings()),
-    logger: captureLogger().logger,
+    logger,
     baseDir: releasesDir,
   });
 }

@@ -30,8 +30,8 @@ function rule(id: string, expression: string): string {
   return `  - id: ${id}\n    description: d\n    severity: high\n    expression: ${expression}\n    remediation: r\n    controls: [ISO27001:A.8.32]\n`;
 }
 
-describe('policy packs', () => {
-  it('loads the built-in packs, every rule mapped to controls, versioned by the sha256 of the file', async () => {
+void describe('policy packs', () => {
+  void it('loads the built-in packs, every rule mapped to controls, versioned by the sha256 of the file', async () => {
     const packs = await loadPacks([builtInPacks]);
     assert.deepEqual(packs.map((p) => p.name).sort(), [
       'ai-release',
@@ -79,7 +79,7 @@ describe('policy packs', () => {
     }
   });
 
-  it('keeps deploy/policies/pack.schema.json in step with the zod schema (regenerates it when stale)', async () => {
+  void it('keeps deploy/policies/pack.schema.json in step with the zod schema (regenerates it when stale)', async () => {
     const file = path.join(builtInPacks, 'pack.schema.json');
     const expected = await prettier.format(JSON.stringify(policyPackJsonSchema()), {
       ...(await prettier.resolveConfig(file)),
@@ -103,7 +103,7 @@ describe('policy packs', () => {
     ]);
   });
 
-  it('reports an undeclared variable with file, rule id, line and column', async () => {
+  void it('reports an undeclared variable with file, rule id, line and column', async () => {
     const dir = await packDir({
       'demo.yaml': header + rule('ok-rule', 'facts.sbom.parseable') + rule('typo', 'relase.app == "x"'),
     });
@@ -123,7 +123,7 @@ describe('policy packs', () => {
     }
   });
 
-  it('reports a syntax error inside a block expression at its line in the file', async () => {
+  void it('reports a syntax error inside a block expression at its line in the file', async () => {
     const text = `${header}  - id: broken\n    description: d\n    severity: low\n    expression: |\n      facts.sbom.parseable &&\n        (stage == "prod"\n    remediation: r\n    controls: [ISO27001:A.8.32]\n`;
     const dir = await packDir({ 'demo.yaml': text });
     try {
@@ -140,7 +140,7 @@ describe('policy packs', () => {
     }
   });
 
-  it('lists every problem of every pack at once: schema errors, non-bool rules, YAML errors, duplicates', async () => {
+  void it('lists every problem of every pack at once: schema errors, non-bool rules, YAML errors, duplicates', async () => {
     const dir = await packDir({
       'a.yaml':
         header +
@@ -167,7 +167,7 @@ describe('policy packs', () => {
     }
   });
 
-  it('refuses a missing pack directory and two packs with the same name', async () => {
+  void it('refuses a missing pack directory and two packs with the same name', async () => {
     const dir = await packDir({
       'a.yaml': header + rule('r', 'stage != ""'),
       'b.yaml': header + rule('r', 'stage != ""'),
@@ -182,7 +182,7 @@ describe('policy packs', () => {
     }
   });
 
-  it('refuses invalid settings and unusable keys at engine start, naming the setting', async () => {
+  void it('refuses invalid settings and unusable keys at engine start, naming the setting', async () => {
     const { logger } = captureLogger();
     await assert.rejects(
       createPolicyEngine({

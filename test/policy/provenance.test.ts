@@ -26,8 +26,8 @@ async function withProvenance(file: string): Promise<Release> {
   return { ...release, evidence: { ...release.evidence, provenance: file } };
 }
 
-describe('signature and provenance facts', () => {
-  it('verifies the Ed25519-signed SLSA provenance and matches its subject to the artifact digest', async () => {
+void describe('signature and provenance facts', () => {
+  void it('verifies the Ed25519-signed SLSA provenance and matches its subject to the artifact digest', async () => {
     const facts = await provenanceOf(await fixtureRelease('checkout.yaml'));
     assert.deepEqual(facts.errors, []);
     assert.equal(facts.signatureVerified, true);
@@ -41,13 +41,13 @@ describe('signature and provenance facts', () => {
     );
   });
 
-  it('verifies an ECDSA P-256 signature (DER, as cosign writes it)', async () => {
+  void it('verifies an ECDSA P-256 signature (DER, as cosign writes it)', async () => {
     const facts = await provenanceOf(await withProvenance('../evidence/provenance-p256.dsse.json'));
     assert.equal(facts.signatureVerified, true);
     assert.equal(facts.signedBy, 'tollgate-test-p256');
   });
 
-  it('rejects the tampered copy: the payload changed after signing', async () => {
+  void it('rejects the tampered copy: the payload changed after signing', async () => {
     const facts = await provenanceOf(await withProvenance('../evidence/provenance.tampered.dsse.json'));
     assert.equal(facts.signatureVerified, false);
     assert.equal(facts.artifactsCovered, false);
@@ -58,9 +58,9 @@ describe('signature and provenance facts', () => {
     );
   });
 
-  it('rejects a signature by a key that is not trusted, and says when no key is configured', async () => {
+  void it('rejects a signature by a key that is not trusted, and says when no key is configured', async () => {
     const release = await fixtureRelease('checkout.yaml');
-    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const untrusted = await provenanceOf(release, {
       provenance: { trustedKeys: [{ id: 'tollgate-test-ed25519', publicKey: other }] },
     });
@@ -69,14 +69,14 @@ describe('signature and provenance facts', () => {
     assert.match(none.errors[0] ?? '', /no trusted keys configured \(policy\.provenance\.trustedKeys\)/);
   });
 
-  it('verifies the envelope inside a Sigstore bundle signed with a configured key', async () => {
+  void it('verifies the envelope inside a Sigstore bundle signed with a configured key', async () => {
     const facts = await provenanceOf(await withProvenance('../evidence/provenance.sigstore.json'));
     assert.equal(facts.format, 'sigstore-bundle');
     assert.equal(facts.signatureVerified, true);
     assert.equal(facts.artifactsCovered, true);
   });
 
-  it('names the artifacts a verified statement does not cover', async () => {
+  void it('names the artifacts a verified statement does not cover', async () => {
     const release = await fixtureRelease('checkout.yaml');
     const other = {
       ...release,
@@ -89,7 +89,7 @@ describe('signature and provenance facts', () => {
     assert.match(facts.errors.join('\n'), /no statement subject has the digest of artifact\(s\) checkout/);
   });
 
-  it('turns malformed and missing attestations into fact errors, never exceptions', async () => {
+  void it('turns malformed and missing attestations into fact errors, never exceptions', async () => {
     const cases: [string | undefined, RegExp][] = [
       ['../broken/dsse-not-json.json', /dsse-not-json\.json: not valid JSON/],
       ['../broken/dsse-no-signatures.json', /not a DSSE envelope \(signatures: Invalid input/],
@@ -105,7 +105,7 @@ describe('signature and provenance facts', () => {
     }
   });
 
-  it('rejects a validly signed envelope whose payload is not an in-toto statement', async () => {
+  void it('rejects a validly signed envelope whose payload is not an in-toto statement', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-dsse-'));
     try {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -122,7 +122,9 @@ describe('signature and provenance facts', () => {
         { ...release, evidence: { ...release.evidence, provenance: path.join(dir, 'env.json') } },
         {
           provenance: {
-            trustedKeys: [{ id: 'k', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) }],
+            trustedKeys: [
+              { id: 'k', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string },
+            ],
           },
         },
       );
@@ -133,7 +135,7 @@ describe('signature and provenance facts', () => {
     }
   });
 
-  it('PAE is the DSSE v1 encoding (spec test vector)', async () => {
+  void it('PAE is the DSSE v1 encoding (spec test vector)', async () => {
     // From the DSSE protocol document: PAE("http://example.com/HelloWorld", "hello world").
     assert.equal(
       pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString(),
