@@ -19,7 +19,11 @@ export const CanaryConfig = z.object({
   metrics: z
     .discriminatedUnion('provider', [
       z.object({ provider: z.literal('built-in') }),
-      z.object({ provider: z.literal('prometheus'), url: z.string().url(), timeout: Duration.default('10s') }),
+      z.object({
+        provider: z.literal('prometheus'),
+        url: z.string().url(),
+        timeout: Duration.default('10s'),
+      }),
     ])
     .default({ provider: 'built-in' }),
   thresholds: z.array(Threshold).default([{ metric: 'error-rate', max: 0.05 }]),

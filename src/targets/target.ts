@@ -23,6 +23,8 @@ export interface ServingState {
   canary?: { version: string; weight: number; healthy: boolean };
   /** The version a rollback would restore. */
   previousStable?: string;
+  /** Where the app is reached (and, for the local target, where its router's metrics are scraped). */
+  endpoint?: { url: string; metrics?: string };
 }
 
 export interface OperationLogEntry {
@@ -34,17 +36,32 @@ export interface OperationLogEntry {
   at: string;
   /** Output captured from the target (command stdout/stderr, process ids, …) for evidence. */
   detail?: Record<string, unknown>;
+  /** The serving state the operation left behind: what a repeated key returns. */
+  result?: ServingState;
+}
+
+/** What a target's own router measured for one version over an interval (the built-in metrics provider reads it). */
+export interface VersionTraffic {
+  requests: number;
+  /** Responses with status >= 500 and requests the router could not deliver. */
+  errors: number;
+  /** Latency of every non-error response, in milliseconds. */
+  latenciesMs: number[];
 }
 
 export interface Target {
   deploy(req: DeployRequest): Promise<ServingState>;
-  setWeight(req: TargetOperationKey & { app: string; version: string; weight: number }): Promise<ServingState>;
+  setWeight(
+    req: TargetOperationKey & { app: string; version: string; weight: number },
+  ): Promise<ServingState>;
   /** The canary becomes stable at 100%; the old stable is kept as `previousStable`. */
   promote(req: TargetOperationKey & { app: string; version: string }): Promise<ServingState>;
   /** Removes the canary (if any) and restores `toVersion` (default: previous stable) at 100%. */
   rollback(req: TargetOperationKey & { app: string; toVersion?: string }): Promise<ServingState>;
   status(app: string): Promise<ServingState>;
   operationLog(): Promise<OperationLogEntry[]>;
+  /** Only targets with their own router (local) measure traffic; others leave this out. */
+  trafficIn?(q: { app: string; version: string; start: string; end: string }): Promise<VersionTraffic>;
   close(): Promise<void>;
 }
 

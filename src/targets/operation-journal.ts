@@ -1,0 +1,98 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TargetError, type OperationLogEntry, type ServingState } from './target.js';
+
+export type OperationRequest = Pick<OperationLogEntry, 'key' | 'op' | 'app' | 'version' | 'weight'>;
+
+/**
+ * The target's operation log, one JSON line per completed operation, appended before the
+ * operation's result is returned. It makes every mutating operation idempotent: a key seen before
+ * returns the recorded result without touching anything, also after the worker restarted.
+ * Failed attempts are not recorded, so a retry with the same key does the work.
+ */
+export class OperationJournal {
+  private entries: OperationLogEntry[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly file: string) {}
+
+  static async open(file: string): Promise<OperationJournal> {
+    const journal = new OperationJournal(file);
+    await mkdir(path.dirname(file), { recursive: true });
+    let text = '';
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    lines.forEach((line, i) => {
+      try {
+        journal.entries.push(JSON.parse(line) as OperationLogEntry);
+      } catch {
+        // A crash can cut off the last line mid-write; that operation never returned, so it is redone.
+        if (i < lines.length - 1)
+          throw new TargetError(`${file} line ${i + 1} is not JSON: the operation log is damaged`, false);
+      }
+    });
+    return journal;
+  }
+
+  list(): OperationLogEntry[] {
+    return this.entries.map((e) => structuredClone(e));
+  }
+
+  /**
+   * Runs `work` unless `req.key` was completed before. Operations run one at a time, so two
+   * retries of the same activity cannot both do the work.
+   */
+  run(
+    req: OperationRequest,
+    work: () => Promise<{ result: ServingState; detail?: Record<string, unknown> }>,
+  ): Promise<ServingState> {
+    const next = this.tail.then(async () => {
+      const done = this.entries.find((e) => e.key === req.key);
+      if (done) return sameOperation(done, req);
+      const { result, detail } = await work();
+      const entry: OperationLogEntry = {
+        ...definedOnly(req),
+        at: new Date().toISOString(),
+        ...(detail ? { detail } : {}),
+        result,
+      };
+      await appendFile(this.file, `${JSON.stringify(entry)}\n`);
+      this.entries.push(entry);
+      return result;
+    });
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function sameOperation(done: OperationLogEntry, req: OperationRequest): ServingState {
+  const differs = (['op', 'app', 'version', 'weight'] as const).filter(
+    (k) => req[k] !== undefined && done[k] !== req[k],
+  );
+  if (differs.length) {
+    throw new TargetError(
+      `idempotency key ${req.key} was already used for ${describe(done)}; this call asks for ${describe(req)}: every operation needs its own key`,
+      false,
+    );
+  }
+  if (!done.result)
+    throw new TargetError(
+      `operation ${req.key} is in the log without its result: the operation log is damaged`,
+      false,
+    );
+  return done.result;
+}
+
+function describe(op: OperationRequest): string {
+  return [op.op, op.app, op.version, op.weight === undefined ? undefined : `${op.weight}%`]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function definedOnly(req: OperationRequest): OperationRequest {
+  return Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as OperationRequest;
+}
