@@ -51,6 +51,10 @@ export interface Ledger {
    */
   readRaw(chainId: string): Promise<string[]>;
   listChains(): Promise<ChainSummary[]>;
+  /**
+   * Stores a chain's seal. The seal must match the stored record at its sequence number; the
+   * same seal again is a no-op, a seal never moves backwards (LedgerConflictError).
+   */
   seal(seal: ChainSeal): Promise<void>;
   getSeal(chainId: string): Promise<ChainSeal | undefined>;
   /** Stores an archived artifact of a promotion (its exported history) and returns its sha256. */
