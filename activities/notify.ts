@@ -52,7 +52,8 @@ export function createNotifyActivities(deps: {
         // A 4xx other than 408/429 will not get better by asking again (bad URL, revoked webhook).
         if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
       } catch (err) {
-        const code = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+        const code =
+          err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
         lastProblem = err instanceof Error ? `${err.name}${code ? ` (${code})` : ''}` : 'network error';
       }
     }

@@ -41,6 +41,8 @@ export async function startPromotionFixture(deps: {
   trust: TrustSnapshot;
   notifyTargets: NotifyTarget[];
   logger: Logger;
+  /** Called as each deploy activity starts, with its idempotency key (`<promotionId>/prod/deploy`). */
+  onDeployStarted?: (key: string) => void;
 }): Promise<PromotionFixture> {
   const { temporal, ledger } = deps;
   const taskQueue = temporal.taskQueue('hook-orch');
@@ -71,7 +73,10 @@ export async function startPromotionFixture(deps: {
   const serving = (app: string, version?: string) =>
     Promise.resolve({ app, ...(version ? { stable: { version, healthy: true } } : {}) });
   const stage: StageActivities = {
-    deploy: (req) => serving(req.app, req.version),
+    deploy: (req) => {
+      deps.onDeployStarted?.(req.key);
+      return serving(req.app, req.version);
+    },
     setCanaryWeight: (req) => serving(req.app, req.version),
     promoteCanary: (req) => serving(req.app, req.version),
     rollback: (req) => serving(req.app, req.toVersion),

@@ -1,0 +1,200 @@
+/**
+ * Chat hook latency on a real dev server: from sending a signed Slack command to the hook's
+ * "accepted" answer (the vote update passed the validator and its evidence was appended), and
+ * to the promotion's next deploy activity starting — with 1 and with 50 concurrent approvers,
+ * each approving their own waiting promotion. Baseline in the same run: a bare workflow with
+ * one update handler, driven by the plain SDK client at the same concurrency.
+ *   TOLLGATE_BENCH_HOOK_SEQUENTIAL (default 20)  samples with one approver at a time
+ *   TOLLGATE_BENCH_HOOK_CONCURRENT (default 50)  approvers at once
+ */
+import { fileURLToPath } from 'node:url';
+import { Principal } from '../../src/config/schema.js';
+import { HookConfig } from '../../src/chat/config.js';
+import { createHookServer } from '../../src/chat/server.js';
+import { createLogger } from '../../src/logging/logger.js';
+import type { TrustSnapshot } from '../../src/approvals/actions.js';
+import { startDevServer, type Harness } from '../helpers/temporal.js';
+import { startPromotionFixture, type PromotionFixture } from '../chat/promotion-fixture.js';
+import { bareVoteUpdate, type bareVote } from '../chat/fixtures/bare-vote.js';
+import {
+  exportSecrets,
+  post,
+  serviceKey,
+  slackHeaders,
+  slashCommandBody,
+  tempLedger,
+} from '../chat/support.js';
+
+interface BenchResult {
+  name: string;
+  unit: string;
+  value: number;
+  baseline?: number;
+  ratio?: number;
+  details?: Record<string, unknown>;
+}
+
+const SEQUENTIAL = Number(process.env.TOLLGATE_BENCH_HOOK_SEQUENTIAL ?? 20);
+const CONCURRENT = Number(process.env.TOLLGATE_BENCH_HOOK_CONCURRENT ?? 50);
+const bareVotePath = fileURLToPath(new URL('../chat/fixtures/bare-vote.ts', import.meta.url));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Number(sorted[index]!.toFixed(1));
+}
+
+interface Samples {
+  accepted: number[];
+  deployStarted: number[];
+}
+
+/** Starts `count` promotions, waits until all wait for approval, then approves them `concurrency` at a time. */
+async function hookRound(
+  fixture: PromotionFixture,
+  base: string,
+  deployStarts: Map<string, (at: number) => void>,
+  count: number,
+  concurrency: number,
+  samples: Samples,
+): Promise<void> {
+  const promotions = await Promise.all(Array.from({ length: count }, () => fixture.start()));
+  await Promise.all(promotions.map((p) => fixture.waitForGate(p.handle, 'approval')));
+  for (let i = 0; i < count; i += concurrency) {
+    const batch = promotions.slice(i, i + concurrency);
+    await Promise.all(
+      batch.map(async ({ promotionId }, j) => {
+        const deployed = new Promise<number>((resolve) =>
+          deployStarts.set(`${promotionId}/prod/deploy`, resolve),
+        );
+        const body = slashCommandBody(`U0APPROVER${j}`, `approve ${promotionId}`);
+        const headers = slackHeaders(body);
+        const started = performance.now();
+        const res = await post(`${base}/v1/slack/commands`, body, headers);
+        const accepted = performance.now();
+        if (res.status !== 200)
+          throw new Error(`hook refused a benchmark vote: ${res.status} ${res.body.text}`);
+        samples.accepted.push(accepted - started);
+        samples.deployStarted.push((await deployed) - started);
+      }),
+    );
+  }
+}
+
+async function baselineRound(temporal: Harness, count: number, concurrency: number): Promise<number[]> {
+  const latencies: number[] = [];
+  await temporal.withWorker({ workflowsPath: bareVotePath }, async (taskQueue) => {
+    const handles = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        temporal.env.client.workflow.start<typeof bareVote>('bareVote', {
+          taskQueue,
+          workflowId: `${taskQueue}-${i}`,
+        }),
+      ),
+    );
+    for (let i = 0; i < count; i += concurrency) {
+      await Promise.all(
+        handles.slice(i, i + concurrency).map(async (handle, j) => {
+          const started = performance.now();
+          await handle.executeUpdate(bareVoteUpdate, { args: [{ approver: `approver-${j}` }] });
+          latencies.push(performance.now() - started);
+        }),
+      );
+    }
+    await Promise.all(handles.map((h) => h.result()));
+  });
+  return latencies;
+}
+
+function results(label: string, hook: Samples, baseline: number[], concurrency: number): BenchResult[] {
+  const out: BenchResult[] = [];
+  for (const p of [50, 99]) {
+    const value = percentile(hook.accepted, p);
+    const base = percentile(baseline, p);
+    out.push({
+      name: `hook: signed Slack command → vote accepted, ${label} (p${p})`,
+      unit: 'ms',
+      value,
+      baseline: base,
+      ratio: Number((value / base).toFixed(2)),
+      details: {
+        samples: hook.accepted.length,
+        concurrency,
+        baseline: 'bare workflow update via the SDK client',
+      },
+    });
+    out.push({
+      name: `hook: signed Slack command → deploy activity started, ${label} (p${p})`,
+      unit: 'ms',
+      value: percentile(hook.deployStarted, p),
+      details: { samples: hook.deployStarted.length, concurrency },
+    });
+  }
+  return out;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  exportSecrets();
+  const logger = createLogger({ level: 'error', pretty: false });
+  const temporal = await startDevServer();
+  const { ledger, dispose } = await tempLedger(logger);
+  const key = serviceKey();
+  const approvers = Array.from({ length: CONCURRENT }, (_, i) =>
+    Principal.parse({
+      id: `approver-${i}`,
+      groups: ['release-approvers'],
+      chat: { slack: `U0APPROVER${i}` },
+    }),
+  );
+  const trust: TrustSnapshot = {
+    principals: approvers.map((p) => ({ id: p.id, groups: p.groups })),
+    keys: { [`chat:${key.id}`]: { publicKeyHex: key.publicKeyHex, kind: 'chat-service' } },
+  };
+  const deployStarts = new Map<string, (at: number) => void>();
+  const fixture = await startPromotionFixture({
+    temporal,
+    ledger,
+    trust,
+    logger,
+    notifyTargets: [],
+    onDeployStarted: (k) => deployStarts.get(k)?.(performance.now()),
+  });
+  const hook = await createHookServer({
+    config: HookConfig.parse({
+      slack: { signingSecret: { env: 'TEST_HOOK_SLACK_SECRET' } },
+      limits: {
+        perAddress: { burst: 10_000, perMinute: 10_000 },
+        perIdentity: { burst: 1000, perMinute: 1000 },
+      },
+    }),
+    client: temporal.env.client,
+    ledger,
+    principals: approvers,
+    serviceKey: { id: key.id, privateKey: key.privateKey },
+    logger,
+  });
+  try {
+    const base = await hook.listen(0, '127.0.0.1');
+    // One warm-up round so bundling, connections and JIT do not land in the samples.
+    await hookRound(fixture, base, deployStarts, 2, 1, { accepted: [], deployStarted: [] });
+    await baselineRound(temporal, 2, 1);
+
+    const sequential: Samples = { accepted: [], deployStarted: [] };
+    await hookRound(fixture, base, deployStarts, SEQUENTIAL, 1, sequential);
+    const sequentialBaseline = await baselineRound(temporal, SEQUENTIAL, 1);
+
+    const concurrent: Samples = { accepted: [], deployStarted: [] };
+    await hookRound(fixture, base, deployStarts, CONCURRENT, CONCURRENT, concurrent);
+    const concurrentBaseline = await baselineRound(temporal, CONCURRENT, CONCURRENT);
+
+    return [
+      ...results('1 approver', sequential, sequentialBaseline, 1),
+      ...results(`${CONCURRENT} concurrent approvers`, concurrent, concurrentBaseline, CONCURRENT),
+    ];
+  } finally {
+    await hook.close();
+    await fixture.stop();
+    await dispose();
+    await temporal.teardown();
+  }
+}
