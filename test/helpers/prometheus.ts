@@ -1,7 +1,7 @@
 /**
  * A real Prometheus server for tests: the Debian `prometheus` binary run as a plain process with
  * its own config, storage in a temporary directory and a free loopback port, scraping the given
- * targets every second. Stopped by PID.
+ * targets every second. Resolves once every target has been scraped; stopped by PID.
  *
  *   const prom = await startPrometheus({ scrape: ['127.0.0.1:9464'] });
  *   after(() => prom.stop());
@@ -92,7 +92,7 @@ export async function startPrometheus(opts: {
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  return {
+  const server: PrometheusServer = {
     url,
     pid: child.pid!,
     async waitForScrapes(times = 1) {
@@ -114,6 +114,12 @@ export async function startPrometheus(opts: {
     },
     stop,
   };
+  // Prometheus hands new scrape targets to its scrape loop only every 5 s: wait for the first scrape.
+  await server.waitForScrapes(1).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return server;
 }
 
 function freePort(): Promise<number> {
