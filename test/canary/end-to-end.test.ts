@@ -12,7 +12,14 @@ import type { AnalysisResult } from '../../src/canary/types.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
 import { routerCounts, sampleAppTarget, startLoad, testLogger } from '../targets/sample-app.js';
 
-const artifacts = [{ name: 'shop', ref: 'example/shop:1', digest: `sha256:${'d'.repeat(64)}` }];
+const artifacts = [
+  {
+    name: 'shop',
+    ref: 'example/shop:1',
+    digest: `sha256:${'d'.repeat(64)}`,
+    type: 'container-image' as const,
+  },
+];
 const config = CanaryConfig.parse({
   steps: [
     { weight: 10, bake: '2s' },

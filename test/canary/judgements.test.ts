@@ -90,8 +90,18 @@ void test('a baseline that received no requests makes the comparison inconclusiv
 });
 
 void test('identical latencies on both sides pass the comparison with p = 1', () => {
-  const canary = measured('2.0.0', 100, 0, Array(100).fill(5));
-  const baseline = measured('1.0.0', 300, 0, Array(300).fill(5));
+  const canary = measured(
+    '2.0.0',
+    100,
+    0,
+    Array.from({ length: 100 }, () => 5),
+  );
+  const baseline = measured(
+    '1.0.0',
+    300,
+    0,
+    Array.from({ length: 300 }, () => 5),
+  );
   const j = judgeLatencyComparison(canary, baseline, settings, 50);
   assert.equal(j.verdict, 'pass');
   assert.equal(j.comparison!.pValue, 1);

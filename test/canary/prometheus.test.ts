@@ -15,7 +15,14 @@ import { freePort } from '../../src/targets/local/version-process.js';
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
 import { routerCounts, sampleAppTarget, testLogger } from '../targets/sample-app.js';
 
-const artifacts = [{ name: 'shop', ref: 'example/shop:1', digest: `sha256:${'e'.repeat(64)}` }];
+const artifacts = [
+  {
+    name: 'shop',
+    ref: 'example/shop:1',
+    digest: `sha256:${'e'.repeat(64)}`,
+    type: 'container-image' as const,
+  },
+];
 const analyzer = createAnalyzer({ logger: testLogger });
 
 let target: LocalTarget;
