@@ -1,0 +1,113 @@
+/**
+ * Time to analyse one canary step once its bake is over, with each metrics provider, on real
+ * router traffic (the built-in traffic generator, canary at 50 %), plus the statistics alone on
+ * a long bake's worth of samples.
+ *   TOLLGATE_BENCH_CANARY_RUNS (default 20)  analyses per provider
+ */
+import { createAnalyzer } from '../../src/canary/analyzer.js';
+import { CanaryConfig } from '../../src/canary/config.js';
+import { distributionOf, hodgesLehmann, mannWhitneyU, quantile } from '../../src/canary/statistics.js';
+import { startPrometheus } from '../helpers/prometheus.js';
+import { sampleAppTarget, testLogger } from '../targets/sample-app.js';
+
+interface BenchResult {
+  name: string;
+  unit: string;
+  value: number;
+  baseline?: number;
+  ratio?: number;
+  details?: Record<string, unknown>;
+}
+
+const RUNS = Number(process.env.TOLLGATE_BENCH_CANARY_RUNS ?? 20);
+const BAKE_MS = 4_000;
+const artifacts = [{ name: 'app', ref: 'example/app:1', digest: `sha256:${'0'.repeat(64)}` }];
+
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; max: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn();
+    times.push(performance.now() - started);
+  }
+  const d = distributionOf(times);
+  return { p50: Number(quantile(d, 0.5).toFixed(2)), max: Number(Math.max(...times).toFixed(2)) };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const { target } = await sampleAppTarget({ stage: 'bench', trafficRps: 400 });
+  const analyzer = createAnalyzer({ logger: testLogger.child({}, { level: 'error' }) });
+  try {
+    const serving = await target.deploy({
+      key: 'b/1',
+      app: 'shop',
+      version: '1.0.0',
+      artifacts,
+      mode: 'replace',
+    });
+    await target.deploy({ key: 'b/2', app: 'shop', version: '2.0.0', artifacts, mode: 'canary' });
+    await target.setWeight({ key: 'b/3', app: 'shop', version: '2.0.0', weight: 50 });
+    const prometheus = await startPrometheus({ scrape: [new URL(serving.endpoint!.metrics!).host] });
+    try {
+      const start = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, BAKE_MS));
+      const window = { start, end: new Date().toISOString() };
+      await prometheus.waitForScrapes(2);
+      const request = {
+        app: 'shop',
+        stage: 'bench',
+        canaryVersion: '2.0.0',
+        baselineVersion: '1.0.0',
+        step: 1,
+        weight: 50,
+        window,
+        target,
+      };
+      const thresholds = [
+        { metric: 'error-rate', max: 0.05 },
+        { metric: 'latency-p99', max: 500 },
+      ];
+      const builtIn = CanaryConfig.parse({ steps: [{ weight: 50, bake: '4s' }], thresholds });
+      const viaPrometheus = CanaryConfig.parse({
+        steps: [{ weight: 50, bake: '4s' }],
+        thresholds,
+        metrics: { provider: 'prometheus', url: prometheus.url },
+      });
+      const sample = await analyzer.analyze({ ...request, config: builtIn });
+      const samples = sample.metrics.find((m) => m.name === 'latency-vs-baseline')?.samples;
+      const b = await timed(RUNS, () => analyzer.analyze({ ...request, config: builtIn }));
+      const p = await timed(RUNS, () => analyzer.analyze({ ...request, config: viaPrometheus }));
+
+      const x = distributionOf(Array.from({ length: 50_000 }, () => 2 + Math.random() * 3));
+      const y = distributionOf(Array.from({ length: 50_000 }, () => 2 + Math.random() * 3));
+      const s = await timed(5, () => Promise.resolve([mannWhitneyU(x, y), hodgesLehmann(x, y)]));
+
+      return [
+        {
+          name: 'canary analysis per step, built-in provider',
+          unit: 'ms',
+          value: b.p50,
+          details: { max: b.max, runs: RUNS, verdict: sample.verdict, samples, bakeMs: BAKE_MS },
+        },
+        {
+          name: 'canary analysis per step, Prometheus provider',
+          unit: 'ms',
+          value: p.p50,
+          baseline: b.p50,
+          ratio: Number((p.p50 / b.p50).toFixed(2)),
+          details: { max: p.max, runs: RUNS, queriesPerStep: 'six per version, in parallel' },
+        },
+        {
+          name: 'Mann-Whitney U + Hodges-Lehmann, 50k x 50k latency samples',
+          unit: 'ms',
+          value: s.p50,
+          details: { max: s.max, runs: 5 },
+        },
+      ];
+    } finally {
+      await prometheus.stop();
+    }
+  } finally {
+    await target.close();
+  }
+}
