@@ -60,6 +60,11 @@ export interface LocalTargetOptions {
  * version processes that still answer their health check and starts again those that do not, so
  * serving continues and a rollback after the restart still knows what to restore. Closing the
  * target stops its processes (the next start restores them from the file).
+ *
+ * Ports: each app's router listens on its own loopback port (`routerPort` for the first app,
+ * free ports for others; kept across restarts). The routers' Prometheus metrics are served on a
+ * separate port (`metricsPort`) at `/metrics`, so the app's own `/metrics` stays reachable through
+ * its router. Both URLs are in the serving state's `endpoint`.
  */
 export class LocalTarget implements Target {
   private readonly apps = new Map<string, AppRuntime>();
