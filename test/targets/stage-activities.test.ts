@@ -11,6 +11,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStageActivities } from '../../activities/stage.js';
 import { createAnalyzer } from '../../src/canary/analyzer.js';
 import { createTarget } from '../../src/targets/index.js';
+import type { ServingState } from '../../src/targets/target.js';
 import { sampleAppTarget, tempDir, testLogger } from './sample-app.js';
 
 const artifacts = [
@@ -30,14 +31,16 @@ void test('a deploy run as an activity heartbeats and returns the serving state'
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);
-  const serving = await env.run(activities.deploy, {
-    key: 'p1/prod/deploy',
-    app: 'shop',
-    stage: 'prod',
-    version: '1.0.0',
-    artifacts,
-    mode: 'replace',
-  });
+  const serving: ServingState = await env.run(() =>
+    activities.deploy({
+      key: 'p1/prod/deploy',
+      app: 'shop',
+      stage: 'prod',
+      version: '1.0.0',
+      artifacts,
+      mode: 'replace',
+    }),
+  );
   assert.deepEqual(serving.stable, { version: '1.0.0', healthy: true });
   assert.ok(heartbeats >= 1);
 });
@@ -45,13 +48,15 @@ void test('a deploy run as an activity heartbeats and returns the serving state'
 void test('permanent target errors are non-retryable failures, transient ones retryable', async () => {
   const activities = createStageActivities({ target, analyzer, logger: testLogger });
   await assert.rejects(
-    new MockActivityEnvironment().run(activities.setCanaryWeight, {
-      key: 'p2/prod/weight/0',
-      app: 'shop',
-      stage: 'prod',
-      version: '9.9.9',
-      weight: 10,
-    }),
+    new MockActivityEnvironment().run(() =>
+      activities.setCanaryWeight({
+        key: 'p2/prod/weight/0',
+        app: 'shop',
+        stage: 'prod',
+        version: '9.9.9',
+        weight: 10,
+      }),
+    ),
     (err: unknown) =>
       err instanceof ApplicationFailure &&
       err.nonRetryable &&
@@ -73,14 +78,16 @@ void test('permanent target errors are non-retryable failures, transient ones re
   );
   const stage = createStageActivities({ target: flaky, analyzer, logger: testLogger });
   await assert.rejects(
-    new MockActivityEnvironment().run(stage.deploy, {
-      key: 'p3/prod/deploy',
-      app: 'shop',
-      stage: 'prod',
-      version: 'locked',
-      artifacts,
-      mode: 'canary',
-    }),
+    new MockActivityEnvironment().run(() =>
+      stage.deploy({
+        key: 'p3/prod/deploy',
+        app: 'shop',
+        stage: 'prod',
+        version: 'locked',
+        artifacts,
+        mode: 'canary',
+      }),
+    ),
     (err: unknown) => err instanceof ApplicationFailure && !err.nonRetryable && err.type === 'TargetError',
   );
 });
