@@ -3,7 +3,11 @@ import { Duration } from '../domain/common.js';
 
 export const Threshold = z.object({
   metric: z.enum(['error-rate', 'latency-p50', 'latency-p90', 'latency-p99', 'request-rate', 'custom']),
-  /** PromQL for `custom` (and to override the built-in queries with the Prometheus provider). */
+  /**
+   * PromQL for `custom` (and to override the built-in queries with the Prometheus provider). It
+   * must yield one number; {app}, {stage}, {version} (the canary), {baseline} and {range} (the
+   * bake window, e.g. `30s`) are substituted.
+   */
   query: z.string().optional(),
   max: z.number().optional(),
   min: z.number().optional(),

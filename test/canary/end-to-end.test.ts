@@ -34,7 +34,7 @@ const config = CanaryConfig.parse({
 let target: LocalTarget;
 let activities: ReturnType<typeof createStageActivities>;
 before(async () => {
-  ({ target } = await sampleAppTarget({ trafficRps: 200, stage: 'prod' }));
+  ({ target } = await sampleAppTarget({ trafficRps: 300, stage: 'prod' }));
   activities = createStageActivities({
     target,
     analyzer: createAnalyzer({ logger: testLogger }),

@@ -85,7 +85,6 @@ export class LocalTarget implements Target {
 
   deploy(req: DeployRequest): Promise<ServingState> {
     return this.mutate({ key: req.key, op: 'deploy', app: req.app, version: req.version }, async (rt) => {
-      const serving = [rt.stable?.record.version, rt.canary?.proc.record.version];
       if (req.mode === 'canary') {
         if (rt.canary?.proc.record.version === req.version || rt.stable?.record.version === req.version) {
           throw new TargetError(
@@ -106,6 +105,7 @@ export class LocalTarget implements Target {
       }
       const proc = await this.startVersion(req.app, req.version);
       const retired = [rt.stable, rt.canary?.proc];
+      const replaced = retired.flatMap((p) => (p ? [p.record.version] : []));
       if (rt.stable) rt.previousStable = rt.stable.record.version;
       rt.stable = proc;
       rt.canary = undefined;
@@ -113,7 +113,7 @@ export class LocalTarget implements Target {
       return {
         pid: proc.record.pid,
         port: proc.record.port,
-        replaced: serving.filter(Boolean),
+        replaced,
         ...(await this.retire(rt, retired)),
       };
     });
