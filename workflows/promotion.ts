@@ -237,7 +237,7 @@ async function finish(
   const type = status === 'succeeded' ? 'promotion.completed' : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
   await run.evidence.add(type, { status, outcome });
   run.notify(status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed', undefined, outcome);
-  await run.orchestration.sealPromotion({ promotionId: run.input.promotionId });
+  await run.coordination.sealPromotion({ promotionId: run.input.promotionId });
   await run.flushNotifications();
   await startChild('archivePromotion', {
     workflowId: `${workflowInfo().workflowId}-archive`,

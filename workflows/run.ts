@@ -6,6 +6,7 @@ import {
   CancellationScope,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -58,6 +59,8 @@ export class PromotionRun {
   readonly state: PromotionState;
   readonly evidence: EvidenceTrail;
   readonly orchestration: OrchestrationActivities;
+  /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
+  readonly coordination: Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'>;
   readonly orchestrationQueue: string;
   policyResultHash: string | undefined;
   stageScope: CancellationScope | undefined;
@@ -82,6 +85,10 @@ export class PromotionRun {
       taskQueue: this.orchestrationQueue,
       startToCloseTimeout: '2m',
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    });
+    this.coordination = proxyLocalActivities({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
     });
     // The notify activity retries deliveries itself; a few attempts here cover a lost worker.
     this.notifier = proxyActivities<Pick<OrchestrationActivities, 'notify'>>({
@@ -245,7 +252,7 @@ export class PromotionRun {
     const mode = this.input.pipeline.onConflict;
     this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
-    await this.orchestration.requestStageLock({
+    await this.coordination.requestStageLock({
       app: this.input.release.app,
       stage: stage.name,
       promotionId: this.input.promotionId,
@@ -269,7 +276,7 @@ export class PromotionRun {
     // Also sent when still queued (e.g. aborted while waiting), so the lock forgets the request.
     if (!this.lockRequested.delete(stage.name)) return;
     this.lockAnswers.delete(stage.name);
-    await this.orchestration.releaseStageLock({
+    await this.coordination.releaseStageLock({
       app: this.input.release.app,
       stage: stage.name,
       promotionId: this.input.promotionId,
@@ -410,7 +417,7 @@ export class PromotionRun {
 
   /** At start: a freeze that began before this promotion existed still holds it. */
   async applyLineStatus(): Promise<void> {
-    const line = await this.orchestration.lineStatus();
+    const line = await this.coordination.lineStatus();
     if (line.freeze) this.applyFreeze(line.freeze);
   }
 

@@ -1,0 +1,350 @@
+/**
+ * A small world for promotion workflow tests: principals with real Ed25519 keys, a config with
+ * a dev → staging → prod pipeline, an orchestration worker and one worker per stage queue.
+ *
+ * The workflow is what these tests examine; the activities at its boundary are recording
+ * implementations whose behaviour each test scripts through release labels:
+ *   test.failRules = "rule-a,rule-b"   policy rules that fail
+ *   test.canary    = "pass,fail"       canary verdicts, one per step
+ *   test.deploy    = "fail@prod"       the deploy to that stage fails permanently
+ * Targets, policy packs, canary analysis and the ledger have their own suites against real
+ * processes, servers and files.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { TollgateConfig, type Pipeline } from '../../src/config/schema.js';
+import { Release, type ReleaseInput } from '../../src/domain/release.js';
+import type { EvidenceInput, EvidenceRecord } from '../../src/domain/evidence.js';
+import { generateSigningKey, newNonce, principalKeyId, publicKeyText, rawPublicKey, signAction } from '../../src/approvals/keys.js';
+import type { ControlAction, FreezeAction, VoteAction, WaiverAction } from '../../src/approvals/actions.js';
+import { preparePromotion } from '../../src/promotion/prepare.js';
+import { createCoordinationActivities } from '../../activities/coordination.js';
+import type { NotifyRequest, OrchestrationActivities, StageActivities } from '../../activities/contracts.js';
+import type { ServingState } from '../../src/targets/target.js';
+import type { AnalysisResult } from '../../src/canary/types.js';
+import type { PolicyEvaluation } from '../../src/policy/types.js';
+import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from '../../workflows/messages.js';
+import type { promotion } from '../../workflows/promotion.js';
+import type { PromotionInput } from '../../workflows/types.js';
+import type { Harness } from './temporal.js';
+
+export const PEOPLE = {
+  alice: ['developers'],
+  bob: ['release-managers'],
+  carol: ['security'],
+  dave: ['developers'],
+  erin: ['operators', 'release-managers'],
+} as const;
+export type Person = keyof typeof PEOPLE;
+
+export const keys: Record<Person, KeyObject> = Object.fromEntries(
+  Object.keys(PEOPLE).map((p) => [p, generateSigningKey()]),
+) as Record<Person, KeyObject>;
+
+export function keyIdOf(person: Person): string {
+  return principalKeyId(person, rawPublicKey(keys[person]));
+}
+
+export function testConfig(pipeline: Partial<Pipeline> & { stages?: unknown[] } = {}): TollgateConfig {
+  return TollgateConfig.parse({
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Config',
+    principals: Object.entries(PEOPLE).map(([id, groups]) => ({ id, groups, publicKeys: [publicKeyText(keys[id as Person])] })),
+    pipelines: [
+      {
+        name: 'default',
+        waiverGroups: ['security'],
+        operatorGroups: ['operators'],
+        stages: [
+          { name: 'dev', target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } } },
+          {
+            name: 'staging',
+            target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } },
+            approval: { groups: ['release-managers'], quorum: 1 },
+          },
+          {
+            name: 'prod',
+            target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } },
+            approval: { groups: ['release-managers', 'security'], quorum: 2, distinctGroups: true },
+            canary: { steps: [{ weight: 10, bake: '1s' }, { weight: 50, bake: '1s' }, { weight: 100, bake: '1s' }] },
+          },
+        ],
+        ...pipeline,
+      },
+    ],
+  });
+}
+
+export function testRelease(overrides: Partial<ReleaseInput> = {}): Release {
+  return Release.parse({
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Release',
+    app: 'billing-api',
+    version: '1.4.2',
+    artifacts: [{ name: 'api', ref: `registry.example.com/billing-api@sha256:${'a'.repeat(64)}`, digest: `sha256:${'a'.repeat(64)}` }],
+    requester: 'alice',
+    change: { description: 'Add invoice export' },
+    commitAuthors: ['dave'],
+    ...overrides,
+  });
+}
+
+export interface TargetOp {
+  key: string;
+  op: string;
+  stage: string;
+  version?: string;
+  weight?: number;
+}
+
+/** Records every target operation once per idempotency key, as a real target must. */
+function recordingStageActivities(stage: string, world: { ops: TargetOp[]; serving: Map<string, ServingState>; labels: () => Map<string, Record<string, string>> }): StageActivities {
+  const once = (key: string, op: TargetOp) => {
+    if (!world.ops.some((o) => o.key === key)) world.ops.push(op);
+  };
+  const serving = (app: string) => world.serving.get(`${app}/${stage}`) ?? { app };
+  const set = (app: string, s: ServingState) => {
+    world.serving.set(`${app}/${stage}`, s);
+    return s;
+  };
+  const labelsOf = (app: string) => world.labels().get(app) ?? {};
+  return {
+    async deploy(req) {
+      if (labelsOf(req.app)['test.deploy'] === `fail@${stage}`)
+        throw ApplicationFailure.nonRetryable(`target refused ${req.version}: image pull failed`, 'TargetError');
+      once(req.key, { key: req.key, op: 'deploy', stage, version: req.version });
+      const current = serving(req.app);
+      return set(
+        req.app,
+        req.mode === 'canary'
+          ? { ...current, canary: { version: req.version, weight: 0, healthy: true } }
+          : { app: req.app, stable: { version: req.version, healthy: true }, ...(current.stable ? { previousStable: current.stable.version } : {}) },
+      );
+    },
+    async setCanaryWeight(req) {
+      once(req.key, { key: req.key, op: 'setWeight', stage, version: req.version, weight: req.weight });
+      return set(req.app, { ...serving(req.app), canary: { version: req.version, weight: req.weight, healthy: true } });
+    },
+    async promoteCanary(req) {
+      once(req.key, { key: req.key, op: 'promote', stage, version: req.version });
+      const current = serving(req.app);
+      return set(req.app, { app: req.app, stable: { version: req.version, healthy: true }, ...(current.stable ? { previousStable: current.stable.version } : {}) });
+    },
+    async rollback(req) {
+      once(req.key, { key: req.key, op: 'rollback', stage });
+      const current = serving(req.app);
+      const restored = current.canary ? current.stable?.version : current.previousStable;
+      return set(req.app, { app: req.app, ...(restored ? { stable: { version: restored, healthy: true } } : {}) });
+    },
+    async analyzeCanary(req): Promise<AnalysisResult> {
+      const verdicts = (labelsOf(req.app)['test.canary'] ?? '').split(',').filter(Boolean);
+      const verdict = (verdicts[req.step - 1] ?? 'pass') as AnalysisResult['verdict'];
+      return {
+        verdict,
+        step: req.step,
+        weight: req.weight,
+        provider: 'scripted',
+        metrics: [{ name: 'error-rate', verdict, canary: verdict === 'fail' ? 0.2 : 0.001, baseline: 0.001, reason: `scripted ${verdict}` }],
+        reason: `error-rate ${verdict}`,
+        window: req.window,
+      };
+    },
+    async servingState(req) {
+      return serving(req.app);
+    },
+  };
+}
+
+export interface World {
+  client: Client;
+  config: TollgateConfig;
+  taskQueue: string;
+  deployQueuePrefix: string;
+  ops: TargetOp[];
+  evidence: Map<string, EvidenceRecord[]>;
+  notifications: NotifyRequest[];
+  /** Starts a promotion of `release` through the world's pipeline. */
+  start(release: Release, opts?: { config?: TollgateConfig; promotionId?: string }): Promise<{ handle: WorkflowHandle<typeof promotion>; input: PromotionInput }>;
+  vote(handle: WorkflowHandle, person: Person, stage: string, decision?: 'approve' | 'reject', bind?: { releaseDigest?: string; policyResultHash?: string }): Promise<unknown>;
+  control(handle: WorkflowHandle, person: Person, command: ControlAction['command'], reason?: string): Promise<unknown>;
+  waive(handle: WorkflowHandle, person: Person, stage: string, waives: string[], expiresInMs?: number): Promise<unknown>;
+  freezeAction(person: Person, frozen: boolean, reason: string): ReturnType<typeof signAction<FreezeAction>>;
+  /** Waits until the promotion's live state satisfies `predicate`. */
+  waitFor(handle: WorkflowHandle, predicate: (s: Awaited<ReturnType<typeof queryState>>) => boolean, what: string): Promise<Awaited<ReturnType<typeof queryState>>>;
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+const queryState = (handle: WorkflowHandle) => handle.query(stateQuery);
+
+export async function createWorld(harness: Harness, opts: { stages?: string[]; evidenceFailures?: number } = {}): Promise<World> {
+  const client = harness.env.client;
+  const config = testConfig();
+  const taskQueue = harness.taskQueue('orchestration');
+  const deployQueuePrefix = `${harness.taskQueue('deploy')}-`;
+  const ops: TargetOp[] = [];
+  const serving = new Map<string, ServingState>();
+  const evidence = new Map<string, EvidenceRecord[]>();
+  const notifications: NotifyRequest[] = [];
+  const labels = new Map<string, Record<string, string>>();
+  let failuresLeft = opts.evidenceFailures ?? 0;
+
+  const orchestration: OrchestrationActivities = {
+    async evaluatePolicy(req): Promise<PolicyEvaluation> {
+      const failing = (req.release.labels['test.failRules'] ?? '').split(',').filter(Boolean);
+      const rules = ['artifact-digest-pinned', 'sbom-present', ...failing].map((ruleId) => ({
+        pack: 'test',
+        ruleId,
+        description: ruleId,
+        severity: 'high' as const,
+        outcome: failing.includes(ruleId) ? ('fail' as const) : ('pass' as const),
+        controls: ['ISO27001:A.8.32'],
+        factsRead: [],
+      }));
+      return {
+        stage: req.stage,
+        passed: failing.length === 0,
+        resultHash: `hash-${req.stage}-${failing.join('+') || 'clean'}`,
+        packs: [{ name: 'test', version: 'v1' }],
+        rules,
+        facts: {},
+        evaluatedAt: req.time,
+      };
+    },
+    async recordEvidence(input: EvidenceInput): Promise<EvidenceRecord> {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new Error('ledger temporarily unavailable');
+      }
+      const chain = evidence.get(input.chainId) ?? [];
+      evidence.set(input.chainId, chain);
+      const existing = chain[input.seq];
+      const record = { ...input, controls: input.controls ?? [], prevHash: chain[input.seq - 1]?.hash ?? '0'.repeat(64), hash: `h${input.seq}` };
+      if (existing) {
+        if (JSON.stringify({ ...existing }) !== JSON.stringify(record)) throw new Error(`conflicting record at ${input.chainId}#${input.seq}`);
+        return existing;
+      }
+      if (input.seq !== chain.length) throw new Error(`gap: expected seq ${chain.length}, got ${input.seq}`);
+      chain.push(record);
+      return record;
+    },
+    async sealPromotion() {
+      return undefined;
+    },
+    async archiveHistory(req) {
+      const handle = client.workflow.getHandle(req.workflowId, req.runId);
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') throw new Error('promotion still running');
+      const history = await handle.fetchHistory();
+      return { sha256: 'not-stored-in-this-test', events: history.events?.length ?? 0 };
+    },
+    async notify(req) {
+      notifications.push(req);
+    },
+    ...createCoordinationActivities({ client, taskQueue }),
+  };
+
+  const world = { ops, serving, labels: () => labels };
+  const stages = opts.stages ?? ['dev', 'staging', 'prod'];
+  const workers: Worker[] = [
+    await harness.createWorker({ taskQueue, activities: orchestration }),
+    ...(await Promise.all(
+      stages.map((stage) =>
+        harness.createWorker({ taskQueue: `${deployQueuePrefix}${stage}`, activities: recordingStageActivities(stage, world) }),
+      ),
+    )),
+  ];
+
+  const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(person: Person, payload: T) =>
+    signAction(payload, keyIdOf(person), keys[person]);
+  const base = (person: Person, promotionId: string) => ({
+    promotionId,
+    actor: person,
+    channel: 'cli' as const,
+    issuedAt: new Date().toISOString(),
+    nonce: newNonce(),
+  });
+
+  return {
+    client,
+    config,
+    taskQueue,
+    deployQueuePrefix,
+    ops,
+    evidence,
+    notifications,
+    async start(release, startOpts = {}) {
+      labels.set(release.app, release.labels);
+      const input = preparePromotion(startOpts.config ?? config, release, {
+        taskQueue,
+        deployQueuePrefix,
+        promotionId: startOpts.promotionId ?? `${release.app}-${release.version}-${randomUUID().slice(0, 8)}`,
+      });
+      const handle = await client.workflow.start<typeof promotion>('promotion', {
+        taskQueue,
+        workflowId: input.promotionId,
+        args: [input],
+      });
+      return { handle, input };
+    },
+    async vote(handle, person, stage, decision = 'approve', bind = {}) {
+      const state = await queryState(handle);
+      const payload: VoteAction = {
+        ...base(person, state.promotionId),
+        kind: 'vote',
+        stage,
+        decision,
+        releaseDigest: bind.releaseDigest ?? state.releaseDigest,
+        policyResultHash: bind.policyResultHash ?? state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
+      };
+      return handle.executeUpdate(voteUpdate, { args: [sign(person, payload)] });
+    },
+    async control(handle, person, command, reason) {
+      const payload: ControlAction = { ...base(person, handle.workflowId), kind: 'control', command, ...(reason ? { reason } : {}) };
+      return handle.executeUpdate(controlUpdate, { args: [sign(person, payload)] });
+    },
+    async waive(handle, person, stage, waives, expiresInMs = 3600_000) {
+      const payload: WaiverAction = {
+        ...base(person, handle.workflowId),
+        kind: 'waiver',
+        stage,
+        waives,
+        justification: 'Emergency fix for the invoice outage, approved in INC-4711',
+        expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+      };
+      return handle.executeUpdate(waiveUpdate, { args: [sign(person, payload)] });
+    },
+    freezeAction(person, frozen, reason) {
+      return sign(person, { ...base(person, '*'), kind: 'freeze', frozen, reason });
+    },
+    async waitFor(handle, predicate, what) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const state = await queryState(handle);
+        if (predicate(state)) return state;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; state: ${JSON.stringify({ status: state.status, stage: state.currentStage, gate: state.gate })}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async run(fn) {
+      const running = workers.map((w) => w.run());
+      try {
+        return await fn();
+      } finally {
+        workers.forEach((w) => w.shutdown());
+        await Promise.all(running);
+      }
+    },
+  };
+}
+
+/** The update validator's refusal reaches the caller synchronously, with its reason. */
+export async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
+    assert.match(String((err.cause as Error | undefined)?.message), reason);
+    return true;
+  });
+}
