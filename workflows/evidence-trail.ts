@@ -1,4 +1,4 @@
-import { proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Actor, EvidenceRecord, EvidenceType } from '../src/domain/evidence.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
 import { controlsFor } from './controls.js';
@@ -12,7 +12,7 @@ export const SYSTEM_ACTOR: Actor = { id: 'tollgate', channel: 'system' };
 
 /**
  * The promotion's chain of evidence. Sequence numbers are assigned in workflow order and
- * appends run one after another, so the chain has no gaps and a retried append (same seq, same
+ * appends run one after another, never cancelled, so the chain has no gaps and a retried append (same seq, same
  * workflow time, same data) is recognised by the ledger as the record it already holds.
  */
 export class EvidenceTrail {
@@ -44,7 +44,9 @@ export class EvidenceTrail {
       data,
       controls: controlsFor(type, opts.controls),
     };
-    const appended = this.tail.then(() => recordEvidence(input));
+    // Cancelling a stage (abort, supersede) must never drop a record that already has its
+    // sequence number: the chain would have a gap.
+    const appended = this.tail.then(() => CancellationScope.nonCancellable(() => recordEvidence(input)));
     this.tail = appended.catch(() => undefined);
     return appended;
   }

@@ -7,17 +7,24 @@
  *   test.failRules = "rule-a,rule-b"   policy rules that fail
  *   test.canary    = "pass,fail"       canary verdicts, one per step
  *   test.deploy    = "fail@prod"       the deploy to that stage fails permanently
- * Targets, policy packs, canary analysis and the ledger have their own suites against real
- * processes, servers and files.
+ * Evidence goes to the real file ledger (in a temporary directory). Targets, policy packs and
+ * canary analysis have their own suites against real processes and servers.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { TollgateConfig, type Pipeline } from '../../src/config/schema.js';
 import { Release, type ReleaseInput } from '../../src/domain/release.js';
-import type { EvidenceInput, EvidenceRecord } from '../../src/domain/evidence.js';
+import type { EvidenceRecord } from '../../src/domain/evidence.js';
+import { createLedger } from '../../src/ledger/create.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createEvidenceActivities } from '../../activities/evidence.js';
 import { generateSigningKey, newNonce, principalKeyId, publicKeyText, rawPublicKey, signAction } from '../../src/approvals/keys.js';
 import type { ControlAction, FreezeAction, VoteAction, WaiverAction } from '../../src/approvals/actions.js';
 import { preparePromotion } from '../../src/promotion/prepare.js';
@@ -94,6 +101,7 @@ export function testRelease(overrides: Partial<ReleaseInput> = {}): Release {
 
 export interface TargetOp {
   key: string;
+  app: string;
   op: string;
   stage: string;
   version?: string;
@@ -115,7 +123,7 @@ function recordingStageActivities(stage: string, world: { ops: TargetOp[]; servi
     async deploy(req) {
       if (labelsOf(req.app)['test.deploy'] === `fail@${stage}`)
         throw ApplicationFailure.nonRetryable(`target refused ${req.version}: image pull failed`, 'TargetError');
-      once(req.key, { key: req.key, op: 'deploy', stage, version: req.version });
+      once(req.key, { key: req.key, app: req.app, op: 'deploy', stage, version: req.version });
       const current = serving(req.app);
       return set(
         req.app,
@@ -125,16 +133,16 @@ function recordingStageActivities(stage: string, world: { ops: TargetOp[]; servi
       );
     },
     async setCanaryWeight(req) {
-      once(req.key, { key: req.key, op: 'setWeight', stage, version: req.version, weight: req.weight });
+      once(req.key, { key: req.key, app: req.app, op: 'setWeight', stage, version: req.version, weight: req.weight });
       return set(req.app, { ...serving(req.app), canary: { version: req.version, weight: req.weight, healthy: true } });
     },
     async promoteCanary(req) {
-      once(req.key, { key: req.key, op: 'promote', stage, version: req.version });
+      once(req.key, { key: req.key, app: req.app, op: 'promote', stage, version: req.version });
       const current = serving(req.app);
       return set(req.app, { app: req.app, stable: { version: req.version, healthy: true }, ...(current.stable ? { previousStable: current.stable.version } : {}) });
     },
     async rollback(req) {
-      once(req.key, { key: req.key, op: 'rollback', stage });
+      once(req.key, { key: req.key, app: req.app, op: 'rollback', stage });
       const current = serving(req.app);
       const restored = current.canary ? current.stable?.version : current.previousStable;
       return set(req.app, { app: req.app, ...(restored ? { stable: { version: restored, healthy: true } } : {}) });
@@ -164,7 +172,9 @@ export interface World {
   taskQueue: string;
   deployQueuePrefix: string;
   ops: TargetOp[];
-  evidence: Map<string, EvidenceRecord[]>;
+  ledger: Ledger;
+  /** The promotion's evidence chain as stored in the ledger. */
+  chain(promotionId: string): Promise<EvidenceRecord[]>;
   notifications: NotifyRequest[];
   /** Starts a promotion of `release` through the world's pipeline. */
   start(release: Release, opts?: { config?: TollgateConfig; promotionId?: string }): Promise<{ handle: WorkflowHandle<typeof promotion>; input: PromotionInput }>;
@@ -186,7 +196,9 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
   const deployQueuePrefix = `${harness.taskQueue('deploy')}-`;
   const ops: TargetOp[] = [];
   const serving = new Map<string, ServingState>();
-  const evidence = new Map<string, EvidenceRecord[]>();
+  const logger = createLogger({ level: 'error', pretty: false });
+  const ledger = await createLedger({ type: 'file', path: mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) }, { logger });
+  const evidenceActivities = createEvidenceActivities({ ledger, client, logger });
   const notifications: NotifyRequest[] = [];
   const labels = new Map<string, Record<string, string>>();
   let failuresLeft = opts.evidenceFailures ?? 0;
@@ -213,33 +225,15 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
         evaluatedAt: req.time,
       };
     },
-    async recordEvidence(input: EvidenceInput): Promise<EvidenceRecord> {
+    async recordEvidence(input) {
       if (failuresLeft > 0) {
         failuresLeft--;
         throw new Error('ledger temporarily unavailable');
       }
-      const chain = evidence.get(input.chainId) ?? [];
-      evidence.set(input.chainId, chain);
-      const existing = chain[input.seq];
-      const record = { ...input, controls: input.controls ?? [], prevHash: chain[input.seq - 1]?.hash ?? '0'.repeat(64), hash: `h${input.seq}` };
-      if (existing) {
-        if (JSON.stringify({ ...existing }) !== JSON.stringify(record)) throw new Error(`conflicting record at ${input.chainId}#${input.seq}`);
-        return existing;
-      }
-      if (input.seq !== chain.length) throw new Error(`gap: expected seq ${chain.length}, got ${input.seq}`);
-      chain.push(record);
-      return record;
+      return evidenceActivities.recordEvidence(input);
     },
-    async sealPromotion() {
-      return undefined;
-    },
-    async archiveHistory(req) {
-      const handle = client.workflow.getHandle(req.workflowId, req.runId);
-      const description = await handle.describe();
-      if (description.status.name === 'RUNNING') throw new Error('promotion still running');
-      const history = await handle.fetchHistory();
-      return { sha256: 'not-stored-in-this-test', events: history.events?.length ?? 0 };
-    },
+    sealPromotion: evidenceActivities.sealPromotion,
+    archiveHistory: evidenceActivities.archiveHistory,
     async notify(req) {
       notifications.push(req);
     },
@@ -273,7 +267,8 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
     taskQueue,
     deployQueuePrefix,
     ops,
-    evidence,
+    ledger,
+    chain: (promotionId) => ledger.read(promotionId),
     notifications,
     async start(release, startOpts = {}) {
       labels.set(release.app, release.labels);

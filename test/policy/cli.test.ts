@@ -101,7 +101,7 @@ void describe('tollgate policy CLI', () => {
       );
       const bad = await tollgate(['policy', 'test', path.join(dir, 'release.yaml'), '--stage', 'prod']);
       assert.equal(bad.exitCode, 2);
-      assert.match(bad.err, /release\.yaml:8: artifacts\.0\.digest: must be sha256:<64 lowercase hex>/);
+      assert.match(bad.err, /release\.yaml:8:13 artifacts\[0\]\.digest: must be sha256:<64 lowercase hex>/);
       assert.doesNotMatch(bad.err, /\n\s+at /);
       const notPacks = await tollgate([
         'policy',

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/policy/engine.js';
-import { readReleaseFile } from '../../src/policy/release-file.js';
+import { readReleaseFile } from '../../src/config/release-file.js';
 import type { PolicySettingsInput } from '../../src/policy/settings.js';
 import type { PolicyRequest } from '../../activities/contracts.js';
 import type { Release } from '../../src/domain/release.js';

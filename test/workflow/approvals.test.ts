@@ -59,7 +59,7 @@ test('prod needs two approvers from distinct groups; self-approval and bad votes
     assert.equal((await handle.result()).status, 'succeeded');
 
     // Refused votes never reach history: only accepted ones are evidence in the workflow's chain.
-    const votes = world.evidence.get(input.promotionId)!.filter((r) => r.type === 'approval.vote');
+    const votes = (await world.chain(input.promotionId)).filter((r) => r.type === 'approval.vote');
     assert.deepEqual(votes.map((v) => `${v.stage}:${v.actor.id}`), ['staging:bob', 'prod:bob', 'prod:erin', 'prod:carol']);
   });
 });

@@ -23,7 +23,7 @@ test('a failed policy rule stops the promotion until an authorized approver waiv
     await handle.cancel();
     const result = await handle.result();
     assert.equal(result.status, 'aborted');
-    const chain = world.evidence.get(input.promotionId)!;
+    const chain = (await world.chain(input.promotionId));
     const waiver = chain.find((r) => r.type === 'waiver.granted')!;
     assert.equal(waiver.actor.id, 'carol');
     assert.deepEqual(waiver.data.waives, ['vuln-critical-zero']);
@@ -41,7 +41,7 @@ test('a deploy that fails is rolled back and the promotion ends rolled-back', as
     assert.equal(result.status, 'rolled-back');
     assert.match(result.outcome, /deploy to dev failed: .*image pull failed/);
     assert.deepEqual(world.ops.map((o) => `${o.stage}:${o.op}`), ['dev:rollback']);
-    assert.ok(world.evidence.get(input.promotionId)!.some((r) => r.type === 'rollback.completed'));
+    assert.ok((await world.chain(input.promotionId)).some((r) => r.type === 'rollback.completed'));
   });
 });
 
@@ -61,7 +61,7 @@ test('a failing canary is rolled back automatically at its first step', async ()
       world.ops.filter((o) => o.stage === 'prod').map((o) => `${o.op}${o.weight === undefined ? '' : `@${o.weight}`}`),
       ['deploy', 'setWeight@10', 'rollback'],
     );
-    const chain = world.evidence.get(input.promotionId)!;
+    const chain = (await world.chain(input.promotionId));
     const analysis = chain.find((r) => r.type === 'canary.analysis')!;
     assert.equal(analysis.data.verdict, 'fail');
     assert.ok(chain.some((r) => r.type === 'rollback.completed' && r.stage === 'prod'));
@@ -93,7 +93,7 @@ test('abort during the canary rolls back, even though the stage is being cancell
       world.ops.filter((o) => o.stage === 'prod').map((o) => o.op),
       ['deploy', 'setWeight', 'rollback'],
     );
-    const chain = world.evidence.get(input.promotionId)!;
+    const chain = (await world.chain(input.promotionId));
     assert.ok(chain.some((r) => r.type === 'rollback.completed' && r.stage === 'prod'));
     assert.equal(chain.at(-1)!.type, 'promotion.aborted');
   });
@@ -123,7 +123,7 @@ test('pause holds the canary, promote-now skips the bake, both recorded with who
     await world.control(handle, 'erin', 'resume');
     const result = await handle.result();
     assert.equal(result.status, 'succeeded');
-    const types = world.evidence.get(input.promotionId)!.map((r) => `${r.type}:${r.actor.id}`);
+    const types = (await world.chain(input.promotionId)).map((r) => `${r.type}:${r.actor.id}`);
     for (const t of ['control.paused:erin', 'control.promote-now:erin', 'control.resumed:erin']) assert.ok(types.includes(t), t);
   });
 });

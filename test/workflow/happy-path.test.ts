@@ -31,7 +31,7 @@ test('a release is promoted through dev, staging and prod with approvals and a 3
     );
 
     // Every step left evidence, in one gap-free chain.
-    const chain = world.evidence.get(input.promotionId)!;
+    const chain = (await world.chain(input.promotionId));
     assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i));
     const types = chain.map((r) => `${r.stage ?? '-'}:${r.type}`);
     for (const expected of [
