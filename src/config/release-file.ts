@@ -1,43 +1,54 @@
 /**
- * Reads a release manifest (YAML or JSON) for policy dry-runs, reporting problems by line:
- * `release.yaml:7: artifacts.0.digest: must be sha256:<64 lowercase hex>`.
+ * Reads a release manifest (YAML or JSON), reporting problems by position:
+ * `release.yaml:7:15 artifacts[0].digest: must be sha256:<64 lowercase hex>`.
  */
-import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import path from 'node:path';
 import { Release } from '../domain/release.js';
+import { FileProblemsError, readWithSchema } from './yaml-file.js';
 
-export class ReleaseFileError extends Error {
-  override name = 'ReleaseFileError';
+/** A release manifest that cannot be read or does not validate. */
+export { FileProblemsError as ReleaseFileError };
+
+const isUrl = (p: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(p);
+
+/**
+ * Evidence paths in a manifest are relative to the manifest's folder. Workers run elsewhere, so
+ * a promotion carries them as absolute paths.
+ */
+export function resolveEvidencePaths(release: Release, baseDir: string): Release {
+  const abs = (p: string) => (isUrl(p) ? p : path.resolve(baseDir, p));
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  const evidence = release.evidence;
+  return {
+    ...release,
+    evidence: {
+      ...evidence,
+      ...(evidence.provenance !== undefined ? { provenance: abs(evidence.provenance) } : {}),
+      ...(evidence.sbom !== undefined ? { sbom: abs(evidence.sbom) } : {}),
+      vulnerabilities: evidence.vulnerabilities.map(abs),
+      deploymentManifests: evidence.deploymentManifests.map(abs),
+    },
+    ...(release.ai
+      ? {
+          ai: Object.fromEntries(
+            Object.entries({
+              ...release.ai,
+              modelCard: opt(release.ai.modelCard),
+              evaluations: opt(release.ai.evaluations),
+              redTeam: opt(release.ai.redTeam),
+              transparencyNotice: opt(release.ai.transparencyNotice),
+            }).filter(([, v]) => v !== undefined),
+          ) as NonNullable<Release['ai']>,
+        }
+      : {}),
+  };
 }
 
-export async function readReleaseFile(file: string): Promise<Release> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ReleaseFileError(
-      `${file}: ${code === 'ENOENT' ? 'release manifest not found' : (err as Error).message}`,
-    );
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new ReleaseFileError(
-      `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split('\n')[0]}`,
-    );
-  }
-  const parsed = Release.safeParse(doc.toJS());
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    let line: number | undefined;
-    for (let n = issue.path.length; n >= 0 && line === undefined; n--) {
-      const node = doc.getIn(issue.path.slice(0, n), true) as
-        { range?: [number, number, number] } | undefined;
-      if (node?.range) line = lines.linePos(node.range[0]).line;
-    }
-    return `${file}${line ? `:${line}` : ''}: ${issue.path.join('.') || '(release)'}: ${issue.message}`;
-  });
-  throw new ReleaseFileError(`invalid release manifest:\n  ${problems.join('\n  ')}`);
+/**
+ * Reads and validates a release manifest. With `resolvePaths`, evidence paths come back
+ * absolute (what a promotion needs); without, as written (dry-runs resolve them themselves).
+ */
+export async function readReleaseFile(file: string, opts: { resolvePaths?: boolean } = {}): Promise<Release> {
+  const release = await readWithSchema(file, Release, 'release manifest');
+  return opts.resolvePaths ? resolveEvidencePaths(release, path.dirname(path.resolve(file))) : release;
 }

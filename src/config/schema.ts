@@ -3,6 +3,8 @@ import { Duration, Name, PrincipalId } from '../domain/common.js';
 import { TargetConfig } from '../targets/config.js';
 import { CanaryConfig } from '../canary/config.js';
 import { StagePolicyConfig } from '../policy/config.js';
+import { PolicySettings } from '../policy/settings.js';
+import { HookConfig, NotifyTargetConfig } from '../chat/config.js';
 
 /**
  * A public key as written in config: `ed25519:<base64 of the 32 raw bytes>` or an OpenSSH
@@ -10,7 +12,10 @@ import { StagePolicyConfig } from '../policy/config.js';
  */
 export const PublicKeyText = z
   .string()
-  .regex(/^(ed25519:[A-Za-z0-9+/]{43}=|ssh-ed25519 [A-Za-z0-9+/]+=*( .*)?)$/, 'must be ed25519:<base64> or an ssh-ed25519 public key line');
+  .regex(
+    /^(ed25519:[A-Za-z0-9+/]{43}=|ssh-ed25519 [A-Za-z0-9+/]+=*( .*)?)$/,
+    'must be ed25519:<base64> or an ssh-ed25519 public key line',
+  );
 
 /** A person (or automation account) who may act on promotions. */
 export const Principal = z.object({
@@ -65,7 +70,8 @@ export const Pipeline = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.stages.forEach((s, i) => {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage ${s.name}` });
+      if (seen.has(s.name))
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage ${s.name}` });
       seen.add(s.name);
     });
   });
@@ -90,10 +96,25 @@ export const TollgateConfig = z
     /** Ed25519 private key file that signs ledger chain heads when a promotion ends. */
     ledgerSigningKey: z.string().optional(),
     policyPackDirs: z.array(z.string()).default(['deploy/policies']),
+    /** What the policy packs compare evidence against (trusted keys, allow-lists, thresholds). */
+    policy: PolicySettings.prefault({}),
+    /** The chat hook service (`tollgate hook serve`, `tollgate dev`). */
+    hook: HookConfig.optional(),
+    /** Where the notify activity posts promotion news. */
+    notify: z.array(NotifyTargetConfig).default([]),
+    /** Deploy targets keep their state here (`<stateDir>/<stage>/`): serving versions, operation logs. */
+    stateDir: z.string().default('.tollgate/state'),
+    temporal: z
+      .object({
+        /** Base URL of the Temporal Web UI for links the CLI prints (the dev server's by default). */
+        webUi: z.url().optional(),
+      })
+      .default({}),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.principals.map((p) => p.id));
-    if (ids.size !== c.principals.length) ctx.addIssue({ code: 'custom', path: ['principals'], message: 'principal ids must be unique' });
+    if (ids.size !== c.principals.length)
+      ctx.addIssue({ code: 'custom', path: ['principals'], message: 'principal ids must be unique' });
     const groups = new Set(c.principals.flatMap((p) => p.groups));
     c.pipelines.forEach((p, pi) =>
       p.stages.forEach((s, si) =>

@@ -11,7 +11,7 @@ import { createLogger } from '../../logging/logger.js';
 import { backtest, sinceDate, type BacktestReport } from '../../policy/backtest.js';
 import { createPolicyEngine, PolicySettingsError, type PolicyEngine } from '../../policy/engine.js';
 import { PolicyPackError } from '../../policy/loader.js';
-import { readReleaseFile, ReleaseFileError } from '../../policy/release-file.js';
+import { readReleaseFile, ReleaseFileError } from '../../config/release-file.js';
 import type { PolicyEvaluation, RuleResult } from '../../policy/types.js';
 
 export interface CliContext {

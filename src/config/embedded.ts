@@ -1,0 +1,62 @@
+/**
+ * The embedded default config: `deploy/examples/tollgate.yaml` is a template whose principals,
+ * chat hook and ledger need keys. On first use it is copied to `.tollgate/tollgate.yaml` with
+ * keys generated into `.tollgate/keys/` — every installation gets its own keys, and none is
+ * ever committed.
+ */
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../approvals/keys.js';
+
+export const EMBEDDED_TEMPLATE = fileURLToPath(
+  new URL('../../deploy/examples/tollgate.yaml', import.meta.url),
+);
+
+/** Project-local Tollgate home: state, keys, ledger, reports and the dev server's database. */
+export function projectHome(cwd = process.cwd()): string {
+  return path.resolve(cwd, '.tollgate');
+}
+
+export function demoKeyFile(principal: string, home = projectHome()): string {
+  return path.join(home, 'keys', `${principal}.pem`);
+}
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+async function keyText(file: string): Promise<string> {
+  if (!(await exists(file))) await writePrivateKey(file, generateSigningKey());
+  return publicKeyText(await readPrivateKey(file));
+}
+
+/** Returns the path of the materialized embedded config, creating it (and its keys) if needed. */
+export async function ensureEmbeddedConfig(home = projectHome()): Promise<string> {
+  const target = path.join(home, 'tollgate.yaml');
+  if (await exists(target)) return target;
+  const keys = path.join(home, 'keys');
+  await mkdir(keys, { recursive: true, mode: 0o700 });
+  const doc = parseDocument(await readFile(EMBEDDED_TEMPLATE, 'utf8'));
+  const principals = (doc.toJS() as { principals?: { id: string }[] }).principals ?? [];
+  for (const [i, p] of principals.entries()) {
+    doc.setIn(['principals', i, 'publicKeys'], [await keyText(demoKeyFile(p.id, home))]);
+  }
+  const hookKey = path.join(keys, 'hook.pem');
+  doc.setIn(['chatServiceKeys'], [{ id: 'demo-hook', publicKey: await keyText(hookKey) }]);
+  doc.setIn(['hook', 'serviceKey'], { id: 'demo-hook', privateKeyFile: hookKey });
+  const slackSecret = path.join(keys, 'slack-signing-secret');
+  if (!(await exists(slackSecret)))
+    await writeFile(slackSecret, randomBytes(32).toString('hex'), { mode: 0o600 });
+  doc.setIn(['hook', 'slack'], { signingSecret: { file: slackSecret }, responseUrlHosts: [] });
+  const ledgerKey = path.join(keys, 'ledger.pem');
+  await keyText(ledgerKey);
+  doc.set('ledgerSigningKey', ledgerKey);
+  doc.commentBefore = ` Generated from ${path.relative(process.cwd(), EMBEDDED_TEMPLATE)} with keys in ${keys}.\n${doc.commentBefore ?? ''}`;
+  await writeFile(target, doc.toString());
+  return target;
+}

@@ -1,0 +1,121 @@
+/**
+ * Runs Tollgate's workers: the orchestration worker on `tollgate` (every workflow plus the
+ * orchestration activities) and one worker per stage on `tollgate-deploy-<stage>` (that stage's
+ * deploy activities only). Separate stage workers let each environment's credentials live in
+ * its own process; `tollgate dev` runs them all in one.
+ */
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contracts.js';
+import type { TollgateConfig } from '../config/schema.js';
+import type { Logger } from '../logging/logger.js';
+import { installTemporalLogging } from '../logging/temporal-runtime.js';
+import { workflowsPath } from '../temporal/workflows-path.js';
+import { buildOrchestrationActivities, buildStageActivities, stageNames, type Built } from './activities.js';
+
+export interface RunWorkersOptions {
+  config: TollgateConfig;
+  connection: NativeConnection;
+  /** For the coordination and archive activities. */
+  client: Client;
+  namespace: string;
+  /** Stage workers to run; `'all'` = every stage of every pipeline. Default: none. */
+  stages?: string[] | 'all';
+  orchestration: boolean;
+  logger: Logger;
+  /** Aborting it shuts the workers down gracefully (in-flight activities finish). */
+  signal?: AbortSignal;
+  /** Install SIGINT/SIGTERM handlers that shut down gracefully (standalone `tollgate worker`). */
+  handleSignals?: boolean;
+}
+
+export interface RunningWorkers {
+  /** The task queues being polled. */
+  taskQueues: string[];
+  /** Resolves when every worker has stopped and its resources are released. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorkers> {
+  const { config, connection, namespace, logger } = opts;
+  installTemporalLogging(logger);
+  const stages = opts.stages === 'all' ? stageNames(config) : (opts.stages ?? []);
+  if (!opts.orchestration && stages.length === 0)
+    throw new Error('nothing to run: give --orchestration and/or --stage <name>');
+
+  const built: Built<object>[] = [];
+  const workers: Worker[] = [];
+  try {
+    if (opts.orchestration) {
+      const orchestration = await buildOrchestrationActivities(config, { client: opts.client, logger });
+      built.push(orchestration);
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: ORCHESTRATION_TASK_QUEUE,
+          workflowsPath,
+          activities: orchestration.activities,
+        }),
+      );
+    }
+    for (const stage of stages) {
+      const stageActivities = buildStageActivities(config, stage, { logger });
+      built.push(stageActivities);
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: stageTaskQueue(stage),
+          activities: stageActivities.activities,
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(built.map((b) => b.close()));
+    throw err;
+  }
+
+  const taskQueues = workers.map((w) => w.options.taskQueue);
+  logger.info({ namespace, taskQueues }, 'workers started');
+  const running = workers.map((w) => w.run());
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      logger.info({ taskQueues }, 'workers shutting down (in-flight tasks finish first)');
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+    })();
+    return stopping;
+  };
+  // One worker failing (e.g. its queue's registration is rejected) stops them all: a half-served
+  // pipeline would leave promotions waiting silently.
+  for (const r of running) {
+    r.catch((err: unknown) => {
+      logger.error({ err }, 'a worker stopped with an error; stopping the others');
+      void shutdown();
+    });
+  }
+  const onSignal = () => void shutdown();
+  opts.signal?.addEventListener('abort', onSignal, { once: true });
+  if (opts.handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const done = Promise.allSettled(running).then(async (results) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all(built.map((b) => b.close()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  return {
+    taskQueues,
+    done,
+    shutdown: async () => {
+      await shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}
