@@ -70,8 +70,8 @@ export interface RequestSummary {
 }
 
 /** Who sent a request, as far as the hook could tell when it refused it. */
-export interface RequestParty {
-  channel: 'slack' | 'webhook';
+export interface RequestParty<Channel extends string = 'slack' | 'webhook'> {
+  channel: Channel;
   /** Set once the platform's signature (or token) was verified. */
   verifiedBy?: string;
   chatIdentity?: ChatIdentity;
@@ -91,7 +91,7 @@ export class SecurityRecorder {
    * promotion chain they are filed under; unauthenticated noise goes to `security:hook`, so
    * nobody can create chains by sending garbage.
    */
-  record(refusal: Refusal, party: RequestParty, request: RequestSummary): Promise<void> {
+  record(refusal: Refusal, party: RequestParty<'slack' | 'webhook' | 'cli'>, request: RequestSummary): Promise<void> {
     const promotionId = party.verifiedBy ? request.promotionId : undefined;
     this.logger.warn(
       {

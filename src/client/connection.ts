@@ -7,6 +7,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { Logger } from '../logging/logger.js';
+import { installTemporalLogging } from '../logging/temporal-runtime.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -69,8 +71,12 @@ export async function connectClient(
   return { client: new Client({ connection, namespace: target.namespace }), connection };
 }
 
-/** The workers' (Rust core) connection. */
-export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+/**
+ * The workers' (Rust core) connection. The SDK's logs go through Tollgate's logger, which must be
+ * installed before the first native connection creates the SDK runtime.
+ */
+export async function connectWorker(target: TemporalTarget, logger: Logger): Promise<NativeConnection> {
+  installTemporalLogging(logger);
   try {
     return await NativeConnection.connect(target.options);
   } catch (err) {

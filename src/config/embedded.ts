@@ -8,16 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { isAlias, parseDocument } from 'yaml';
+import { projectRoot, tollgateHome } from '../server/paths.js';
 import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../approvals/keys.js';
 
 export const EMBEDDED_TEMPLATE = fileURLToPath(
   new URL('../../deploy/examples/tollgate.yaml', import.meta.url),
 );
 
-/** Project-local Tollgate home: state, keys, ledger, reports and the dev server's database. */
-export function projectHome(cwd = process.cwd()): string {
-  return path.resolve(cwd, '.tollgate');
+/** Tollgate's home (`.tollgate/` in the project, or TOLLGATE_HOME): keys, ledger, state, the dev server's database. */
+export function projectHome(): string {
+  return tollgateHome();
 }
 
 export function demoKeyFile(principal: string, home = projectHome()): string {
@@ -56,6 +57,22 @@ export async function ensureEmbeddedConfig(home = projectHome()): Promise<string
   const ledgerKey = path.join(keys, 'ledger.pem');
   await keyText(ledgerKey);
   doc.set('ledgerSigningKey', ledgerKey);
+  // Absolute paths: the materialized config works from any working directory.
+  doc.set('ledger', { type: 'file', path: path.join(home, 'ledger') });
+  doc.set('stateDir', path.join(home, 'state'));
+  doc.set('policyPackDirs', [path.join(projectRoot, 'deploy', 'policies')]);
+  const pipelines = (doc.toJS() as { pipelines: { stages: { target: { command?: string[] } }[] }[] })
+    .pipelines;
+  pipelines.forEach((p, pi) =>
+    p.stages.forEach((st, si) => {
+      const at = ['pipelines', pi, 'stages', si, 'target'];
+      // A target reused with a YAML alias is rewritten once, at its anchor.
+      if (isAlias(doc.getIn(at, true))) return;
+      st.target.command?.forEach((arg, ai) => {
+        if (arg.startsWith('deploy/')) doc.setIn([...at, 'command', ai], path.join(projectRoot, arg));
+      });
+    }),
+  );
   doc.commentBefore = ` Generated from ${path.relative(process.cwd(), EMBEDDED_TEMPLATE)} with keys in ${keys}.\n${doc.commentBefore ?? ''}`;
   await writeFile(target, doc.toString());
   return target;

@@ -26,12 +26,7 @@ import {
 import { promotionReport } from '../../audit/report/build.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../audit/report/render.js';
 import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
-
-export interface CliContext {
-  loadConfig(): Promise<unknown>;
-  out: (text: string) => void;
-  json: boolean;
-}
+import type { CliContext } from '../context.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 
@@ -113,6 +108,8 @@ function describeReplay(r: ReplayReport): string {
   }
   return lines.join('\n');
 }
+
+export type { CliContext };
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program

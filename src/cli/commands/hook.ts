@@ -13,12 +13,7 @@ import { createHookServer } from '../../chat/server.js';
 import { LedgerConfig, Principal } from '../../config/schema.js';
 import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
-
-export interface CliContext {
-  loadConfig(): Promise<unknown>;
-  out: (text: string) => void;
-  json: boolean;
-}
+import type { CliContext } from '../context.js';
 
 const ServeConfig = z.object({
   principals: z.array(Principal).default([]),
@@ -107,6 +102,8 @@ async function keygen(ctx: CliContext, opts: { out: string; id: string }): Promi
     ].join('\n'),
   );
 }
+
+export type { CliContext };
 
 export function registerHookCommands(program: Command, ctx: CliContext): void {
   const hook = program

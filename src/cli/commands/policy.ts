@@ -13,12 +13,7 @@ import { createPolicyEngine, PolicySettingsError, type PolicyEngine } from '../.
 import { PolicyPackError } from '../../policy/loader.js';
 import { readReleaseFile, ReleaseFileError } from '../../config/release-file.js';
 import type { PolicyEvaluation, RuleResult } from '../../policy/types.js';
-
-export interface CliContext {
-  loadConfig(): Promise<unknown>;
-  out: (text: string) => void;
-  json: boolean;
-}
+import type { CliContext } from '../context.js';
 
 /** The parts of the Tollgate config these commands read; the rest passes through untouched. */
 const PolicyCliConfig = z.looseObject({
@@ -26,6 +21,8 @@ const PolicyCliConfig = z.looseObject({
   policy: z.unknown().optional(),
   ledger: LedgerConfig,
 });
+
+export type { CliContext };
 
 export function registerPolicyCommands(program: Command, ctx: CliContext): void {
   const policy = program.command('policy').description('dry-run and backtest policy packs');

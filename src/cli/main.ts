@@ -1,0 +1,95 @@
+/**
+ * `tollgate`: the release engineer's CLI. One command group per file under commands/; this file
+ * declares the global options, registers the groups and turns failures into exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { Tollgate } from './context.js';
+import { createOutput } from './output.js';
+import { errorLines, exitCodeOf } from './errors.js';
+import { registerActionCommands } from './commands/act.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDevCommands } from './commands/dev.js';
+import { registerHookCommands } from './commands/hook.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerLineCommands } from './commands/line.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerPromoteCommand } from './commands/promote.js';
+
+export function buildProgram(): { program: Command; ctx: Tollgate } {
+  const io = createOutput();
+  const program = new Command('tollgate')
+    .description(
+      'Durable release promotion on Temporal: policy gates, signed approvals, canaries, automatic rollback.',
+    )
+    .option(
+      '-c, --config <file>',
+      'Tollgate config (default: $TOLLGATE_CONFIG, ./tollgate.yaml, the embedded default)',
+    )
+    .option('--json', 'machine-readable output')
+    .option(
+      '--address <host:port>',
+      'Temporal address (default: Temporal environment config, then localhost:7233)',
+    )
+    .option('--namespace <name>', 'Temporal namespace (default: Temporal environment config, then default)')
+    .addOption(new Option('--profile <name>', 'profile in the Temporal config file').env('TEMPORAL_PROFILE'))
+    .option('--as <principal>', 'act as this principal (default: $TOLLGATE_USER, then your login name)')
+    .option(
+      '--key <file>',
+      'Ed25519 signing key (default: $TOLLGATE_KEY, .tollgate/keys/<principal>.pem, ~/.tollgate/key.pem)',
+    )
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(io.paint('red', text)) })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tollgate dev                                  local Temporal, workers and chat hook
+  tollgate promote release.yaml --follow        start a promotion and watch it
+  tollgate approve <promotion> --stage prod     review and sign an approval
+  tollgate list --app checkout --since 7d
+  tollgate audit report <promotion> --format html
+
+Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused),
+2 invalid input (config, manifest, arguments), 3 Temporal unreachable.`,
+    );
+  const ctx = new Tollgate(program, io);
+  registerPromoteCommand(program, ctx);
+  registerInspectCommands(program, ctx);
+  registerActionCommands(program, ctx);
+  registerLineCommands(program, ctx);
+  registerConfigCommands(program, ctx);
+  registerKeyCommands(program, ctx);
+  registerDevCommands(program, ctx);
+  registerDemoCommand(program, ctx);
+  registerHookCommands(program, ctx);
+  registerPolicyCommands(program, ctx);
+  registerAuditCommands(program, ctx);
+  return { program, ctx };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { program, ctx } = buildProgram();
+  let code = 0;
+  try {
+    await program.parseAsync(argv);
+    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    code = exitCodeOf(err);
+    // commander printed its own message (usage errors, --help, --version) already.
+    if (!(err instanceof CommanderError)) {
+      for (const line of errorLines(err)) ctx.io.err(ctx.io.paint('red', line));
+      if (process.env.TOLLGATE_DEBUG && err instanceof Error && err.stack) ctx.io.err(err.stack);
+    }
+  } finally {
+    await ctx.close();
+  }
+  return code;
+}
+
+const code = await main(process.argv);
+// Exit explicitly: open handles (gRPC channels, timers) must not keep a finished command alive.
+process.exit(code);
