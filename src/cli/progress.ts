@@ -67,7 +67,7 @@ function stageLines(
     a.votes.forEach((v, i) =>
       once(
         `${stage.name}/vote/${i}`,
-        `${v.decision === 'approve' ? paint('green', 'approved') : paint('red', 'rejected')} by ${v.approver} via ${v.channel}${v.comment ? `: ${v.comment}` : ''} (${a.votes.filter((x) => x.decision === 'approve').length}/${a.quorum})`,
+        `${v.decision === 'approve' ? paint('green', 'approved') : paint('red', 'rejected')} by ${v.approver} via ${v.channel}${v.comment ? `: ${v.comment}` : ''} (${a.votes.slice(0, i + 1).filter((x) => x.decision === 'approve').length}/${a.quorum})`,
       ),
     );
   }

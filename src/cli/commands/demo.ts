@@ -117,7 +117,7 @@ export function registerDemoCommand(program: Command, ctx: Tollgate): void {
       const env = await startEmbedded(config, {
         port: opts.port,
         hook: true,
-        logger: createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' }),
+        logger: createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'error' }),
       });
       try {
         io.out(

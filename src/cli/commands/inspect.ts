@@ -38,7 +38,11 @@ function describeState(ctx: Tollgate, s: PromotionState): string {
       s.stages.map((st) => [
         st.name,
         paintStatus(p, st.status),
-        st.policy ? (st.policy.passed ? 'passed' : `failed: ${st.policy.failedRules.join(',')}`) : '',
+        st.policy
+          ? st.policy.passed
+            ? 'passed'
+            : `failed: ${st.policy.failedRules.slice(0, 3).join(',')}${st.policy.failedRules.length > 3 ? ` +${st.policy.failedRules.length - 3} more` : ''}`
+          : '',
         st.approval
           ? `${st.approval.votes.filter((v) => v.decision === 'approve').length}/${st.approval.quorum} ${st.approval.votes.map((v) => `${v.approver}:${v.decision}`).join(' ')}`
           : '',
