@@ -13,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { Client } from '@temporalio/client';
 import type { OrchestrationActivities } from './contracts.js';
+import type { EvidenceInput, EvidenceRecord } from '../src/domain/evidence.js';
 import { LedgerConflictError, type Ledger } from '../src/ledger/ledger.js';
 import { attestArtifact, loadLedgerSigner, makeSeal, type LedgerSigner } from '../src/ledger/seal.js';
 import { sha256Hex } from '../src/ledger/record.js';
@@ -20,6 +21,25 @@ import type { Logger } from '../src/logging/logger.js';
 
 export function historyArtifactName(runId: string): string {
   return `history-${runId}.json`;
+}
+
+/**
+ * A workflow task that fails after its local activity wrote a record (worker killed, task
+ * timed out) is re-run on a later workflow clock, so the same step arrives with another `time`
+ * (and time-derived data such as deadlines). Same run, same sequence number, same kind of
+ * record, same actor: that is the step retried, not a conflict — the first write stands and
+ * is what the history's marker will hold. Anything else is refused.
+ */
+async function sameStepRetried(ledger: Ledger, input: EvidenceInput): Promise<EvidenceRecord | undefined> {
+  const stored = (await ledger.read(input.chainId))[input.seq];
+  if (!stored) return undefined;
+  const same =
+    stored.runId === input.runId &&
+    stored.type === input.type &&
+    stored.stage === input.stage &&
+    stored.actor.id === input.actor.id &&
+    stored.actor.channel === input.actor.channel;
+  return same ? stored : undefined;
 }
 
 export function createEvidenceActivities(deps: {
@@ -46,6 +66,14 @@ export function createEvidenceActivities(deps: {
       try {
         return await ledger.append(input);
       } catch (err) {
+        const stored = err instanceof LedgerConflictError ? await sameStepRetried(ledger, input) : undefined;
+        if (stored) {
+          logger.warn(
+            { chainId: input.chainId, seq: input.seq, type: input.type },
+            'evidence step re-run after a failed workflow task: keeping the record written first',
+          );
+          return stored;
+        }
         // A conflict or an invalid record will not fix itself on retry: fail loudly, at once.
         if (err instanceof LedgerConflictError || err instanceof TypeError) {
           throw ApplicationFailure.nonRetryable(err.message, err.name);

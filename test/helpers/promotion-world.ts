@@ -34,6 +34,7 @@ import type { ServingState } from '../../src/targets/target.js';
 import type { AnalysisResult } from '../../src/canary/types.js';
 import type { PolicyEvaluation } from '../../src/policy/types.js';
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from '../../workflows/messages.js';
+import { stageLockWorkflowId } from '../../workflows/stage-lock.js';
 import type { promotion } from '../../workflows/promotion.js';
 import type { PromotionInput } from '../../workflows/types.js';
 import type { Harness } from './temporal.js';
@@ -202,6 +203,8 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
   const notifications: NotifyRequest[] = [];
   const labels = new Map<string, Record<string, string>>();
   let failuresLeft = opts.evidenceFailures ?? 0;
+  const started: string[] = [];
+  const locks = new Set<string>();
 
   const orchestration: OrchestrationActivities = {
     async evaluatePolicy(req): Promise<PolicyEvaluation> {
@@ -261,6 +264,24 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
     nonce: newNonce(),
   });
 
+  /**
+   * Finished promotions leave archive workflows and idle stage locks finishing on this world's
+   * queue. Let them finish before the workers go: a task left without a worker would stop a
+   * time-skipping server from ever skipping time again.
+   */
+  async function settleArchives(): Promise<void> {
+    await Promise.all(
+      [...started.map((id) => `${id}-archive`), ...locks].map(async (id) => {
+        const archive = client.workflow.getHandle(id);
+        try {
+          await archive.result();
+        } catch {
+          await archive.terminate('test world closing').catch(() => undefined);
+        }
+      }),
+    );
+  }
+
   return {
     client,
     config,
@@ -282,6 +303,8 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
         workflowId: input.promotionId,
         args: [input],
       });
+      started.push(input.promotionId);
+      input.pipeline.stages.forEach((stage) => locks.add(stageLockWorkflowId(release.app, stage.name)));
       return { handle, input };
     },
     async vote(handle, person, stage, decision = 'approve', bind = {}) {
@@ -326,7 +349,9 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
     async run(fn) {
       const running = workers.map((w) => w.run());
       try {
-        return await fn();
+        const result = await fn();
+        await settleArchives();
+        return result;
       } finally {
         workers.forEach((w) => w.shutdown());
         await Promise.all(running);

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import protos from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { findTestServer } from '../../src/server/test-server.js';
@@ -82,5 +83,12 @@ export async function startDevServer(): Promise<Harness> {
 export async function startTimeSkippingServer(): Promise<Harness> {
   const executable = await findTestServer();
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  // The Java test server refuses upserts of unknown search attributes; register Tollgate's.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      TOLLGATE_SEARCH_ATTRIBUTES.map((key) => [key.name, protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
   return makeHarness(env);
 }
