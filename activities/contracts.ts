@@ -23,7 +23,15 @@ export interface PolicyRequest {
 
 export interface NotifyRequest {
   promotionId: string;
-  event: 'approval-requested' | 'approved' | 'rejected' | 'expired' | 'rolled-back' | 'completed' | 'failed' | 'canary-inconclusive';
+  event:
+    | 'approval-requested'
+    | 'approved'
+    | 'rejected'
+    | 'expired'
+    | 'rolled-back'
+    | 'completed'
+    | 'failed'
+    | 'canary-inconclusive';
   app: string;
   version: string;
   stage?: string;
@@ -43,12 +51,27 @@ export interface OrchestrationActivities {
   /** Signs the chain head when a promotion ends. */
   sealPromotion(req: { promotionId: string }): Promise<ChainSeal | undefined>;
   /** Waits until the promotion's run is closed, then stores its history JSON beside its evidence. */
-  archiveHistory(req: { promotionId: string; workflowId: string; runId: string }): Promise<{ sha256: string; events: number }>;
+  archiveHistory(req: {
+    promotionId: string;
+    workflowId: string;
+    runId: string;
+  }): Promise<{ sha256: string; events: number }>;
   /** Best effort: delivery failures are retried by the activity itself and never fail the promotion. */
   notify(req: NotifyRequest): Promise<void>;
   /** Asks the app×stage lock for this promotion (the answer arrives as a signal). */
-  requestStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string; mode: 'queue' | 'reject' | 'supersede' }): Promise<void>;
-  releaseStageLock(req: { app: string; stage: string; promotionId: string; workflowId: string }): Promise<void>;
+  requestStageLock(req: {
+    app: string;
+    stage: string;
+    promotionId: string;
+    workflowId: string;
+    mode: 'queue' | 'reject' | 'supersede';
+  }): Promise<void>;
+  releaseStageLock(req: {
+    app: string;
+    stage: string;
+    promotionId: string;
+    workflowId: string;
+  }): Promise<void>;
   /** Current stop-the-line state: the signed freeze action in force, if any (the line workflow's query). */
   lineStatus(): Promise<{ freeze?: Signed<FreezeAction> }>;
   /** Forwards a signed freeze/unfreeze to every running promotion. */
@@ -64,18 +87,22 @@ export interface StageOperation {
 
 /** On `tollgate-deploy-<stage>`, served by a worker holding that stage's credentials only. */
 export interface StageActivities {
-  deploy(req: StageOperation & { version: string; artifacts: Release['artifacts']; mode: 'canary' | 'replace' }): Promise<ServingState>;
+  deploy(
+    req: StageOperation & { version: string; artifacts: Release['artifacts']; mode: 'canary' | 'replace' },
+  ): Promise<ServingState>;
   setCanaryWeight(req: StageOperation & { version: string; weight: number }): Promise<ServingState>;
   promoteCanary(req: StageOperation & { version: string }): Promise<ServingState>;
   rollback(req: StageOperation & { toVersion?: string }): Promise<ServingState>;
-  analyzeCanary(req: StageOperation & {
-    canaryVersion: string;
-    baselineVersion?: string;
-    step: number;
-    weight: number;
-    config: CanaryConfig;
-    window: { start: string; end: string };
-  }): Promise<AnalysisResult>;
+  analyzeCanary(
+    req: StageOperation & {
+      canaryVersion: string;
+      baselineVersion?: string;
+      step: number;
+      weight: number;
+      config: CanaryConfig;
+      window: { start: string; end: string };
+    },
+  ): Promise<AnalysisResult>;
   servingState(req: { app: string; stage: string }): Promise<ServingState>;
 }
 

@@ -13,7 +13,10 @@ export function createCoordinationActivities(deps: {
   client: Client;
   /** The orchestration task queue the lock workflows run on. */
   taskQueue: string;
-}): Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'broadcastFreeze'> {
+}): Pick<
+  OrchestrationActivities,
+  'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'broadcastFreeze'
+> {
   const { client, taskQueue } = deps;
   return {
     async requestStageLock({ app, stage, promotionId, workflowId, mode }) {
@@ -27,7 +30,9 @@ export function createCoordinationActivities(deps: {
     },
     async releaseStageLock({ app, stage, workflowId }) {
       try {
-        await client.workflow.getHandle(stageLockWorkflowId(app, stage)).signal(lockReleaseSignal, { workflowId });
+        await client.workflow
+          .getHandle(stageLockWorkflowId(app, stage))
+          .signal(lockReleaseSignal, { workflowId });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
       }

@@ -24,7 +24,9 @@ function findTests(dir: string): string[] {
 }
 
 const roots = process.argv.slice(2);
-const files = (roots.length ? roots : [path.join(projectRoot, 'test')]).flatMap((r) => findTests(path.resolve(r)));
+const files = (roots.length ? roots : [path.join(projectRoot, 'test')]).flatMap((r) =>
+  findTests(path.resolve(r)),
+);
 if (files.length === 0) {
   process.stderr.write(`test/run.ts: no *.test.ts files found under ${roots.join(', ') || 'test/'}\n`);
   process.exit(1);

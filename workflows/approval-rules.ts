@@ -24,9 +24,11 @@ export interface ApprovalContext {
 export function voteProblem(signed: Signed<VoteAction>, ctx: ApprovalContext): string | undefined {
   const vote = signed.payload;
   if (vote.kind !== 'vote') return 'not a vote';
-  if (vote.promotionId !== ctx.promotionId) return `vote is for promotion ${vote.promotionId}, not ${ctx.promotionId}`;
+  if (vote.promotionId !== ctx.promotionId)
+    return `vote is for promotion ${vote.promotionId}, not ${ctx.promotionId}`;
   if (!ctx.waitingStage || !ctx.rule) return `no stage is waiting for approval (vote was for ${vote.stage})`;
-  if (vote.stage !== ctx.waitingStage) return `stage ${vote.stage} is not waiting for approval; ${ctx.waitingStage} is`;
+  if (vote.stage !== ctx.waitingStage)
+    return `stage ${vote.stage} is not waiting for approval; ${ctx.waitingStage} is`;
   const signatureIssue = signatureProblem(signed, ctx.trust);
   if (signatureIssue) return signatureIssue;
   const principal = ctx.trust.principals.find((p) => p.id === vote.actor);
@@ -34,10 +36,12 @@ export function voteProblem(signed: Signed<VoteAction>, ctx: ApprovalContext): s
   const eligibleGroups = principal.groups.filter((g) => ctx.rule!.groups.includes(g));
   if (eligibleGroups.length === 0)
     return `${vote.actor} is not in an approver group of stage ${vote.stage} (${ctx.rule.groups.join(', ')})`;
-  if (vote.actor === ctx.requester) return `segregation of duties: ${vote.actor} requested this release and cannot approve it`;
+  if (vote.actor === ctx.requester)
+    return `segregation of duties: ${vote.actor} requested this release and cannot approve it`;
   if (ctx.commitAuthors.includes(vote.actor))
     return `segregation of duties: ${vote.actor} authored commits in this release and cannot approve it`;
-  if (ctx.votes.some((v) => v.approver === vote.actor)) return `${vote.actor} has already voted on stage ${vote.stage}`;
+  if (ctx.votes.some((v) => v.approver === vote.actor))
+    return `${vote.actor} has already voted on stage ${vote.stage}`;
   if (vote.releaseDigest !== ctx.releaseDigest)
     return `vote is bound to release digest ${vote.releaseDigest}, but this promotion deploys ${ctx.releaseDigest}`;
   if (vote.policyResultHash !== ctx.policyResultHash)

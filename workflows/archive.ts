@@ -11,6 +11,10 @@ const { archiveHistory } = proxyActivities<Pick<OrchestrationActivities, 'archiv
  * Started (abandoned) by a promotion as it finishes: copies the closed promotion's full history
  * into the ledger's storage, because Temporal keeps closed workflows only for the retention period.
  */
-export async function archivePromotion(req: { promotionId: string; workflowId: string; runId: string }): Promise<{ sha256: string; events: number }> {
+export async function archivePromotion(req: {
+  promotionId: string;
+  workflowId: string;
+  runId: string;
+}): Promise<{ sha256: string; events: number }> {
   return archiveHistory(req);
 }

@@ -12,7 +12,11 @@ import type { PromotionRun, StageStop } from './run.js';
 /** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */
 const DECISION_TIMEOUT = '24h';
 
-export async function runCanary(run: PromotionRun, stage: Stage, config: CanaryConfig): Promise<StageStop | undefined> {
+export async function runCanary(
+  run: PromotionRun,
+  stage: Stage,
+  config: CanaryConfig,
+): Promise<StageStop | undefined> {
   const activities = run.stageActivities(stage);
   const version = run.input.release.version;
   const state = run.stageState(stage.name);
@@ -22,11 +26,19 @@ export async function runCanary(run: PromotionRun, stage: Stage, config: CanaryC
   for (const [index, step] of config.steps.entries()) {
     await run.waitWhilePaused();
     run.setGate('canary');
-    const serving = await activities.setCanaryWeight({ ...run.operation(stage, 'weight', index), version, weight: step.weight });
+    const serving = await activities.setCanaryWeight({
+      ...run.operation(stage, 'weight', index),
+      version,
+      weight: step.weight,
+    });
     state.canary.step = index + 1;
     state.canary.weight = step.weight;
     state.deploy = { version, serving };
-    await run.evidence.add('canary.step', { step: index + 1, weight: step.weight, serving }, { stage: stage.name });
+    await run.evidence.add(
+      'canary.step',
+      { step: index + 1, weight: step.weight, serving },
+      { stage: stage.name },
+    );
 
     const bakeStart = new Date().toISOString();
     if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
@@ -42,15 +54,30 @@ export async function runCanary(run: PromotionRun, stage: Stage, config: CanaryC
     });
     state.canary.analyses.push(analysis);
     await run.evidence.add('canary.analysis', analysis, { stage: stage.name });
-    run.log('canary.analysis', `step ${index + 1} at ${step.weight}%: ${analysis.verdict} (${analysis.reason})`, stage.name);
+    run.log(
+      'canary.analysis',
+      `step ${index + 1} at ${step.weight}%: ${analysis.verdict} (${analysis.reason})`,
+      stage.name,
+    );
 
-    if (analysis.verdict === 'fail') return { status: 'rolled-back', outcome: `canary failed at ${stage.name} step ${index + 1}: ${analysis.reason}` };
+    if (analysis.verdict === 'fail')
+      return {
+        status: 'rolled-back',
+        outcome: `canary failed at ${stage.name} step ${index + 1}: ${analysis.reason}`,
+      };
     if (analysis.verdict === 'inconclusive') {
       if (config.onInconclusive === 'rollback')
-        return { status: 'rolled-back', outcome: `canary inconclusive at ${stage.name} step ${index + 1}: ${analysis.reason}` };
+        return {
+          status: 'rolled-back',
+          outcome: `canary inconclusive at ${stage.name} step ${index + 1}: ${analysis.reason}`,
+        };
       state.canary.awaitingDecision = true;
       run.canaryDecision = undefined;
-      run.notify('canary-inconclusive', stage.name, `canary step ${index + 1} inconclusive: ${analysis.reason}`);
+      run.notify(
+        'canary-inconclusive',
+        stage.name,
+        `canary step ${index + 1} inconclusive: ${analysis.reason}`,
+      );
       const decided = await condition(() => run.canaryDecision !== undefined, DECISION_TIMEOUT);
       state.canary.awaitingDecision = false;
       if (!decided || run.canaryDecision === 'rollback')

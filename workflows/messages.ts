@@ -3,7 +3,13 @@
  * hook and the tests import these, so a name is never typed twice.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ControlAction, FreezeAction, Signed, VoteAction, WaiverAction } from '../src/approvals/actions.js';
+import type {
+  ControlAction,
+  FreezeAction,
+  Signed,
+  VoteAction,
+  WaiverAction,
+} from '../src/approvals/actions.js';
 import type { PromotionState, VoteRecord } from './types.js';
 
 export interface VoteOutcome {
@@ -16,9 +22,13 @@ export interface VoteOutcome {
 /** Approve or reject the stage that is waiting. The validator refuses with the reason. */
 export const voteUpdate = defineUpdate<VoteOutcome, [Signed<VoteAction>]>('vote');
 /** pause, resume, abort, promote-now, and continue/rollback for an inconclusive canary. */
-export const controlUpdate = defineUpdate<{ accepted: true; command: string }, [Signed<ControlAction>]>('control');
+export const controlUpdate = defineUpdate<{ accepted: true; command: string }, [Signed<ControlAction>]>(
+  'control',
+);
 /** Waive failed policy rules or a closed change window for one stage, with justification and expiry. */
-export const waiveUpdate = defineUpdate<{ accepted: true; waives: string[] }, [Signed<WaiverAction>]>('waive');
+export const waiveUpdate = defineUpdate<{ accepted: true; waives: string[] }, [Signed<WaiverAction>]>(
+  'waive',
+);
 /** Stop-the-line freeze or unfreeze, forwarded by the line workflow to every running promotion. */
 export const freezeSignal = defineSignal<[Signed<FreezeAction>]>('freeze');
 /** Sent by the stage lock when a newer promotion takes over this one's stage (onConflict: supersede). */
@@ -31,5 +41,6 @@ export interface LockRequest {
 export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
 export const lockReleaseSignal = defineSignal<[{ workflowId: string }]>('lockRelease');
 /** The stage lock's answer to this promotion's request. */
-export const lockAnswerSignal = defineSignal<[{ stage: string; granted: boolean; heldBy?: string }]>('lockAnswer');
+export const lockAnswerSignal =
+  defineSignal<[{ stage: string; granted: boolean; heldBy?: string }]>('lockAnswer');
 export const stateQuery = defineQuery<PromotionState>('state');

@@ -90,7 +90,11 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
       });
       deployed = true;
       state.deploy = { version: run.input.release.version, serving };
-      await run.evidence.add('deploy.completed', { version: run.input.release.version, serving }, { stage: stage.name });
+      await run.evidence.add(
+        'deploy.completed',
+        { version: run.input.release.version, serving },
+        { stage: stage.name },
+      );
 
       if (stage.canary) {
         const canaryStop = await runCanary(run, stage, stage.canary);
@@ -100,13 +104,18 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
         }
       }
       state.status = 'succeeded';
-      await run.evidence.add('stage.completed', { version: run.input.release.version }, { stage: stage.name });
+      await run.evidence.add(
+        'stage.completed',
+        { version: run.input.release.version },
+        { stage: stage.name },
+      );
       return undefined;
     });
   } catch (err) {
     if (isCancellation(err) || run.abortRequested) {
       const stop = run.stopForAbort();
-      if (deployed || run.deployStarted(stage)) await CancellationScope.nonCancellable(() => run.rollback(stage, stop.outcome));
+      if (deployed || run.deployStarted(stage))
+        await CancellationScope.nonCancellable(() => run.rollback(stage, stop.outcome));
       state.status = deployed ? 'rolled-back' : 'failed';
       return stop;
     }
@@ -134,9 +143,16 @@ async function policyGate(run: PromotionRun, stage: Stage): Promise<StageStop | 
     packs: stage.policy.packs,
     time: new Date().toISOString(),
   });
-  const failed = evaluation.rules.filter((r) => r.outcome === 'fail' || r.outcome === 'error').map((r) => r.ruleId);
+  const failed = evaluation.rules
+    .filter((r) => r.outcome === 'fail' || r.outcome === 'error')
+    .map((r) => r.ruleId);
   const state = run.stageState(stage.name);
-  state.policy = { passed: evaluation.passed, resultHash: evaluation.resultHash, failedRules: failed, waived: [] };
+  state.policy = {
+    passed: evaluation.passed,
+    resultHash: evaluation.resultHash,
+    failedRules: failed,
+    waived: [],
+  };
   run.policyResultHash = evaluation.resultHash;
   await run.evidence.add('policy.evaluated', evaluation, {
     stage: stage.name,
@@ -161,7 +177,13 @@ async function approvalGate(run: PromotionRun, stage: Stage): Promise<StageStop 
   if (!rule) return undefined;
   const state = run.stageState(stage.name);
   const deadline = new Date(Date.now() + durationMs(rule.timeout)).toISOString();
-  state.approval = { quorum: rule.quorum, groups: rule.groups, distinctGroups: rule.distinctGroups, votes: [], deadline };
+  state.approval = {
+    quorum: rule.quorum,
+    groups: rule.groups,
+    distinctGroups: rule.distinctGroups,
+    votes: [],
+    deadline,
+  };
   await run.evidence.add(
     'approval.requested',
     {
@@ -176,7 +198,10 @@ async function approvalGate(run: PromotionRun, stage: Stage): Promise<StageStop 
   );
   run.setGate('approval');
   run.notify('approval-requested', stage.name, `${stage.name} is waiting for ${rule.quorum} approval(s)`);
-  const decided = await condition(() => approvalDecision(state.approval!.votes, rule) !== 'pending', durationMs(rule.timeout));
+  const decided = await condition(
+    () => approvalDecision(state.approval!.votes, rule) !== 'pending',
+    durationMs(rule.timeout),
+  );
   run.approvalClosed(stage.name);
   if (!decided) {
     run.notify('expired', stage.name, `approval of ${stage.name} expired after ${rule.timeout}`);
@@ -189,7 +214,11 @@ async function approvalGate(run: PromotionRun, stage: Stage): Promise<StageStop 
     return { status: 'rejected', outcome };
   }
   await run.evidence.add('approval.granted', { votes: state.approval.votes }, { stage: stage.name });
-  run.notify('approved', stage.name, `${stage.name} approved by ${state.approval.votes.map((v) => v.approver).join(', ')}`);
+  run.notify(
+    'approved',
+    stage.name,
+    `${stage.name} approved by ${state.approval.votes.map((v) => v.approver).join(', ')}`,
+  );
   return undefined;
 }
 
@@ -198,7 +227,11 @@ async function preDeployGates(run: PromotionRun, stage: Stage): Promise<void> {
   for (;;) {
     if (run.frozen) {
       run.setGate('freeze');
-      await run.evidence.add('freeze.held', { reason: run.frozen.reason, by: run.frozen.by }, { stage: stage.name });
+      await run.evidence.add(
+        'freeze.held',
+        { reason: run.frozen.reason, by: run.frozen.by },
+        { stage: stage.name },
+      );
       await condition(() => !run.frozen);
       await run.evidence.add('freeze.lifted', {}, { stage: stage.name });
       continue;
@@ -206,7 +239,11 @@ async function preDeployGates(run: PromotionRun, stage: Stage): Promise<void> {
     if (!isWindowOpen(stage.changeWindows, new Date()) && !run.activeWaiver(stage.name, 'change-window')) {
       run.setGate('window');
       const opens = nextWindowOpening(stage.changeWindows, new Date());
-      await run.evidence.add('window.waiting', { opensAt: opens?.toISOString() ?? null }, { stage: stage.name });
+      await run.evidence.add(
+        'window.waiting',
+        { opensAt: opens?.toISOString() ?? null },
+        { stage: stage.name },
+      );
       const waitMs = opens ? Math.max(opens.getTime() - Date.now(), 1000) : 24 * 3600_000;
       await condition(() => run.activeWaiver(stage.name, 'change-window') || Boolean(run.frozen), waitMs);
       continue;
@@ -234,14 +271,27 @@ async function finish(
   run.state.outcome = outcome;
   run.state.gate = undefined;
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
-  const type = status === 'succeeded' ? 'promotion.completed' : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
+  const type =
+    status === 'succeeded'
+      ? 'promotion.completed'
+      : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
   await run.evidence.add(type, { status, outcome });
-  run.notify(status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed', undefined, outcome);
+  run.notify(
+    status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed',
+    undefined,
+    outcome,
+  );
   await run.coordination.sealPromotion({ promotionId: run.input.promotionId });
   await run.flushNotifications();
   await startChild('archivePromotion', {
     workflowId: `${workflowInfo().workflowId}-archive`,
-    args: [{ promotionId: run.input.promotionId, workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }],
+    args: [
+      {
+        promotionId: run.input.promotionId,
+        workflowId: workflowInfo().workflowId,
+        runId: workflowInfo().runId,
+      },
+    ],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     taskQueue: run.orchestrationQueue,
   });
@@ -254,6 +304,7 @@ async function finish(
 }
 
 function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  if (err instanceof Error)
+    return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
   return String(err);
 }

@@ -12,7 +12,13 @@ import {
 } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
 import type { Actor } from '../src/domain/evidence.js';
-import type { ControlAction, FreezeAction, Signed, WaiverAction } from '../src/approvals/actions.js';
+import type {
+  ControlAction,
+  FreezeAction,
+  Signed,
+  VoteAction,
+  WaiverAction,
+} from '../src/approvals/actions.js';
 import { signatureProblem } from '../src/approvals/verify.js';
 import {
   ORCHESTRATION_TASK_QUEUE,
@@ -46,7 +52,10 @@ const STAGE_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 };
 
-function actorOf(action: { actor: string; channel: Actor['channel']; chatIdentity?: Actor['chatIdentity'] }, keyId: string): Actor {
+function actorOf(
+  action: { actor: string; channel: Actor['channel']; chatIdentity?: Actor['chatIdentity'] },
+  keyId: string,
+): Actor {
   return {
     id: action.actor,
     channel: action.channel,
@@ -60,7 +69,10 @@ export class PromotionRun {
   readonly evidence: EvidenceTrail;
   readonly orchestration: OrchestrationActivities;
   /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
-  readonly coordination: Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'>;
+  readonly coordination: Pick<
+    OrchestrationActivities,
+    'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'
+  >;
   readonly orchestrationQueue: string;
   policyResultHash: string | undefined;
   stageScope: CancellationScope | undefined;
@@ -130,14 +142,24 @@ export class PromotionRun {
         this.log('approval.vote', `${vote.actor} voted ${vote.decision} via ${vote.channel}`, vote.stage);
         await this.evidence.add(
           'approval.vote',
-          { ...record, releaseDigest: vote.releaseDigest, policyResultHash: vote.policyResultHash, signature: signed.signature },
+          {
+            ...record,
+            releaseDigest: vote.releaseDigest,
+            policyResultHash: vote.policyResultHash,
+            signature: signed.signature,
+          },
           { stage: vote.stage, actor: actorOf(vote, signed.keyId) },
         );
         const approvals = approval.votes.filter((v) => v.decision === 'approve').length;
-        return { accepted: true, stage: vote.stage, tally: { approvals, quorum: approval.quorum }, votes: approval.votes };
+        return {
+          accepted: true,
+          stage: vote.stage,
+          tally: { approvals, quorum: approval.quorum },
+          votes: approval.votes,
+        };
       },
       {
-        validator: (signed) => {
+        validator: (signed: Signed<VoteAction>) => {
           const problem = voteProblem(signed, {
             promotionId: this.input.promotionId,
             waitingStage: this.approvalOpenFor,
@@ -153,15 +175,22 @@ export class PromotionRun {
         },
       },
     );
-    setHandler(controlUpdate, (signed) => this.control(signed), { validator: (signed) => this.checkControl(signed) });
-    setHandler(waiveUpdate, (signed) => this.waive(signed), { validator: (signed) => this.checkWaiver(signed) });
+    setHandler(controlUpdate, (signed) => this.control(signed), {
+      validator: (signed: Signed<ControlAction>) => this.checkControl(signed),
+    });
+    setHandler(waiveUpdate, (signed) => this.waive(signed), {
+      validator: (signed: Signed<WaiverAction>) => this.checkWaiver(signed),
+    });
     setHandler(freezeSignal, (signed) => this.applyFreeze(signed));
     setHandler(supersededSignal, ({ by }) => {
       this.abortRequested = { by, reason: `superseded by promotion ${by}`, superseded: true };
       this.stageScope?.cancel();
     });
     setHandler(lockAnswerSignal, (answer) => {
-      this.lockAnswers.set(answer.stage, { granted: answer.granted, ...(answer.heldBy ? { heldBy: answer.heldBy } : {}) });
+      this.lockAnswers.set(answer.stage, {
+        granted: answer.granted,
+        ...(answer.heldBy ? { heldBy: answer.heldBy } : {}),
+      });
     });
   }
 
@@ -232,7 +261,11 @@ export class PromotionRun {
       const serving = await this.stageActivities(stage).rollback(this.operation(stage, 'rollback'));
       state.rollback = { reason, restored: serving.stable?.version, ok: true };
       state.status = 'rolled-back';
-      await this.evidence.add('rollback.completed', { reason, restored: serving.stable?.version ?? null, serving }, { stage: stage.name });
+      await this.evidence.add(
+        'rollback.completed',
+        { reason, restored: serving.stable?.version ?? null, serving },
+        { stage: stage.name },
+      );
       this.notify('rolled-back', stage.name, `${stage.name} rolled back: ${reason}`);
     } catch (err) {
       state.rollback = { reason, ok: false };
@@ -306,20 +339,26 @@ export class PromotionRun {
       case 'pause':
       case 'resume':
       case 'abort':
-        if (!operator && !requester) throw new Error(`${action.actor} may not ${action.command}: not the requester nor an operator`);
+        if (!operator && !requester)
+          throw new Error(`${action.actor} may not ${action.command}: not the requester nor an operator`);
         if (action.command === 'pause' && this.paused) throw new Error('promotion is already paused');
         if (action.command === 'resume' && !this.paused) throw new Error('promotion is not paused');
-        if (action.command === 'abort' && this.abortRequested) throw new Error('promotion is already being aborted');
+        if (action.command === 'abort' && this.abortRequested)
+          throw new Error('promotion is already being aborted');
         return;
       case 'promote-now':
         if (!operator) throw new Error(`${action.actor} may not promote-now: only operators may skip a bake`);
-        if (this.state.gate !== 'canary') throw new Error('promote-now only applies while a canary is baking');
+        if (this.state.gate !== 'canary')
+          throw new Error('promote-now only applies while a canary is baking');
         return;
       case 'continue':
       case 'rollback':
-        if (!operator && !approver) throw new Error(`${action.actor} may not decide on the canary: not an approver of this stage`);
+        if (!operator && !approver)
+          throw new Error(`${action.actor} may not decide on the canary: not an approver of this stage`);
         if (action.actor === this.input.release.requester)
-          throw new Error(`segregation of duties: ${action.actor} requested this release and cannot decide on its canary`);
+          throw new Error(
+            `segregation of duties: ${action.actor} requested this release and cannot decide on its canary`,
+          );
         if (!this.stageState(this.state.currentStage!).canary?.awaitingDecision)
           throw new Error('no inconclusive canary analysis is waiting for a decision');
         return;
@@ -331,7 +370,11 @@ export class PromotionRun {
     const actor = actorOf(action, signed.keyId);
     const data = { command: action.command, reason: action.reason ?? null };
     const stage = this.state.currentStage;
-    this.log(`control.${action.command}`, `${action.actor} ${action.command}${action.reason ? `: ${action.reason}` : ''}`, stage);
+    this.log(
+      `control.${action.command}`,
+      `${action.actor} ${action.command}${action.reason ? `: ${action.reason}` : ''}`,
+      stage,
+    );
     switch (action.command) {
       case 'pause':
         this.paused = this.state.paused = true;
@@ -352,10 +395,14 @@ export class PromotionRun {
       case 'continue':
       case 'rollback':
         this.canaryDecision = action.command;
-        await this.evidence.add('canary.decision', { decision: action.command, by: action.actor, reason: action.reason ?? null }, {
-          actor,
-          ...(stage ? { stage } : {}),
-        });
+        await this.evidence.add(
+          'canary.decision',
+          { decision: action.command, by: action.actor, reason: action.reason ?? null },
+          {
+            actor,
+            ...(stage ? { stage } : {}),
+          },
+        );
         break;
     }
     return { accepted: true, command: action.command };
@@ -364,7 +411,11 @@ export class PromotionRun {
   stopForAbort(): StageStop {
     const abort = this.abortRequested;
     if (abort?.superseded) return { status: 'superseded', outcome: abort.reason ?? 'superseded' };
-    if (abort) return { status: 'aborted', outcome: `aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}` };
+    if (abort)
+      return {
+        status: 'aborted',
+        outcome: `aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}`,
+      };
     return { status: 'aborted', outcome: 'the promotion was cancelled' };
   }
 
@@ -383,11 +434,16 @@ export class PromotionRun {
     if (problem) throw new Error(problem);
     if (waiver.kind !== 'waiver' || waiver.promotionId !== this.input.promotionId)
       throw new Error(`waiver is for promotion ${waiver.promotionId}, not ${this.input.promotionId}`);
-    if (!this.input.pipeline.stages.some((s) => s.name === waiver.stage)) throw new Error(`unknown stage ${waiver.stage}`);
+    if (!this.input.pipeline.stages.some((s) => s.name === waiver.stage))
+      throw new Error(`unknown stage ${waiver.stage}`);
     if (!this.inGroups(waiver.actor, this.input.pipeline.waiverGroups))
-      throw new Error(`${waiver.actor} may not grant waivers (waiver groups: ${this.input.pipeline.waiverGroups.join(', ') || 'none'})`);
+      throw new Error(
+        `${waiver.actor} may not grant waivers (waiver groups: ${this.input.pipeline.waiverGroups.join(', ') || 'none'})`,
+      );
     if (waiver.actor === this.input.release.requester)
-      throw new Error(`segregation of duties: ${waiver.actor} requested this release and cannot waive its gates`);
+      throw new Error(
+        `segregation of duties: ${waiver.actor} requested this release and cannot waive its gates`,
+      );
     const expires = Date.parse(waiver.expiresAt);
     if (Number.isNaN(expires)) throw new Error(`expiresAt ${waiver.expiresAt} is not an ISO-8601 time`);
     if (expires <= Date.now()) throw new Error(`waiver already expired at ${waiver.expiresAt}`);
@@ -396,17 +452,29 @@ export class PromotionRun {
   private async waive(signed: Signed<WaiverAction>): Promise<{ accepted: true; waives: string[] }> {
     const waiver = signed.payload;
     this.waivers.push(waiver);
-    this.log('waiver.granted', `${waiver.actor} waived ${waiver.waives.join(', ')}: ${waiver.justification}`, waiver.stage);
+    this.log(
+      'waiver.granted',
+      `${waiver.actor} waived ${waiver.waives.join(', ')}: ${waiver.justification}`,
+      waiver.stage,
+    );
     await this.evidence.add(
       'waiver.granted',
-      { waives: waiver.waives, justification: waiver.justification, expiresAt: waiver.expiresAt, by: waiver.actor, signature: signed.signature },
+      {
+        waives: waiver.waives,
+        justification: waiver.justification,
+        expiresAt: waiver.expiresAt,
+        by: waiver.actor,
+        signature: signed.signature,
+      },
       { stage: waiver.stage, actor: actorOf(waiver, signed.keyId), controls: ['ISO27001:A.5.31'] },
     );
     return { accepted: true, waives: waiver.waives };
   }
 
   activeWaiver(stage: string, id: string): boolean {
-    return this.waivers.some((w) => w.stage === stage && w.waives.includes(id) && Date.parse(w.expiresAt) > Date.now());
+    return this.waivers.some(
+      (w) => w.stage === stage && w.waives.includes(id) && Date.parse(w.expiresAt) > Date.now(),
+    );
   }
 
   unwaived(stage: string, failedRules: string[]): string[] {
@@ -426,9 +494,15 @@ export class PromotionRun {
     const problem =
       signatureProblem(signed, this.input.trust) ??
       (action.kind !== 'freeze' ? 'not a freeze action' : undefined) ??
-      (this.inGroups(action.actor, this.input.pipeline.operatorGroups) ? undefined : `${action.actor} is not an operator`);
+      (this.inGroups(action.actor, this.input.pipeline.operatorGroups)
+        ? undefined
+        : `${action.actor} is not an operator`);
     if (problem) {
-      void this.evidence.add('security.refused', { reason: `freeze signal ignored: ${problem}`, channel: action.channel, actor: action.actor });
+      void this.evidence.add('security.refused', {
+        reason: `freeze signal ignored: ${problem}`,
+        channel: action.channel,
+        actor: action.actor,
+      });
       return;
     }
     this.frozen = action.frozen ? { reason: action.reason, by: action.actor } : undefined;
@@ -452,7 +526,9 @@ export class PromotionRun {
           requester: this.input.release.requester,
           ...(this.policyResultHash ? { policyResultHash: this.policyResultHash } : {}),
           summary,
-          ...(state?.policy ? { policy: { passed: state.policy.passed, failedRules: state.policy.failedRules } } : {}),
+          ...(state?.policy
+            ? { policy: { passed: state.policy.passed, failedRules: state.policy.failedRules } }
+            : {}),
           ...(state?.canary ? { canary: { verdicts: state.canary.analyses.map((a) => a.verdict) } } : {}),
         })
         // Chat being down must never block or fail a promotion.

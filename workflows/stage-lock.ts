@@ -11,7 +11,13 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { lockAnswerSignal, lockReleaseSignal, lockRequestSignal, supersededSignal, type LockRequest } from './messages.js';
+import {
+  lockAnswerSignal,
+  lockReleaseSignal,
+  lockRequestSignal,
+  supersededSignal,
+  type LockRequest,
+} from './messages.js';
 
 export interface StageLockState {
   app: string;
@@ -30,7 +36,8 @@ export async function stageLock(initial: StageLockState): Promise<void> {
   let supersedeFor: LockRequest | undefined;
 
   setHandler(lockRequestSignal, (req) => {
-    const known = state.holder?.workflowId === req.workflowId || state.queue.some((q) => q.workflowId === req.workflowId);
+    const known =
+      state.holder?.workflowId === req.workflowId || state.queue.some((q) => q.workflowId === req.workflowId);
     if (known) return; // a retried request activity
     if (!state.holder) state.queue.push(req);
     else if (req.mode === 'reject') refusals.push(req);
@@ -72,7 +79,10 @@ export async function stageLock(initial: StageLockState): Promise<void> {
 
   async function answer(req: LockRequest, reply: { granted: boolean; heldBy?: string }): Promise<boolean> {
     try {
-      await getExternalWorkflowHandle(req.workflowId).signal(lockAnswerSignal, { stage: state.stage, ...reply });
+      await getExternalWorkflowHandle(req.workflowId).signal(lockAnswerSignal, {
+        stage: state.stage,
+        ...reply,
+      });
       return true;
     } catch {
       return false; // the requester has already ended

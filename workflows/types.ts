@@ -23,16 +23,10 @@ export interface PromotionInput {
 }
 
 export type PromotionStatus =
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'rejected'
-  | 'expired'
-  | 'aborted'
-  | 'rolled-back'
-  | 'superseded';
+  'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'aborted' | 'rolled-back' | 'superseded';
 
-export type Gate = 'lock' | 'policy' | 'waiver' | 'window' | 'freeze' | 'approval' | 'deploy' | 'canary' | 'rollback';
+export type Gate =
+  'lock' | 'policy' | 'waiver' | 'window' | 'freeze' | 'approval' | 'deploy' | 'canary' | 'rollback';
 
 export interface VoteRecord {
   approver: string;
@@ -48,9 +42,21 @@ export interface StageState {
   name: string;
   status: 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled-back' | 'skipped';
   policy?: { passed: boolean; resultHash: string; failedRules: string[]; waived: string[] };
-  approval?: { quorum: number; groups: string[]; distinctGroups: boolean; votes: VoteRecord[]; deadline: string };
+  approval?: {
+    quorum: number;
+    groups: string[];
+    distinctGroups: boolean;
+    votes: VoteRecord[];
+    deadline: string;
+  };
   deploy?: { version: string; serving?: ServingState };
-  canary?: { step: number; steps: number; weight: number; analyses: AnalysisResult[]; awaitingDecision: boolean };
+  canary?: {
+    step: number;
+    steps: number;
+    weight: number;
+    analyses: AnalysisResult[];
+    awaitingDecision: boolean;
+  };
   rollback?: { reason: string; restored?: string; ok: boolean };
 }
 

@@ -2,7 +2,15 @@
  * Node-side key handling for signers (CLI, chat hook, tests): Ed25519 keys in PKCS#8 PEM files,
  * public keys as written in config (`ed25519:<base64>` or an `ssh-ed25519` line), signing.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { canonicalBytes } from '../domain/canonical.js';
 import type { Action, Signed } from './actions.js';

@@ -13,7 +13,8 @@ export function signatureProblem(signed: Signed<Action>, trust: TrustSnapshot): 
   if (!key) return `unknown signing key ${signed.keyId}: register it in the Tollgate config`;
   const { payload } = signed;
   if (key.kind === 'principal') {
-    if (key.principal !== payload.actor) return `key ${signed.keyId} belongs to ${key.principal}, not ${payload.actor}`;
+    if (key.principal !== payload.actor)
+      return `key ${signed.keyId} belongs to ${key.principal}, not ${payload.actor}`;
     if (payload.channel !== 'cli' && payload.channel !== 'api')
       return `a principal key cannot sign for channel ${payload.channel}`;
   } else if (payload.channel !== 'slack' && payload.channel !== 'webhook') {
@@ -21,7 +22,11 @@ export function signatureProblem(signed: Signed<Action>, trust: TrustSnapshot): 
   }
   let valid = false;
   try {
-    valid = ed25519.verify(hexToBytes(signed.signature), canonicalBytes(payload), hexToBytes(key.publicKeyHex));
+    valid = ed25519.verify(
+      hexToBytes(signed.signature),
+      canonicalBytes(payload),
+      hexToBytes(key.publicKeyHex),
+    );
   } catch {
     valid = false;
   }

@@ -91,7 +91,11 @@ export class SecurityRecorder {
    * promotion chain they are filed under; unauthenticated noise goes to `security:hook`, so
    * nobody can create chains by sending garbage.
    */
-  record(refusal: Refusal, party: RequestParty<'slack' | 'webhook' | 'cli'>, request: RequestSummary): Promise<void> {
+  record(
+    refusal: Refusal,
+    party: RequestParty<'slack' | 'webhook' | 'cli'>,
+    request: RequestSummary,
+  ): Promise<void> {
     const promotionId = party.verifiedBy ? request.promotionId : undefined;
     this.logger.warn(
       {

@@ -37,7 +37,9 @@ export const Release = z.object({
   apiVersion: z.literal('tollgate.dev/v1'),
   kind: z.literal('Release'),
   app: Name,
-  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be a version such as 1.4.2 or 2024.05.01-rc1'),
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be a version such as 1.4.2 or 2024.05.01-rc1'),
   artifacts: z.array(Artifact).min(1, 'a release needs at least one artifact'),
   evidence: AttachedEvidence,
   ai: AiRelease.optional(),

@@ -47,7 +47,10 @@ export function createLogger(config: LoggerConfig = {}): Logger {
   if (pretty) {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname,service' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, colorize: true, ignore: 'pid,hostname,service' },
+      },
     });
   }
   return pino(options, pino.destination(2));

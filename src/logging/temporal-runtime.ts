@@ -20,7 +20,8 @@ export function installTemporalLogging(logger: Logger): void {
   if (installed) return;
   installed = true;
   const sdk = logger.child({ component: 'temporal' });
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => sdk[LEVELS[level]](meta ?? {}, message);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    sdk[LEVELS[level]](meta ?? {}, message);
   Runtime.install({
     logger: {
       log,

@@ -19,11 +19,18 @@ export function buildTrust(config: Pick<TollgateConfig, 'principals' | 'chatServ
   for (const principal of config.principals) {
     for (const text of principal.publicKeys) {
       const raw = parsePublicKeyText(text);
-      keys[principalKeyId(principal.id, raw)] = { publicKeyHex: raw.toString('hex'), kind: 'principal', principal: principal.id };
+      keys[principalKeyId(principal.id, raw)] = {
+        publicKeyHex: raw.toString('hex'),
+        kind: 'principal',
+        principal: principal.id,
+      };
     }
   }
   for (const service of config.chatServiceKeys) {
-    keys[chatServiceKeyId(service.id)] = { publicKeyHex: parsePublicKeyText(service.publicKey).toString('hex'), kind: 'chat-service' };
+    keys[chatServiceKeyId(service.id)] = {
+      publicKeyHex: parsePublicKeyText(service.publicKey).toString('hex'),
+      kind: 'chat-service',
+    };
   }
   return { principals: config.principals.map((p) => ({ id: p.id, groups: p.groups })), keys };
 }
@@ -31,10 +38,15 @@ export function buildTrust(config: Pick<TollgateConfig, 'principals' | 'chatServ
 export function findPipeline(config: TollgateConfig, name?: string): Pipeline {
   if (!name) {
     if (config.pipelines.length === 1) return config.pipelines[0]!;
-    throw new Error(`config defines ${config.pipelines.length} pipelines: choose one with --pipeline (${config.pipelines.map((p) => p.name).join(', ')})`);
+    throw new Error(
+      `config defines ${config.pipelines.length} pipelines: choose one with --pipeline (${config.pipelines.map((p) => p.name).join(', ')})`,
+    );
   }
   const pipeline = config.pipelines.find((p) => p.name === name);
-  if (!pipeline) throw new Error(`no pipeline named ${name} (config has: ${config.pipelines.map((p) => p.name).join(', ')})`);
+  if (!pipeline)
+    throw new Error(
+      `no pipeline named ${name} (config has: ${config.pipelines.map((p) => p.name).join(', ')})`,
+    );
   return pipeline;
 }
 

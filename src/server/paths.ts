@@ -7,7 +7,8 @@ export const projectRoot: string = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('tollgate: cannot find the project root (no package.json above src/)');
+    if (parent === dir)
+      throw new Error('tollgate: cannot find the project root (no package.json above src/)');
     dir = parent;
   }
   return dir;

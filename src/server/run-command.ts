@@ -14,7 +14,13 @@ export interface RunResult {
 export function runWithHeartbeat(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; label: string; progress: (line: string) => void; heartbeatMs?: number },
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    label: string;
+    progress: (line: string) => void;
+    heartbeatMs?: number;
+  },
 ): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve) => {

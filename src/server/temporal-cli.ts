@@ -59,7 +59,8 @@ export async function findTemporalCli(opts: ProvisionOptions = {}): Promise<Serv
   const cached = temporalCliCachePath();
   const stamp = `${cached}.version`;
   const isCurrent = async () =>
-    (await isExecutable(cached)) && (await readFile(stamp, 'utf8').catch(() => '')).trim() === TEMPORAL_CLI_VERSION;
+    (await isExecutable(cached)) &&
+    (await readFile(stamp, 'utf8').catch(() => '')).trim() === TEMPORAL_CLI_VERSION;
   if (await isCurrent()) return { type: 'existing-path', path: cached };
 
   const go = await whichOnPath('go');
@@ -75,11 +76,19 @@ export async function findTemporalCli(opts: ProvisionOptions = {}): Promise<Serv
           `building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${binDir} (first time only; about 4 minutes on 2 cores)`,
         );
         const started = Date.now();
-        const result = await runWithHeartbeat(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-          env: { ...process.env, GOBIN: binDir, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
-          label: 'Temporal CLI build',
-          progress,
-        });
+        const result = await runWithHeartbeat(
+          go,
+          ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`],
+          {
+            env: {
+              ...process.env,
+              GOBIN: binDir,
+              GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim(),
+            },
+            label: 'Temporal CLI build',
+            progress,
+          },
+        );
         if (result.code !== 0 || !(await isExecutable(cached))) {
           throw new ProvisioningError(
             `building the Temporal CLI with Go failed (exit ${result.code}). Last output:\n${result.output.slice(-2000)}\n` +
@@ -93,7 +102,9 @@ export async function findTemporalCli(opts: ProvisionOptions = {}): Promise<Serv
     );
   }
   if (opts.allowDownload ?? true) {
-    progress('no Temporal CLI and no Go toolchain found: falling back to the SDK download (needs internet access)');
+    progress(
+      'no Temporal CLI and no Go toolchain found: falling back to the SDK download (needs internet access)',
+    );
     return { type: 'cached-download' };
   }
   throw new ProvisioningError(`no Temporal CLI found.\n${howToProvide()}`);

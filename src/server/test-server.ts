@@ -27,7 +27,9 @@ export async function findTestServer(opts: ProvisionOptions = {}): Promise<Serve
       await access(fromEnv, constants.X_OK);
       return { type: 'existing-path', path: fromEnv };
     } catch {
-      throw new ProvisioningError(`TEMPORAL_TEST_SERVER_PATH is set to ${fromEnv}, which is not an executable file.`);
+      throw new ProvisioningError(
+        `TEMPORAL_TEST_SERVER_PATH is set to ${fromEnv}, which is not an executable file.`,
+      );
     }
   }
   const dir = testServerCacheDir();

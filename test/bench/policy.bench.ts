@@ -4,6 +4,7 @@
  *   TOLLGATE_BENCH_POLICY_RUNS (default 200) evaluations measured
  */
 import { loadPacks } from '../../src/policy/loader.js';
+import type { Facts } from '../../src/policy/facts/index.js';
 import { builtInPacks, fixtureEngine, fixtureRelease, request } from '../policy/helpers.js';
 
 interface BenchResult {
@@ -47,7 +48,7 @@ export async function run(): Promise<BenchResult[]> {
     const req = request(release);
     const latencies: number[] = [];
     for (let i = 0; i < RUNS; i++) latencies.push(await timed(() => engine.evaluate(req)));
-    const facts = (await engine.evaluate(req)).facts;
+    const facts = (await engine.evaluate(req)).facts as Facts;
     const rulesOnly: number[] = [];
     for (let i = 0; i < RUNS; i++) rulesOnly.push(await timed(() => engine.evaluate(req, { facts })));
     results.push(

@@ -11,7 +11,7 @@ const smokePath = fileURLToPath(new URL('../fixtures/workflows/smoke.ts', import
 const temporal = await startDevServer();
 after(() => temporal.teardown());
 
-test('a workflow runs on the real dev server and its search attributes are findable', async () => {
+void test('a workflow runs on the real dev server and its search attributes are findable', async () => {
   const activities = { greet: async (name: string) => `hello ${name}` };
   await temporal.withWorker({ workflowsPath: smokePath, activities }, async (taskQueue) => {
     const handle = await temporal.env.client.workflow.start('smokeWorkflow', {
@@ -36,8 +36,14 @@ test('a workflow runs on the real dev server and its search attributes are finda
   });
 });
 
-test('a history exported as JSON replays against the workflow code (protobufjs pin)', async () => {
-  const json = JSON.parse(await readFile(new URL('../fixtures/histories/smoke.json', import.meta.url), 'utf8'));
+void test('a history exported as JSON replays against the workflow code (protobufjs pin)', async () => {
+  const json: unknown = JSON.parse(
+    await readFile(new URL('../fixtures/histories/smoke.json', import.meta.url), 'utf8'),
+  );
   const history = historyFromJSON(json);
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle(smokePath) }, history, 'smoke-fixture');
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle(smokePath) },
+    history,
+    'smoke-fixture',
+  );
 });

@@ -8,9 +8,13 @@ const temporal = await startTimeSkippingServer();
 after(() => temporal.teardown());
 
 // If time skipping were broken the 36 h timer would really wait, and the timeout fails the test.
-test('a 36-hour workflow timer fires on the time-skipping server', { timeout: 120_000 }, async () => {
-  const elapsedWorkflowMs = await temporal.withWorker({ workflowsPath: smokePath }, (taskQueue) =>
-    temporal.env.client.workflow.execute('longTimerWorkflow', { taskQueue, workflowId: taskQueue, args: [36] }),
+void test('a 36-hour workflow timer fires on the time-skipping server', { timeout: 120_000 }, async () => {
+  const elapsedWorkflowMs: number = await temporal.withWorker({ workflowsPath: smokePath }, (taskQueue) =>
+    temporal.env.client.workflow.execute<(hours: number) => Promise<number>>('longTimerWorkflow', {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [36],
+    }),
   );
   assert.ok(elapsedWorkflowMs >= 36 * 3600_000, `workflow clock advanced ${elapsedWorkflowMs} ms`);
 });

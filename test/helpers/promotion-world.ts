@@ -25,7 +25,14 @@ import { createLedger } from '../../src/ledger/create.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createEvidenceActivities } from '../../activities/evidence.js';
-import { generateSigningKey, newNonce, principalKeyId, publicKeyText, rawPublicKey, signAction } from '../../src/approvals/keys.js';
+import {
+  generateSigningKey,
+  newNonce,
+  principalKeyId,
+  publicKeyText,
+  rawPublicKey,
+  signAction,
+} from '../../src/approvals/keys.js';
 import type { ControlAction, FreezeAction, VoteAction, WaiverAction } from '../../src/approvals/actions.js';
 import { preparePromotion } from '../../src/promotion/prepare.js';
 import { createCoordinationActivities } from '../../activities/coordination.js';
@@ -60,7 +67,11 @@ export function testConfig(pipeline: Partial<Pipeline> & { stages?: unknown[] } 
   return TollgateConfig.parse({
     apiVersion: 'tollgate.dev/v1',
     kind: 'Config',
-    principals: Object.entries(PEOPLE).map(([id, groups]) => ({ id, groups, publicKeys: [publicKeyText(keys[id as Person])] })),
+    principals: Object.entries(PEOPLE).map(([id, groups]) => ({
+      id,
+      groups,
+      publicKeys: [publicKeyText(keys[id as Person])],
+    })),
     pipelines: [
       {
         name: 'default',
@@ -77,7 +88,13 @@ export function testConfig(pipeline: Partial<Pipeline> & { stages?: unknown[] } 
             name: 'prod',
             target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } },
             approval: { groups: ['release-managers', 'security'], quorum: 2, distinctGroups: true },
-            canary: { steps: [{ weight: 10, bake: '1s' }, { weight: 50, bake: '1s' }, { weight: 100, bake: '1s' }] },
+            canary: {
+              steps: [
+                { weight: 10, bake: '1s' },
+                { weight: 50, bake: '1s' },
+                { weight: 100, bake: '1s' },
+              ],
+            },
           },
         ],
         ...pipeline,
@@ -92,7 +109,13 @@ export function testRelease(overrides: Partial<ReleaseInput> = {}): Release {
     kind: 'Release',
     app: 'billing-api',
     version: '1.4.2',
-    artifacts: [{ name: 'api', ref: `registry.example.com/billing-api@sha256:${'a'.repeat(64)}`, digest: `sha256:${'a'.repeat(64)}` }],
+    artifacts: [
+      {
+        name: 'api',
+        ref: `registry.example.com/billing-api@sha256:${'a'.repeat(64)}`,
+        digest: `sha256:${'a'.repeat(64)}`,
+      },
+    ],
     requester: 'alice',
     change: { description: 'Add invoice export' },
     commitAuthors: ['dave'],
@@ -110,7 +133,14 @@ export interface TargetOp {
 }
 
 /** Records every target operation once per idempotency key, as a real target must. */
-function recordingStageActivities(stage: string, world: { ops: TargetOp[]; serving: Map<string, ServingState>; labels: () => Map<string, Record<string, string>> }): StageActivities {
+function recordingStageActivities(
+  stage: string,
+  world: {
+    ops: TargetOp[];
+    serving: Map<string, ServingState>;
+    labels: () => Map<string, Record<string, string>>;
+  },
+): StageActivities {
   const once = (key: string, op: TargetOp) => {
     if (!world.ops.some((o) => o.key === key)) world.ops.push(op);
   };
@@ -123,30 +153,54 @@ function recordingStageActivities(stage: string, world: { ops: TargetOp[]; servi
   return {
     async deploy(req) {
       if (labelsOf(req.app)['test.deploy'] === `fail@${stage}`)
-        throw ApplicationFailure.nonRetryable(`target refused ${req.version}: image pull failed`, 'TargetError');
+        throw ApplicationFailure.nonRetryable(
+          `target refused ${req.version}: image pull failed`,
+          'TargetError',
+        );
       once(req.key, { key: req.key, app: req.app, op: 'deploy', stage, version: req.version });
       const current = serving(req.app);
       return set(
         req.app,
         req.mode === 'canary'
           ? { ...current, canary: { version: req.version, weight: 0, healthy: true } }
-          : { app: req.app, stable: { version: req.version, healthy: true }, ...(current.stable ? { previousStable: current.stable.version } : {}) },
+          : {
+              app: req.app,
+              stable: { version: req.version, healthy: true },
+              ...(current.stable ? { previousStable: current.stable.version } : {}),
+            },
       );
     },
     async setCanaryWeight(req) {
-      once(req.key, { key: req.key, app: req.app, op: 'setWeight', stage, version: req.version, weight: req.weight });
-      return set(req.app, { ...serving(req.app), canary: { version: req.version, weight: req.weight, healthy: true } });
+      once(req.key, {
+        key: req.key,
+        app: req.app,
+        op: 'setWeight',
+        stage,
+        version: req.version,
+        weight: req.weight,
+      });
+      return set(req.app, {
+        ...serving(req.app),
+        canary: { version: req.version, weight: req.weight, healthy: true },
+      });
     },
     async promoteCanary(req) {
       once(req.key, { key: req.key, app: req.app, op: 'promote', stage, version: req.version });
       const current = serving(req.app);
-      return set(req.app, { app: req.app, stable: { version: req.version, healthy: true }, ...(current.stable ? { previousStable: current.stable.version } : {}) });
+      return set(req.app, {
+        app: req.app,
+        stable: { version: req.version, healthy: true },
+        ...(current.stable ? { previousStable: current.stable.version } : {}),
+      });
     },
     async rollback(req) {
       once(req.key, { key: req.key, app: req.app, op: 'rollback', stage });
       const current = serving(req.app);
       const restored = current.canary ? current.stable?.version : current.previousStable;
-      return set(req.app, { app: req.app, ...(restored ? { stable: { version: restored, healthy: true } } : {}) });
+      return set(req.app, {
+        app: req.app,
+        ...(restored ? { stable: { version: restored, healthy: true } } : {}),
+      });
     },
     async analyzeCanary(req): Promise<AnalysisResult> {
       const verdicts = (labelsOf(req.app)['test.canary'] ?? '').split(',').filter(Boolean);
@@ -156,7 +210,15 @@ function recordingStageActivities(stage: string, world: { ops: TargetOp[]; servi
         step: req.step,
         weight: req.weight,
         provider: 'scripted',
-        metrics: [{ name: 'error-rate', verdict, canary: verdict === 'fail' ? 0.2 : 0.001, baseline: 0.001, reason: `scripted ${verdict}` }],
+        metrics: [
+          {
+            name: 'error-rate',
+            verdict,
+            canary: verdict === 'fail' ? 0.2 : 0.001,
+            baseline: 0.001,
+            reason: `scripted ${verdict}`,
+          },
+        ],
         reason: `error-rate ${verdict}`,
         window: req.window,
       };
@@ -178,19 +240,46 @@ export interface World {
   chain(promotionId: string): Promise<EvidenceRecord[]>;
   notifications: NotifyRequest[];
   /** Starts a promotion of `release` through the world's pipeline. */
-  start(release: Release, opts?: { config?: TollgateConfig; promotionId?: string }): Promise<{ handle: WorkflowHandle<typeof promotion>; input: PromotionInput }>;
-  vote(handle: WorkflowHandle, person: Person, stage: string, decision?: 'approve' | 'reject', bind?: { releaseDigest?: string; policyResultHash?: string }): Promise<unknown>;
-  control(handle: WorkflowHandle, person: Person, command: ControlAction['command'], reason?: string): Promise<unknown>;
-  waive(handle: WorkflowHandle, person: Person, stage: string, waives: string[], expiresInMs?: number): Promise<unknown>;
+  start(
+    release: Release,
+    opts?: { config?: TollgateConfig; promotionId?: string },
+  ): Promise<{ handle: WorkflowHandle<typeof promotion>; input: PromotionInput }>;
+  vote(
+    handle: WorkflowHandle,
+    person: Person,
+    stage: string,
+    decision?: 'approve' | 'reject',
+    bind?: { releaseDigest?: string; policyResultHash?: string },
+  ): Promise<unknown>;
+  control(
+    handle: WorkflowHandle,
+    person: Person,
+    command: ControlAction['command'],
+    reason?: string,
+  ): Promise<unknown>;
+  waive(
+    handle: WorkflowHandle,
+    person: Person,
+    stage: string,
+    waives: string[],
+    expiresInMs?: number,
+  ): Promise<unknown>;
   freezeAction(person: Person, frozen: boolean, reason: string): ReturnType<typeof signAction<FreezeAction>>;
   /** Waits until the promotion's live state satisfies `predicate`. */
-  waitFor(handle: WorkflowHandle, predicate: (s: Awaited<ReturnType<typeof queryState>>) => boolean, what: string): Promise<Awaited<ReturnType<typeof queryState>>>;
+  waitFor(
+    handle: WorkflowHandle,
+    predicate: (s: Awaited<ReturnType<typeof queryState>>) => boolean,
+    what: string,
+  ): Promise<Awaited<ReturnType<typeof queryState>>>;
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 const queryState = (handle: WorkflowHandle) => handle.query(stateQuery);
 
-export async function createWorld(harness: Harness, opts: { stages?: string[]; evidenceFailures?: number } = {}): Promise<World> {
+export async function createWorld(
+  harness: Harness,
+  opts: { stages?: string[]; evidenceFailures?: number } = {},
+): Promise<World> {
   const client = harness.env.client;
   const config = testConfig();
   const taskQueue = harness.taskQueue('orchestration');
@@ -198,7 +287,10 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
   const ops: TargetOp[] = [];
   const serving = new Map<string, ServingState>();
   const logger = createLogger({ level: 'error', pretty: false });
-  const ledger = await createLedger({ type: 'file', path: mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) }, { logger });
+  const ledger = await createLedger(
+    { type: 'file', path: mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) },
+    { logger },
+  );
   const evidenceActivities = createEvidenceActivities({ ledger, client, logger });
   const notifications: NotifyRequest[] = [];
   const labels = new Map<string, Record<string, string>>();
@@ -249,13 +341,18 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
     await harness.createWorker({ taskQueue, activities: orchestration }),
     ...(await Promise.all(
       stages.map((stage) =>
-        harness.createWorker({ taskQueue: `${deployQueuePrefix}${stage}`, activities: recordingStageActivities(stage, world) }),
+        harness.createWorker({
+          taskQueue: `${deployQueuePrefix}${stage}`,
+          activities: recordingStageActivities(stage, world),
+        }),
       ),
     )),
   ];
 
-  const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(person: Person, payload: T) =>
-    signAction(payload, keyIdOf(person), keys[person]);
+  const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(
+    person: Person,
+    payload: T,
+  ) => signAction(payload, keyIdOf(person), keys[person]);
   const base = (person: Person, promotionId: string) => ({
     promotionId,
     actor: person,
@@ -315,12 +412,18 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
         stage,
         decision,
         releaseDigest: bind.releaseDigest ?? state.releaseDigest,
-        policyResultHash: bind.policyResultHash ?? state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
+        policyResultHash:
+          bind.policyResultHash ?? state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
       };
       return handle.executeUpdate(voteUpdate, { args: [sign(person, payload)] });
     },
     async control(handle, person, command, reason) {
-      const payload: ControlAction = { ...base(person, handle.workflowId), kind: 'control', command, ...(reason ? { reason } : {}) };
+      const payload: ControlAction = {
+        ...base(person, handle.workflowId),
+        kind: 'control',
+        command,
+        ...(reason ? { reason } : {}),
+      };
       return handle.executeUpdate(controlUpdate, { args: [sign(person, payload)] });
     },
     async waive(handle, person, stage, waives, expiresInMs = 3600_000) {
@@ -342,7 +445,10 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
       for (;;) {
         const state = await queryState(handle);
         if (predicate(state)) return state;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; state: ${JSON.stringify({ status: state.status, stage: state.currentStage, gate: state.gate })}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}; state: ${JSON.stringify({ status: state.status, stage: state.currentStage, gate: state.gate })}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -364,7 +470,7 @@ export async function createWorld(harness: Harness, opts: { stages?: string[]; e
 export async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
     assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
-    assert.match(String((err.cause as Error | undefined)?.message), reason);
+    assert.match(String(err.cause?.message), reason);
     return true;
   });
 }

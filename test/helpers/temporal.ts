@@ -25,7 +25,10 @@ const bundles = new Map<string, Promise<{ code: string }>>();
 export function workflowBundle(path = workflowsPath): Promise<{ code: string }> {
   let bundle = bundles.get(path);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: path, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    bundle = bundleWorkflowCode({
+      workflowsPath: path,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
     bundles.set(path, bundle);
   }
   return bundle;
@@ -87,7 +90,10 @@ export async function startTimeSkippingServer(): Promise<Harness> {
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      TOLLGATE_SEARCH_ATTRIBUTES.map((key) => [key.name, protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      TOLLGATE_SEARCH_ATTRIBUTES.map((key) => [
+        key.name,
+        protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
     ),
   });
   return makeHarness(env);

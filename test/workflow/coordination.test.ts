@@ -13,7 +13,12 @@ function devWithApproval(onConflict: Pipeline['onConflict']) {
   const base = testConfig().pipelines[0]!;
   return testConfig({
     onConflict,
-    stages: [{ ...base.stages[0]!, approval: { groups: ['release-managers'], quorum: 1, distinctGroups: false, timeout: '1h' } }],
+    stages: [
+      {
+        ...base.stages[0]!,
+        approval: { groups: ['release-managers'], quorum: 1, distinctGroups: false, timeout: '1h' },
+      },
+    ],
   });
 }
 
@@ -25,7 +30,7 @@ async function twoPromotions(world: World, onConflict: Pipeline['onConflict']) {
   return { first, second };
 }
 
-test('onConflict queue: a second promotion of the same app waits for the stage', async () => {
+void test('onConflict queue: a second promotion of the same app waits for the stage', async () => {
   const world = await createWorld(temporal, { stages: ['dev'] });
   await world.run(async () => {
     const { first, second } = await twoPromotions(world, 'queue');
@@ -35,26 +40,33 @@ test('onConflict queue: a second promotion of the same app waits for the stage',
     await world.waitFor(second.handle, (s) => s.gate === 'approval', 'second promotion got the stage');
     await world.vote(second.handle, 'bob', 'dev');
     assert.equal((await second.handle.result()).status, 'succeeded');
-    assert.deepEqual(world.ops.map((o) => `${o.op}:${o.version}`), ['deploy:1.0.0', 'deploy:2.0.0']);
+    assert.deepEqual(
+      world.ops.map((o) => `${o.op}:${o.version}`),
+      ['deploy:1.0.0', 'deploy:2.0.0'],
+    );
     const types = (await world.chain(second.input.promotionId)).map((r) => r.type);
     assert.ok(types.indexOf('lock.acquired') > 0);
   });
 });
 
-test('onConflict reject: a second promotion fails at once, naming the one that holds the stage', async () => {
+void test('onConflict reject: a second promotion fails at once, naming the one that holds the stage', async () => {
   const world = await createWorld(temporal, { stages: ['dev'] });
   await world.run(async () => {
     const { first, second } = await twoPromotions(world, 'reject');
     const result = await second.handle.result();
     assert.equal(result.status, 'failed');
     assert.match(result.outcome, new RegExp(`already being promoted to dev by ${first.input.promotionId}`));
-    assert.equal((await world.waitFor(first.handle, () => true, 'state')).gate, 'approval', 'first one is untouched');
+    assert.equal(
+      (await world.waitFor(first.handle, () => true, 'state')).gate,
+      'approval',
+      'first one is untouched',
+    );
     await world.vote(first.handle, 'bob', 'dev');
     assert.equal((await first.handle.result()).status, 'succeeded');
   });
 });
 
-test('onConflict supersede: the newer promotion takes the stage; the older one ends superseded', async () => {
+void test('onConflict supersede: the newer promotion takes the stage; the older one ends superseded', async () => {
   const world = await createWorld(temporal, { stages: ['dev'] });
   await world.run(async () => {
     const { first, second } = await twoPromotions(world, 'supersede');
@@ -68,14 +80,24 @@ test('onConflict supersede: the newer promotion takes the stage; the older one e
   });
 });
 
-test('stop-the-line freeze holds running and new promotions before their next deploy until lifted', async () => {
+void test('stop-the-line freeze holds running and new promotions before their next deploy until lifted', async () => {
   const world = await createWorld(temporal);
   await world.run(async () => {
     const running = await world.start(testRelease({ app: 'invoices' }));
-    await world.waitFor(running.handle, (s) => s.gate === 'approval' && s.currentStage === 'staging', 'staging approval');
+    await world.waitFor(
+      running.handle,
+      (s) => s.gate === 'approval' && s.currentStage === 'staging',
+      'staging approval',
+    );
 
-    const line = await world.client.workflow.start('line', { workflowId: LINE_WORKFLOW_ID, taskQueue: world.taskQueue, args: [{}] });
-    const frozen = await line.executeUpdate(setFreezeUpdate, { args: [world.freezeAction('erin', true, 'INC-9 payments outage')] });
+    const line = await world.client.workflow.start('line', {
+      workflowId: LINE_WORKFLOW_ID,
+      taskQueue: world.taskQueue,
+      args: [{}],
+    });
+    const frozen = await line.executeUpdate(setFreezeUpdate, {
+      args: [world.freezeAction('erin', true, 'INC-9 payments outage')],
+    });
     assert.equal(frozen.notified, 1, 'the running promotion was told');
 
     await world.vote(running.handle, 'bob', 'staging');
@@ -84,23 +106,38 @@ test('stop-the-line freeze holds running and new promotions before their next de
     assert.ok(!world.ops.some((o) => o.stage === 'staging'), 'no staging deploy while frozen');
 
     const late = await world.start(testRelease({ app: 'ledger-api' }));
-    await world.waitFor(late.handle, (s) => s.gate === 'freeze' && s.currentStage === 'dev', 'new promotion held at dev');
+    await world.waitFor(
+      late.handle,
+      (s) => s.gate === 'freeze' && s.currentStage === 'dev',
+      'new promotion held at dev',
+    );
     assert.ok(!world.ops.some((o) => o.app === 'ledger-api'));
 
     // A freeze signed by someone who is not an operator is ignored and recorded.
     await running.handle.signal('freeze', world.freezeAction('dave', false, 'I want my deploy'));
     assert.equal((await world.waitFor(running.handle, () => true, 'state')).gate, 'freeze');
 
-    await line.executeUpdate(setFreezeUpdate, { args: [world.freezeAction('erin', false, 'outage resolved')] });
+    await line.executeUpdate(setFreezeUpdate, {
+      args: [world.freezeAction('erin', false, 'outage resolved')],
+    });
     await world.waitFor(running.handle, (s) => s.currentStage === 'prod', 'continued to prod after unfreeze');
-    await world.waitFor(late.handle, (s) => s.currentStage === 'staging', 'new promotion deployed dev after unfreeze');
+    await world.waitFor(
+      late.handle,
+      (s) => s.currentStage === 'staging',
+      'new promotion deployed dev after unfreeze',
+    );
     for (const { handle } of [running, late]) {
       await handle.cancel();
       await handle.result();
     }
 
     const types = (await world.chain(running.input.promotionId)).map((r) => `${r.stage ?? '-'}:${r.type}`);
-    for (const t of ['staging:freeze.held', '-:security.refused', 'staging:freeze.lifted', 'staging:deploy.completed'])
+    for (const t of [
+      'staging:freeze.held',
+      '-:security.refused',
+      'staging:freeze.lifted',
+      'staging:deploy.completed',
+    ])
       assert.ok(types.includes(t), t);
     assert.ok(types.indexOf('staging:freeze.lifted') < types.indexOf('staging:deploy.completed'));
     await line.terminate();

@@ -6,10 +6,12 @@ import { createWorld, refused, testRelease } from '../helpers/promotion-world.js
 const temporal = await startDevServer();
 after(() => temporal.teardown());
 
-test('a failed policy rule stops the promotion until an authorized approver waives it', async () => {
+void test('a failed policy rule stops the promotion until an authorized approver waives it', async () => {
   const world = await createWorld(temporal);
   await world.run(async () => {
-    const { handle, input } = await world.start(testRelease({ labels: { 'test.failRules': 'vuln-critical-zero' } }));
+    const { handle, input } = await world.start(
+      testRelease({ labels: { 'test.failRules': 'vuln-critical-zero' } }),
+    );
     const blocked = await world.waitFor(handle, (s) => s.gate === 'waiver', 'policy block at dev');
     assert.deepEqual(blocked.stages[0]!.policy!.failedRules, ['vuln-critical-zero']);
     assert.equal(world.ops.length, 0, 'nothing deployed while policy fails');
@@ -23,7 +25,7 @@ test('a failed policy rule stops the promotion until an authorized approver waiv
     await handle.cancel();
     const result = await handle.result();
     assert.equal(result.status, 'aborted');
-    const chain = (await world.chain(input.promotionId));
+    const chain = await world.chain(input.promotionId);
     const waiver = chain.find((r) => r.type === 'waiver.granted')!;
     assert.equal(waiver.actor.id, 'carol');
     assert.deepEqual(waiver.data.waives, ['vuln-critical-zero']);
@@ -31,25 +33,37 @@ test('a failed policy rule stops the promotion until an authorized approver waiv
   });
 });
 
-test('a deploy that fails is rolled back and the promotion ends rolled-back', async () => {
+void test('a deploy that fails is rolled back and the promotion ends rolled-back', async () => {
   const world = await createWorld(temporal, { stages: ['dev'] });
   await world.run(async () => {
     const config = world.config;
-    const devOnly = { ...config, pipelines: [{ ...config.pipelines[0]!, stages: [config.pipelines[0]!.stages[0]!] }] };
-    const { handle, input } = await world.start(testRelease({ labels: { 'test.deploy': 'fail@dev' } }), { config: devOnly });
+    const devOnly = {
+      ...config,
+      pipelines: [{ ...config.pipelines[0]!, stages: [config.pipelines[0]!.stages[0]!] }],
+    };
+    const { handle, input } = await world.start(testRelease({ labels: { 'test.deploy': 'fail@dev' } }), {
+      config: devOnly,
+    });
     const result = await handle.result();
     assert.equal(result.status, 'rolled-back');
     assert.match(result.outcome, /deploy to dev failed: .*image pull failed/);
-    assert.deepEqual(world.ops.map((o) => `${o.stage}:${o.op}`), ['dev:rollback']);
+    assert.deepEqual(
+      world.ops.map((o) => `${o.stage}:${o.op}`),
+      ['dev:rollback'],
+    );
     assert.ok((await world.chain(input.promotionId)).some((r) => r.type === 'rollback.completed'));
   });
 });
 
-test('a failing canary is rolled back automatically at its first step', async () => {
+void test('a failing canary is rolled back automatically at its first step', async () => {
   const world = await createWorld(temporal);
   await world.run(async () => {
     const { handle, input } = await world.start(testRelease({ labels: { 'test.canary': 'fail' } }));
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'staging', 'staging approval');
+    await world.waitFor(
+      handle,
+      (s) => s.gate === 'approval' && s.currentStage === 'staging',
+      'staging approval',
+    );
     await world.vote(handle, 'bob', 'staging');
     await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
     await world.vote(handle, 'bob', 'prod');
@@ -58,31 +72,48 @@ test('a failing canary is rolled back automatically at its first step', async ()
     assert.equal(result.status, 'rolled-back');
     assert.match(result.outcome, /canary failed at prod step 1/);
     assert.deepEqual(
-      world.ops.filter((o) => o.stage === 'prod').map((o) => `${o.op}${o.weight === undefined ? '' : `@${o.weight}`}`),
+      world.ops
+        .filter((o) => o.stage === 'prod')
+        .map((o) => `${o.op}${o.weight === undefined ? '' : `@${o.weight}`}`),
       ['deploy', 'setWeight@10', 'rollback'],
     );
-    const chain = (await world.chain(input.promotionId));
+    const chain = await world.chain(input.promotionId);
     const analysis = chain.find((r) => r.type === 'canary.analysis')!;
     assert.equal(analysis.data.verdict, 'fail');
     assert.ok(chain.some((r) => r.type === 'rollback.completed' && r.stage === 'prod'));
   });
 });
 
-test('abort during the canary rolls back, even though the stage is being cancelled', async () => {
+void test('abort during the canary rolls back, even though the stage is being cancelled', async () => {
   const world = await createWorld(temporal);
   await world.run(async () => {
     const slowCanary = world.config.pipelines[0]!;
     const config = {
       ...world.config,
-      pipelines: [{ ...slowCanary, stages: slowCanary.stages.map((s) => (s.canary ? { ...s, canary: { ...s.canary, steps: [{ weight: 10, bake: '1h' }] } } : s)) }],
+      pipelines: [
+        {
+          ...slowCanary,
+          stages: slowCanary.stages.map((s) =>
+            s.canary ? { ...s, canary: { ...s.canary, steps: [{ weight: 10, bake: '1h' }] } } : s,
+          ),
+        },
+      ],
     };
     const { handle, input } = await world.start(testRelease(), { config });
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'staging', 'staging approval');
+    await world.waitFor(
+      handle,
+      (s) => s.gate === 'approval' && s.currentStage === 'staging',
+      'staging approval',
+    );
     await world.vote(handle, 'bob', 'staging');
     await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
     await world.vote(handle, 'bob', 'prod');
     await world.vote(handle, 'carol', 'prod');
-    await world.waitFor(handle, (s) => s.gate === 'canary' && s.stages[2]!.canary?.weight === 10, 'canary baking');
+    await world.waitFor(
+      handle,
+      (s) => s.gate === 'canary' && s.stages[2]!.canary?.weight === 10,
+      'canary baking',
+    );
 
     await refused(world.control(handle, 'dave', 'abort'), /not the requester nor an operator/);
     await world.control(handle, 'alice', 'abort', 'customer escalation');
@@ -93,22 +124,33 @@ test('abort during the canary rolls back, even though the stage is being cancell
       world.ops.filter((o) => o.stage === 'prod').map((o) => o.op),
       ['deploy', 'setWeight', 'rollback'],
     );
-    const chain = (await world.chain(input.promotionId));
+    const chain = await world.chain(input.promotionId);
     assert.ok(chain.some((r) => r.type === 'rollback.completed' && r.stage === 'prod'));
     assert.equal(chain.at(-1)!.type, 'promotion.aborted');
   });
 });
 
-test('pause holds the canary, promote-now skips the bake, both recorded with who did it', async () => {
+void test('pause holds the canary, promote-now skips the bake, both recorded with who did it', async () => {
   const world = await createWorld(temporal);
   await world.run(async () => {
     const base = world.config.pipelines[0]!;
     const config = {
       ...world.config,
-      pipelines: [{ ...base, stages: base.stages.map((s) => (s.canary ? { ...s, canary: { ...s.canary, steps: [{ weight: 25, bake: '1h' }] } } : s)) }],
+      pipelines: [
+        {
+          ...base,
+          stages: base.stages.map((s) =>
+            s.canary ? { ...s, canary: { ...s.canary, steps: [{ weight: 25, bake: '1h' }] } } : s,
+          ),
+        },
+      ],
     };
     const { handle, input } = await world.start(testRelease(), { config });
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'staging', 'staging approval');
+    await world.waitFor(
+      handle,
+      (s) => s.gate === 'approval' && s.currentStage === 'staging',
+      'staging approval',
+    );
     await world.vote(handle, 'bob', 'staging');
     await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
     await world.vote(handle, 'bob', 'prod');
@@ -124,6 +166,7 @@ test('pause holds the canary, promote-now skips the bake, both recorded with who
     const result = await handle.result();
     assert.equal(result.status, 'succeeded');
     const types = (await world.chain(input.promotionId)).map((r) => `${r.type}:${r.actor.id}`);
-    for (const t of ['control.paused:erin', 'control.promote-now:erin', 'control.resumed:erin']) assert.ok(types.includes(t), t);
+    for (const t of ['control.paused:erin', 'control.promote-now:erin', 'control.resumed:erin'])
+      assert.ok(types.includes(t), t);
   });
 });
