@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { createWorld, testRelease } from '../helpers/promotion-world.js';
 import { SA_STATUS, SA_VERSION } from '../../src/temporal/search-attributes.js';
@@ -80,6 +82,13 @@ void test('a release is promoted through dev, staging and prod with approvals an
     assert.equal(description.typedSearchAttributes.get(SA_VERSION), '1.4.2');
 
     const history = await handle.fetchHistory();
+    // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/happy-path.test.ts` refreshes the
+    // replay fixture; only do that for a workflow change that is guarded with patched().
+    if (process.env.TOLLGATE_RECORD_HISTORIES)
+      await writeFile(
+        new URL('../fixtures/histories/promotion-v1-happy-path.json', import.meta.url),
+        historyToJSON(history),
+      );
     process.stdout.write(
       `# 3-stage promotion with a 3-step canary: ${history.events?.length} history events\n`,
     );
