@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startDevServer } from '../helpers/temporal.js';
-import { createWorld, refused, testRelease } from '../helpers/promotion-world.js';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createWorld, refused, testRelease, type World } from '../helpers/promotion-world.js';
 
 const temporal = await startDevServer();
+
+/** bob approves staging; bob and carol (distinct groups) approve prod. */
+async function approveStagingAndProd(world: World, handle: WorkflowHandle): Promise<void> {
+  await world.waitFor(
+    handle,
+    (s) => s.gate === 'approval' && s.currentStage === 'staging',
+    'staging approval',
+  );
+  await world.vote(handle, 'bob', 'staging');
+  await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
+  await world.vote(handle, 'bob', 'prod');
+  await world.vote(handle, 'carol', 'prod');
+}
 after(() => temporal.teardown());
 
 void test('a failed policy rule stops the promotion until an authorized approver waives it', async () => {
@@ -59,15 +73,7 @@ void test('a failing canary is rolled back automatically at its first step', asy
   const world = await createWorld(temporal);
   await world.run(async () => {
     const { handle, input } = await world.start(testRelease({ labels: { 'test.canary': 'fail' } }));
-    await world.waitFor(
-      handle,
-      (s) => s.gate === 'approval' && s.currentStage === 'staging',
-      'staging approval',
-    );
-    await world.vote(handle, 'bob', 'staging');
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
-    await world.vote(handle, 'bob', 'prod');
-    await world.vote(handle, 'carol', 'prod');
+    await approveStagingAndProd(world, handle);
     const result = await handle.result();
     assert.equal(result.status, 'rolled-back');
     assert.match(result.outcome, /canary failed at prod step 1/);
@@ -100,15 +106,7 @@ void test('abort during the canary rolls back, even though the stage is being ca
       ],
     };
     const { handle, input } = await world.start(testRelease(), { config });
-    await world.waitFor(
-      handle,
-      (s) => s.gate === 'approval' && s.currentStage === 'staging',
-      'staging approval',
-    );
-    await world.vote(handle, 'bob', 'staging');
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
-    await world.vote(handle, 'bob', 'prod');
-    await world.vote(handle, 'carol', 'prod');
+    await approveStagingAndProd(world, handle);
     await world.waitFor(
       handle,
       (s) => s.gate === 'canary' && s.stages[2]!.canary?.weight === 10,
@@ -146,15 +144,7 @@ void test('pause holds the canary, promote-now skips the bake, both recorded wit
       ],
     };
     const { handle, input } = await world.start(testRelease(), { config });
-    await world.waitFor(
-      handle,
-      (s) => s.gate === 'approval' && s.currentStage === 'staging',
-      'staging approval',
-    );
-    await world.vote(handle, 'bob', 'staging');
-    await world.waitFor(handle, (s) => s.gate === 'approval' && s.currentStage === 'prod', 'prod approval');
-    await world.vote(handle, 'bob', 'prod');
-    await world.vote(handle, 'carol', 'prod');
+    await approveStagingAndProd(world, handle);
     await world.waitFor(handle, (s) => s.gate === 'canary', 'canary baking');
     await refused(world.control(handle, 'alice', 'promote-now'), /only operators/);
     await world.control(handle, 'erin', 'pause', 'looking at a dashboard');
