@@ -20,15 +20,7 @@ import { createLedger } from '../../src/ledger/create.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startDevServer } from '../helpers/temporal.js';
 import type { evidenceSmokeWorkflow } from '../fixtures/workflows/evidence-smoke.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const HISTORIES = Number(process.env.TOLLGATE_BENCH_HISTORIES ?? 25);
 const fixture = fileURLToPath(new URL('../fixtures/workflows/evidence-smoke.ts', import.meta.url));

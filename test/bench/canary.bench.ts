@@ -9,15 +9,7 @@ import { CanaryConfig } from '../../src/canary/config.js';
 import { distributionOf, hodgesLehmann, mannWhitneyU, quantile } from '../../src/canary/statistics.js';
 import { startPrometheus } from '../helpers/prometheus.js';
 import { sampleAppTarget, testLogger } from '../targets/sample-app.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const RUNS = Number(process.env.TOLLGATE_BENCH_CANARY_RUNS ?? 20);
 const BAKE_MS = 4_000;

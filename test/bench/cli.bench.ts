@@ -11,15 +11,7 @@ import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { createCliWorld } from '../cli/support.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const run = promisify(execFile);
 

@@ -24,15 +24,7 @@ import {
   slashCommandBody,
   tempLedger,
 } from '../chat/support.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const SEQUENTIAL = Number(process.env.TOLLGATE_BENCH_HOOK_SEQUENTIAL ?? 20);
 const CONCURRENT = Number(process.env.TOLLGATE_BENCH_HOOK_CONCURRENT ?? 50);

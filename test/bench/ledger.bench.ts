@@ -15,15 +15,7 @@ import { verifyChain } from '../../src/ledger/verify.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { promotionChain } from '../ledger/samples.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const logger = createLogger({ level: 'error', pretty: false });
 const APPENDS = Number(process.env.TOLLGATE_BENCH_APPENDS ?? 1000);

@@ -6,15 +6,7 @@
 import { loadPacks } from '../../src/policy/loader.js';
 import type { Facts } from '../../src/policy/facts/index.js';
 import { builtInPacks, fixtureEngine, fixtureRelease, request } from '../policy/helpers.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const RUNS = Number(process.env.TOLLGATE_BENCH_POLICY_RUNS ?? 200);
 

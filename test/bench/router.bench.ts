@@ -6,15 +6,7 @@
 import http from 'node:http';
 import { quantile, distributionOf } from '../../src/canary/statistics.js';
 import { sampleAppTarget } from '../targets/sample-app.js';
-
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-  details?: Record<string, unknown>;
-}
+import type { BenchResult } from './types.js';
 
 const REQUESTS = Number(process.env.TOLLGATE_BENCH_ROUTER_REQUESTS ?? 3000);
 const WARMUP = 200;
