@@ -85,12 +85,7 @@ export class PromotionRelay {
     const comment = command.comment ?? words.comment;
     const payload: VoteAction = {
       kind: 'vote',
-      promotionId: state.promotionId,
-      actor: caller.principal.id,
-      channel: caller.channel,
-      chatIdentity: { platform: caller.identity.platform, userId: caller.identity.userId },
-      issuedAt: new Date().toISOString(),
-      nonce: newNonce(),
+      ...actionBase(state, caller),
       stage,
       decision: command.decision,
       releaseDigest: state.releaseDigest,
@@ -112,12 +107,7 @@ export class PromotionRelay {
   ): Promise<Outcome> {
     const payload: ControlAction = {
       kind: 'control',
-      promotionId: state.promotionId,
-      actor: caller.principal.id,
-      channel: caller.channel,
-      chatIdentity: { platform: caller.identity.platform, userId: caller.identity.userId },
-      issuedAt: new Date().toISOString(),
-      nonce: newNonce(),
+      ...actionBase(state, caller),
       command: command.command,
       ...(command.reason ? { reason: command.reason } : {}),
     };
@@ -152,4 +142,16 @@ export class PromotionRelay {
       throw err;
     }
   }
+}
+
+/** What every action the hook signs says about who acts, through which chat identity, and when. */
+function actionBase(state: PromotionState, caller: Caller) {
+  return {
+    promotionId: state.promotionId,
+    actor: caller.principal.id,
+    channel: caller.channel,
+    chatIdentity: { platform: caller.identity.platform, userId: caller.identity.userId },
+    issuedAt: new Date().toISOString(),
+    nonce: newNonce(),
+  };
 }
