@@ -27,6 +27,11 @@ export default tseslint.config(
     },
   },
   {
+    // The bin launcher is plain JavaScript outside the TypeScript project.
+    files: ['bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     // Test doubles implement async interfaces without awaiting anything.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

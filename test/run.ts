@@ -1,10 +1,10 @@
 /**
  * `npm test`: finds every test/**\/*.test.ts itself (Node 20's runner neither finds .ts files nor
- * expands globs), provisions the Temporal servers once for all test processes, then hands the
- * files to node:test. Finding no test file is a failure, so a suite can never pass by running
+ * expands globs), compiles the project (tests drive the built `tollgate` command, as users run it),
+ * provisions the Temporal servers once for all test processes, then hands the files to node:test. Finding no test file is a failure, so a suite can never pass by running
  * nothing. Arguments narrow the run: `npm test -- test/ledger` or a single file.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findTemporalCli } from '../src/server/temporal-cli.js';
@@ -29,6 +29,20 @@ const files = (roots.length ? roots : [path.join(projectRoot, 'test')]).flatMap(
 );
 if (files.length === 0) {
   process.stderr.write(`test/run.ts: no *.test.ts files found under ${roots.join(', ') || 'test/'}\n`);
+  process.exit(1);
+}
+
+// Compile first so the CLI subprocesses run today's code, never a stale dist/.
+const build = spawnSync(
+  process.execPath,
+  [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+  {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  },
+);
+if (build.status !== 0) {
+  process.stderr.write('test/run.ts: the TypeScript build failed; fix the errors above first\n');
   process.exit(1);
 }
 

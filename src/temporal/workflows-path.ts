@@ -1,4 +1,10 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The entry module of every Tollgate workflow, bundled into the worker's sandbox. */
-export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/**
+ * The entry module of every Tollgate workflow, bundled into the worker's sandbox: the TypeScript
+ * source when running from source (tsx), the compiled module when running from dist/.
+ */
+export const workflowsPath = ['../../workflows/index.ts', '../../workflows/index.js']
+  .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
+  .find((file) => existsSync(file))!;

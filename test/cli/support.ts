@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { projectRoot } from '../../src/server/paths.js';
 import { runWorkers, type RunningWorkers } from '../../src/worker/run.js';
 import type { Harness } from '../helpers/temporal.js';
+import { tollgateCommand } from '../helpers/cli-process.js';
 import { stateQuery } from '../../workflows/messages.js';
 import type { PromotionState } from '../../workflows/types.js';
 
@@ -41,8 +42,7 @@ export const PEOPLE = {
 export function tollgateProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), ...args],
+      ...tollgateCommand(args),
       { cwd: projectRoot, env, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

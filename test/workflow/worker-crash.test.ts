@@ -19,6 +19,7 @@ import { verifyLedger } from '../../src/audit/verify.js';
 import { stateQuery } from '../../workflows/messages.js';
 import type { promotion } from '../../workflows/promotion.js';
 import { projectRoot } from '../../src/server/paths.js';
+import { tollgateCommand } from '../helpers/cli-process.js';
 
 const temporal = await startDevServer();
 after(() => temporal.teardown());
@@ -44,11 +45,7 @@ policyPackDirs: []
 
 function startWorker(): ChildProcess {
   return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+    ...tollgateCommand([
       '--config',
       configFile,
       '--address',
@@ -56,7 +53,7 @@ function startWorker(): ChildProcess {
       'worker',
       '--orchestration',
       '--all-stages',
-    ],
+    ]),
     { cwd: projectRoot, stdio: 'ignore', env: { ...process.env, CI: 'true' } },
   );
 }
