@@ -33,7 +33,13 @@ import {
   rawPublicKey,
   signAction,
 } from '../../src/approvals/keys.js';
-import type { ControlAction, FreezeAction, VoteAction, WaiverAction } from '../../src/approvals/actions.js';
+import type {
+  ControlAction,
+  FreezeAction,
+  Signed,
+  VoteAction,
+  WaiverAction,
+} from '../../src/approvals/actions.js';
 import { preparePromotion } from '../../src/promotion/prepare.js';
 import { createCoordinationActivities } from '../../activities/coordination.js';
 import type { NotifyRequest, OrchestrationActivities, StageActivities } from '../../activities/contracts.js';
@@ -43,7 +49,7 @@ import type { PolicyEvaluation } from '../../src/policy/types.js';
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from '../../workflows/messages.js';
 import { stageLockWorkflowId } from '../../workflows/stage-lock.js';
 import type { promotion } from '../../workflows/promotion.js';
-import type { PromotionInput } from '../../workflows/types.js';
+import type { PromotionInput, PromotionState } from '../../workflows/types.js';
 import type { Harness } from './temporal.js';
 
 export const PEOPLE = {
@@ -63,15 +69,20 @@ export function keyIdOf(person: Person): string {
   return principalKeyId(person, rawPublicKey(keys[person]));
 }
 
+/** The world's people as config principals, each with their public key. */
+export function testPrincipals() {
+  return Object.entries(PEOPLE).map(([id, groups]) => ({
+    id,
+    groups: [...groups],
+    publicKeys: [publicKeyText(keys[id as Person])],
+  }));
+}
+
 export function testConfig(pipeline: Partial<Pipeline> & { stages?: unknown[] } = {}): TollgateConfig {
   return TollgateConfig.parse({
     apiVersion: 'tollgate.dev/v1',
     kind: 'Config',
-    principals: Object.entries(PEOPLE).map(([id, groups]) => ({
-      id,
-      groups,
-      publicKeys: [publicKeyText(keys[id as Person])],
-    })),
+    principals: testPrincipals(),
     pipelines: [
       {
         name: 'default',
@@ -229,6 +240,52 @@ function recordingStageActivities(
   };
 }
 
+const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(
+  person: Person,
+  payload: T,
+) => signAction(payload, keyIdOf(person), keys[person]);
+const base = (person: Person, promotionId: string) => ({
+  promotionId,
+  actor: person,
+  channel: 'cli' as const,
+  issuedAt: new Date().toISOString(),
+  nonce: newNonce(),
+});
+
+/** `person`'s signed vote on `stage`, bound to the release digest and policy result the promotion shows. */
+export function signedVote(
+  state: PromotionState,
+  person: Person,
+  stage: string,
+  decision: 'approve' | 'reject' = 'approve',
+  bind: { releaseDigest?: string; policyResultHash?: string } = {},
+): Signed<VoteAction> {
+  return sign(person, {
+    ...base(person, state.promotionId),
+    kind: 'vote',
+    stage,
+    decision,
+    releaseDigest: bind.releaseDigest ?? state.releaseDigest,
+    policyResultHash:
+      bind.policyResultHash ?? state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
+  });
+}
+
+/** `person`'s signed control command (pause, abort, continue, …) for a promotion. */
+export function signedControl(
+  promotionId: string,
+  person: Person,
+  command: ControlAction['command'],
+  reason?: string,
+): Signed<ControlAction> {
+  return sign(person, {
+    ...base(person, promotionId),
+    kind: 'control',
+    command,
+    ...(reason ? { reason } : {}),
+  });
+}
+
 export interface World {
   client: Client;
   config: TollgateConfig;
@@ -349,18 +406,6 @@ export async function createWorld(
     )),
   ];
 
-  const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(
-    person: Person,
-    payload: T,
-  ) => signAction(payload, keyIdOf(person), keys[person]);
-  const base = (person: Person, promotionId: string) => ({
-    promotionId,
-    actor: person,
-    channel: 'cli' as const,
-    issuedAt: new Date().toISOString(),
-    nonce: newNonce(),
-  });
-
   /**
    * Finished promotions leave archive workflows and idle stage locks finishing on this world's
    * queue. Let them finish before the workers go: a task left without a worker would stop a
@@ -405,26 +450,13 @@ export async function createWorld(
       return { handle, input };
     },
     async vote(handle, person, stage, decision = 'approve', bind = {}) {
-      const state = await queryState(handle);
-      const payload: VoteAction = {
-        ...base(person, state.promotionId),
-        kind: 'vote',
-        stage,
-        decision,
-        releaseDigest: bind.releaseDigest ?? state.releaseDigest,
-        policyResultHash:
-          bind.policyResultHash ?? state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '',
-      };
-      return handle.executeUpdate(voteUpdate, { args: [sign(person, payload)] });
+      const vote = signedVote(await queryState(handle), person, stage, decision, bind);
+      return handle.executeUpdate(voteUpdate, { args: [vote] });
     },
     async control(handle, person, command, reason) {
-      const payload: ControlAction = {
-        ...base(person, handle.workflowId),
-        kind: 'control',
-        command,
-        ...(reason ? { reason } : {}),
-      };
-      return handle.executeUpdate(controlUpdate, { args: [sign(person, payload)] });
+      return handle.executeUpdate(controlUpdate, {
+        args: [signedControl(handle.workflowId, person, command, reason)],
+      });
     },
     async waive(handle, person, stage, waives, expiresInMs = 3600_000) {
       const payload: WaiverAction = {

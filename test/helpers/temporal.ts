@@ -73,11 +73,16 @@ function makeHarness(env: TestWorkflowEnvironment): Harness {
   };
 }
 
-/** A real Temporal CLI dev server (with advanced visibility and Tollgate's search attributes). */
-export async function startDevServer(): Promise<Harness> {
+/**
+ * A real Temporal CLI dev server (with advanced visibility and Tollgate's search attributes).
+ * `namespaces` are created at start, each with the search attributes, so several independent
+ * Tollgate installations (fixed task queue names) can share one server.
+ */
+export async function startDevServer(opts: { namespaces?: string[] } = {}): Promise<Harness> {
   const executable = await findTemporalCli();
+  const extraArgs = (opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]);
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false },
+    server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false, extraArgs },
   });
   return makeHarness(env);
 }

@@ -1,0 +1,148 @@
+/**
+ * Scenario 1: the worker process is killed with SIGKILL at a step boundary of a promotion —
+ * policy, each vote, deploy, each canary step and decision, promote, rollback, evidence appends —
+ * and restarted. Every run must end as an undisturbed run of the same release ends, with the same
+ * evidence and target operations, none lost or repeated.
+ *
+ * Each kill point is its own installation (namespace, worker process, ledger, target) on one
+ * shared dev server, and all run at once: a kill inside a running deploy activity costs its
+ * 1 minute heartbeat timeout before Temporal retries it elsewhere.
+ */
+import { startDevServer } from '../helpers/temporal.js';
+import { testRelease } from '../helpers/promotion-world.js';
+import { checkRun, tally, type RunCheck } from './support/checks.js';
+import { Installation } from './support/installation.js';
+import type { Progress } from './support/progress.js';
+import { waitUntil } from './support/progress.js';
+import { runPromotion, type PromotionRun } from './support/run-promotion.js';
+import type { ChaosOptions, Scenario } from './types.js';
+
+const RELEASES = {
+  healthy: testRelease({ version: '1.4.2' }),
+  // The deploy tool crash-loops this version from 50 % canary traffic: prod rolls back.
+  broken: testRelease({ version: '1.5.0-broken' }),
+};
+type ReleaseName = keyof typeof RELEASES;
+const EXPECTED_STATUS = { healthy: 'succeeded', broken: 'rolled-back' } as const;
+
+interface KillPoint {
+  name: string;
+  release: ReleaseName;
+  reached: (p: Progress) => boolean;
+  /** Part of the reduced (CI) set. */
+  reduced?: boolean;
+}
+
+const hasRecord = (p: Progress, type: string) => p.records.some((r) => r.type === type);
+
+const KILL_POINTS: KillPoint[] = [
+  { name: 'policy (dev)', release: 'healthy', reached: (p) => p.scheduled('evaluatePolicy') >= 1 },
+  { name: 'deploy (dev) started', release: 'healthy', reached: (p) => p.scheduled('deploy') >= 1 },
+  { name: 'deploy (dev) done', release: 'healthy', reached: (p) => p.completed('deploy') >= 1 },
+  { name: 'policy (prod) done', release: 'healthy', reached: (p) => p.completed('evaluatePolicy') >= 2 },
+  { name: 'vote 1', release: 'healthy', reached: (p) => p.updates >= 1, reduced: true },
+  { name: 'vote 2', release: 'healthy', reached: (p) => p.updates >= 2 },
+  { name: 'deploy (prod)', release: 'healthy', reached: (p) => p.scheduled('deploy') >= 2, reduced: true },
+  ...[1, 2, 3].map((step) => ({
+    name: `canary step ${step}`,
+    release: 'healthy' as const,
+    reached: (p: Progress) => p.scheduled('setCanaryWeight') >= step,
+    reduced: step === 2,
+  })),
+  { name: 'canary decision 1', release: 'healthy', reached: (p) => p.updates >= 3 },
+  { name: 'canary promote', release: 'healthy', reached: (p) => p.scheduled('promoteCanary') >= 1 },
+  {
+    name: 'evidence append (approval.granted)',
+    release: 'healthy',
+    reached: (p) => hasRecord(p, 'approval.granted'),
+    reduced: true,
+  },
+  {
+    name: 'evidence append (promotion.completed)',
+    release: 'healthy',
+    reached: (p) => hasRecord(p, 'promotion.completed'),
+  },
+  { name: 'failing canary step', release: 'broken', reached: (p) => p.scheduled('setCanaryWeight') >= 2 },
+  { name: 'rollback', release: 'broken', reached: (p) => p.scheduled('rollback') >= 1, reduced: true },
+  {
+    name: 'evidence append (rollback.completed)',
+    release: 'broken',
+    reached: (p) => hasRecord(p, 'rollback.completed'),
+  },
+];
+
+interface Run {
+  name: string;
+  release: ReleaseName;
+  inst: Installation;
+  outcome: PromotionRun;
+}
+
+async function killAt(
+  inst: Installation,
+  name: string,
+  release: ReleaseName,
+  point?: KillPoint,
+): Promise<Run> {
+  inst.startWorker();
+  const outcome = await runPromotion(inst, RELEASES[release], `chaos-${inst.namespace}`, {
+    disturb: async (p) => {
+      if (!point) return;
+      await waitUntil(inst, p, point.reached, point.name);
+      await inst.killWorker();
+      inst.startWorker();
+    },
+  });
+  return { name, release, inst, outcome };
+}
+
+export const killWorker: Scenario = {
+  name: 'worker SIGKILL at step boundaries',
+  async run(opts: ChaosOptions) {
+    const points = KILL_POINTS.filter((k) => k.reduced || !opts.reduced);
+    const plan = [
+      { name: 'undisturbed healthy', release: 'healthy' as const, point: undefined },
+      { name: 'undisturbed broken', release: 'broken' as const, point: undefined },
+      ...points.map((point) => ({ name: `kill at ${point.name}`, release: point.release, point })),
+    ];
+    const namespaces = plan.map((_, i) => `chaos-kill-${i}`);
+    const temporal = await startDevServer({ namespaces });
+    const installations: Installation[] = [];
+    try {
+      const runs = await Promise.all(
+        plan.map(async (step, i) => {
+          const inst = await Installation.create({ address: temporal.env.address, namespace: namespaces[i] });
+          installations.push(inst);
+          return killAt(inst, step.name, step.release, step.point);
+        }),
+      );
+      const checks: RunCheck[] = [];
+      const baselines = new Map<ReleaseName, RunCheck>();
+      for (const run of runs.slice(0, 2)) {
+        const check = await checkRun(run.inst, run.name, run.outcome.promotion, run.outcome.result, {
+          status: EXPECTED_STATUS[run.release],
+        });
+        baselines.set(run.release, check);
+        checks.push(check);
+      }
+      for (const run of runs.slice(2)) {
+        const baseline = baselines.get(run.release)!;
+        checks.push(
+          await checkRun(run.inst, run.name, run.outcome.promotion, run.outcome.result, {
+            status: EXPECTED_STATUS[run.release],
+            evidence: baseline.chain.map((r) => r.type),
+            operations: baseline.operations,
+          }),
+        );
+      }
+      return tally(
+        this.name,
+        checks,
+        `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), in parallel`,
+      );
+    } finally {
+      await Promise.all(installations.map((i) => i.close()));
+      await temporal.teardown();
+    }
+  },
+};

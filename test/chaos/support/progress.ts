@@ -1,0 +1,82 @@
+/**
+ * Where a promotion is, read from what the outside world can see — its Temporal history and
+ * its evidence in the ledger — so a scenario can act exactly at a step boundary instead of
+ * after a guessed sleep.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import protos from '@temporalio/proto';
+import type { EvidenceRecord } from '../../../src/domain/evidence.js';
+import type { Installation, Promotion } from './installation.js';
+
+const { EventType } = protos.temporal.api.enums.v1;
+
+export interface Progress {
+  /** Activity tasks of this type the workflow has scheduled so far. */
+  scheduled(activity: string): number;
+  /** Activity tasks of this type that completed. */
+  completed(activity: string): number;
+  /** Updates (votes, canary decisions) the workflow has accepted. */
+  updates: number;
+  /** Evidence already in the ledger. */
+  records: EvidenceRecord[];
+  closed: boolean;
+}
+
+export async function progressOf(inst: Installation, p: Promotion): Promise<Progress> {
+  const [history, records] = await Promise.all([
+    p.handle.fetchHistory(),
+    inst.ledger.read(p.input.promotionId).catch(() => []),
+  ]);
+  const events = history.events ?? [];
+  const activityOf = new Map<string, string>();
+  const scheduled: string[] = [];
+  const completed: string[] = [];
+  let updates = 0;
+  let closed = false;
+  for (const e of events) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+        const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
+        activityOf.set(String(e.eventId), name);
+        scheduled.push(name);
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        completed.push(
+          activityOf.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)) ?? '',
+        );
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        updates++;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+        closed = true;
+        break;
+    }
+  }
+  const count = (list: string[], name: string) => list.filter((n) => n === name).length;
+  return {
+    scheduled: (name) => count(scheduled, name),
+    completed: (name) => count(completed, name),
+    updates,
+    records,
+    closed,
+  };
+}
+
+/** Resolves once `reached` holds; fails if the promotion closes first (the point never came). */
+export async function waitUntil(
+  inst: Installation,
+  p: Promotion,
+  reached: (progress: Progress) => boolean,
+  what: string,
+): Promise<void> {
+  for (;;) {
+    const progress = await progressOf(inst, p);
+    if (reached(progress)) return;
+    if (progress.closed) throw new Error(`the promotion ended before ${what}`);
+    await sleep(50);
+  }
+}
