@@ -52,7 +52,27 @@ export const FreezeAction = ActionBase.extend({
 });
 export type FreezeAction = z.infer<typeof FreezeAction>;
 
-export const Action = z.discriminatedUnion('kind', [VoteAction, ControlAction, WaiverAction, FreezeAction]);
+/**
+ * An operator's rollback of an app at one stage, outside any promotion. `promotionId` is the
+ * rollback's own id; app, stage and the version asked for are signed, so none can be swapped.
+ */
+export const RollbackAction = ActionBase.extend({
+  kind: z.literal('rollback'),
+  app: z.string().min(1),
+  stage: z.string().min(1),
+  /** The version to restore; without it, the one that was stable before the current one. */
+  toVersion: z.string().min(1).optional(),
+  reason: z.string().max(2000).optional(),
+});
+export type RollbackAction = z.infer<typeof RollbackAction>;
+
+export const Action = z.discriminatedUnion('kind', [
+  VoteAction,
+  ControlAction,
+  WaiverAction,
+  FreezeAction,
+  RollbackAction,
+]);
 export type Action = z.infer<typeof Action>;
 
 export interface Signed<T extends Action = Action> {

@@ -35,6 +35,23 @@ export interface ListFilter {
   until?: string;
 }
 
+interface RollbackRequested {
+  app: string;
+  stage: string;
+  pipeline: string;
+  requestedBy: string;
+  toVersion: string | null;
+}
+
+function restoredVersion(
+  rollback: RollbackRequested | undefined,
+  terminal: EvidenceRecord | undefined,
+): string | undefined {
+  if (!rollback) return undefined;
+  const restored = terminal?.data.restored;
+  return typeof restored === 'string' ? restored : (rollback.toVersion ?? undefined);
+}
+
 const TERMINAL = /^promotion\.(completed|failed|rejected|expired|aborted|superseded)$/;
 
 export function summarize(
@@ -51,16 +68,24 @@ export function summarize(
         stages?: string[];
       }
     | undefined;
-  const terminal = records.findLast((r) => TERMINAL.test(r.type));
+  // An operator's rollback (workflows/rollback.ts) keeps its own chain: it starts with the
+  // request and its last record carries the status and outcome.
+  const rollback =
+    first.type === 'rollback.requested' ? (first.data as unknown as RollbackRequested) : undefined;
+  const terminal = rollback
+    ? records.findLast((r) => typeof r.data.status === 'string' && r.seq > 0)
+    : records.findLast((r) => TERMINAL.test(r.type));
   const terminalData = terminal?.data as { status?: string; outcome?: string } | undefined;
   return {
     promotionId: first.promotionId,
-    app: started?.release?.app,
-    version: started?.release?.version,
-    pipeline: started?.pipeline,
-    requester: started?.release?.requester,
-    stages: started?.stages ?? [],
-    reached: [...new Set(records.filter((r) => r.type === 'stage.entered' && r.stage).map((r) => r.stage!))],
+    app: started?.release?.app ?? rollback?.app,
+    version: started?.release?.version ?? restoredVersion(rollback, terminal),
+    pipeline: started?.pipeline ?? rollback?.pipeline,
+    requester: started?.release?.requester ?? rollback?.requestedBy,
+    stages: started?.stages ?? (rollback ? [rollback.stage] : []),
+    reached: rollback
+      ? [rollback.stage]
+      : [...new Set(records.filter((r) => r.type === 'stage.entered' && r.stage).map((r) => r.stage!))],
     status: terminal ? (terminalData?.status ?? terminal.type.slice('promotion.'.length)) : 'running',
     ...(terminalData?.outcome ? { outcome: terminalData.outcome } : {}),
     startedAt: first.time,

@@ -1,8 +1,9 @@
 /**
  * Who is acting, and the key that proves it. The principal comes from `--as`, TOLLGATE_USER or
  * the login name; the key from `--key`, TOLLGATE_KEY, the project's `.tollgate/keys/<user>.pem`
- * (the embedded default generates those) or `~/.tollgate/key.pem`. The key must be one the
- * config lists for that principal, so nobody acts as someone else by typing their name.
+ * (the embedded default generates those), `~/.tollgate/key.pem` or `~/.ssh/id_ed25519`. A key
+ * file is PKCS#8 PEM or an OpenSSH Ed25519 key. The key must be one the config lists for that
+ * principal, so nobody acts as someone else by typing their name.
  */
 import type { KeyObject } from 'node:crypto';
 import { access } from 'node:fs/promises';
@@ -40,6 +41,11 @@ export function defaultKeyFile(): string {
   return path.join(homedir(), '.tollgate', 'key.pem');
 }
 
+/** The key `ssh-keygen -t ed25519` writes by default: used when there is no Tollgate key. */
+function sshKeyFile(): string {
+  return path.join(homedir(), '.ssh', 'id_ed25519');
+}
+
 const exists = (file: string) =>
   access(file).then(
     () => true,
@@ -57,8 +63,8 @@ async function keyFileFor(
 ): Promise<string> {
   if (flag) return flag;
   if (env.TOLLGATE_KEY) return env.TOLLGATE_KEY;
-  const project = demoKeyFile(principal);
-  if (await exists(project)) return project;
+  for (const file of [demoKeyFile(principal), defaultKeyFile(), sshKeyFile()])
+    if (await exists(file)) return file;
   return defaultKeyFile();
 }
 
@@ -89,7 +95,7 @@ export async function resolveSigner(
   const registered = entry.publicKeys.some((text) => parsePublicKeyText(text).equals(raw));
   if (!registered)
     throw new UserError(
-      `the key in ${keyFile} is not registered for ${principal}: add ed25519:${raw.toString('base64')} to principals[${config.principals.indexOf(entry)}].publicKeys in the config`,
+      `the key in ${keyFile} is not registered for ${principal}: add ed25519:${raw.toString('base64')} (or the key's ssh-ed25519 line) to principals[${config.principals.indexOf(entry)}].publicKeys in the config`,
     );
   const keyId = principalKeyId(principal, raw);
   return {

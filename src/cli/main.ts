@@ -17,6 +17,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerLineCommands } from './commands/line.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPromoteCommand } from './commands/promote.js';
+import { registerRollbackCommand } from './commands/rollback.js';
 
 export function buildProgram(): { program: Command; ctx: Tollgate } {
   const io = createOutput();
@@ -38,7 +39,7 @@ export function buildProgram(): { program: Command; ctx: Tollgate } {
     .option('--as <principal>', 'act as this principal (default: $TOLLGATE_USER, then your login name)')
     .option(
       '--key <file>',
-      'Ed25519 signing key (default: $TOLLGATE_KEY, .tollgate/keys/<principal>.pem, ~/.tollgate/key.pem)',
+      'Ed25519 signing key, PKCS#8 PEM or OpenSSH (default: $TOLLGATE_KEY, .tollgate/keys/<principal>.pem, ~/.tollgate/key.pem, ~/.ssh/id_ed25519)',
     )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (text, write) => write(io.paint('red', text)) })
@@ -60,6 +61,7 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerPromoteCommand(program, ctx);
   registerInspectCommands(program, ctx);
   registerActionCommands(program, ctx);
+  registerRollbackCommand(program, ctx);
   registerLineCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerKeyCommands(program, ctx);

@@ -42,6 +42,7 @@ export const EvidenceType = z.enum([
   'canary.analysis',
   'canary.decision',
   'canary.promoted',
+  'rollback.requested',
   'rollback.completed',
   'rollback.failed',
   'history.archived',

@@ -12,7 +12,7 @@ import { createLedger } from '../../src/ledger/create.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { projectRoot } from '../../src/server/paths.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
-import { createCliWorld, tollgateProcess, waitForState, type CliWorld } from './support.js';
+import { createCliWorld, tollgateProcess, waitForState, writeManifest, type CliWorld } from './support.js';
 
 const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
 const STAGES = [
@@ -34,28 +34,8 @@ const STAGES = [
 let harness: Harness;
 let world: CliWorld;
 
-async function manifest(name: string, fields: Record<string, unknown> = {}): Promise<string> {
-  const file = path.join(world.dir, `${name}.yaml`);
-  const body = {
-    apiVersion: 'tollgate.dev/v1',
-    kind: 'Release',
-    app: 'checkout',
-    version: '1.0.0',
-    artifacts: [
-      {
-        name: 'api',
-        ref: `registry.example.com/checkout@sha256:${'c'.repeat(64)}`,
-        digest: `sha256:${'c'.repeat(64)}`,
-      },
-    ],
-    requester: 'rita',
-    change: { description: 'Add the express checkout', ticket: 'CHG-42' },
-    commitAuthors: ['dave'],
-    ...fields,
-  };
-  await writeFile(file, JSON.stringify(body, null, 2));
-  return file;
-}
+const manifest = (name: string, fields: Record<string, unknown> = {}) =>
+  writeManifest(world.dir, name, fields);
 
 before(async () => {
   harness = await startDevServer();

@@ -50,13 +50,14 @@ export function tollgateProcess(args: string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-/** A config with real keys for every person, written into a fresh directory. */
+/** A config with real keys for every person (and `extra.principals` besides), written into a fresh directory. */
 export async function writeConfig(
   dir: string,
   stages: unknown[],
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const principals = [];
+  const { principals: more = [], ...rest } = extra as { principals?: unknown[] };
+  const principals: unknown[] = [];
   for (const [id, groups] of Object.entries(PEOPLE)) {
     const key = generateSigningKey();
     await writePrivateKey(path.join(dir, `${id}.pem`), key);
@@ -68,12 +69,12 @@ export async function writeConfig(
     stringify({
       apiVersion: 'tollgate.dev/v1',
       kind: 'Config',
-      principals,
+      principals: [...principals, ...more],
       pipelines: [{ name: 'default', operatorGroups: ['operators'], waiverGroups: ['security'], stages }],
       policyPackDirs: [path.join(projectRoot, 'deploy/policies')],
       ledger: { type: 'file', path: path.join(dir, 'ledger') },
       stateDir: path.join(dir, 'state'),
-      ...extra,
+      ...rest,
     }),
   );
   return file;
@@ -116,6 +117,34 @@ export async function createCliWorld(
         ...opts.env,
       }),
   };
+}
+
+/** A release manifest of the app `checkout` (version 1.0.0 unless `fields` say otherwise) in `dir`. */
+export async function writeManifest(
+  dir: string,
+  name: string,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const file = path.join(dir, `${name}.yaml`);
+  const body = {
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Release',
+    app: 'checkout',
+    version: '1.0.0',
+    artifacts: [
+      {
+        name: 'api',
+        ref: `registry.example.com/checkout@sha256:${'c'.repeat(64)}`,
+        digest: `sha256:${'c'.repeat(64)}`,
+      },
+    ],
+    requester: 'rita',
+    change: { description: 'Add the express checkout', ticket: 'CHG-42' },
+    commitAuthors: ['dave'],
+    ...fields,
+  };
+  await writeFile(file, JSON.stringify(body, null, 2));
+  return file;
 }
 
 /** Waits until the promotion's live state satisfies `predicate` (queried in-process: fast). */

@@ -3,7 +3,6 @@
  * promote-now, waive. Each is an update the workflow validates (signature, authority,
  * segregation of duties, binding to what was shown); a refusal prints its reason.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { promotion } from '../../../workflows/promotion.js';
 import { controlUpdate, voteUpdate, waiveUpdate } from '../../../workflows/messages.js';
@@ -12,6 +11,7 @@ import type { ControlAction, VoteAction, WaiverAction } from '../../approvals/ac
 import { durationMs } from '../../domain/common.js';
 import type { Tollgate } from '../context.js';
 import { sendAction } from '../actions.js';
+import { confirm } from '../confirm.js';
 import { UserError } from '../errors.js';
 import { promotionState } from './inspect.js';
 
@@ -42,18 +42,6 @@ export function approvalSummary(state: PromotionState, stageName: string): strin
     );
   }
   return lines.join('\n');
-}
-
-async function confirm(ctx: Tollgate, question: string, yes: boolean | undefined): Promise<boolean> {
-  if (yes) return true;
-  if (!process.stdin.isTTY || !process.stdout.isTTY)
-    throw new UserError('refusing to vote without confirmation: no terminal to ask on, pass --yes');
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 function waitingStage(state: PromotionState, requested: string | undefined): string {
@@ -88,13 +76,8 @@ function registerVote(program: Command, ctx: Tollgate, decision: 'approve' | 're
       const stage = waitingStage(state, opts.stage);
       const policyResultHash = state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '';
       if (!ctx.json) ctx.io.out(approvalSummary(state, stage));
-      if (
-        !(await confirm(
-          ctx,
-          `${decision} ${state.app} ${state.version} for ${stage} as ${signer.principal}?`,
-          opts.yes,
-        ))
-      ) {
+      const question = `${decision} ${state.app} ${state.version} for ${stage} as ${signer.principal}?`;
+      if (!(await confirm(question, { yes: opts.yes, refusing: 'vote' }))) {
         ctx.out('not voted');
         return;
       }

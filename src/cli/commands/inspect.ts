@@ -27,8 +27,9 @@ function describeState(ctx: Tollgate, s: PromotionState): string {
   const lines = [
     `${p('bold', s.promotionId)}  ${s.app} ${s.version}  ${paintStatus(p, s.status)}${s.status === 'running' ? ` (${statusLine(s)})` : ''}`,
     `pipeline   ${s.pipeline}, requested by ${s.requester}`,
-    `digest     ${s.releaseDigest}`,
   ];
+  // An operator's rollback deploys no release of its own, so it has no digest.
+  if (s.releaseDigest) lines.push(`digest     ${s.releaseDigest}`);
   if (s.frozen) lines.push(`frozen     by ${s.frozen.by}: ${s.frozen.reason}`);
   if (s.outcome) lines.push(`outcome    ${s.outcome}`);
   lines.push('');
@@ -81,7 +82,9 @@ export function registerInspectCommands(program: Command, ctx: Tollgate): void {
 
   program
     .command('list')
-    .description('promotions known to Temporal, newest first (filters use the Tollgate search attributes)')
+    .description(
+      'promotions and rollbacks known to Temporal, newest first (filters use the Tollgate search attributes)',
+    )
     .option('--app <app>')
     .option('--stage <stage>', 'the stage a promotion is at (or ended at)')
     .option(
@@ -96,7 +99,8 @@ export function registerInspectCommands(program: Command, ctx: Tollgate): void {
     )
     .action(
       async (opts: { app?: string; stage?: string; status?: string; since?: string; limit: number }) => {
-        const clauses = [`WorkflowType = 'promotion'`];
+        // Operators' rollbacks change what a stage serves too, so they are listed beside promotions.
+        const clauses = [`(WorkflowType = 'promotion' OR WorkflowType = 'rollback')`];
         if (opts.app) clauses.push(`TollgateApp = ${quote(opts.app)}`);
         if (opts.stage) clauses.push(`TollgateStage = ${quote(opts.stage)}`);
         if (opts.status) clauses.push(`TollgateStatus = ${quote(opts.status)}`);

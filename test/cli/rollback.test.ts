@@ -1,0 +1,194 @@
+/**
+ * `tollgate rollback` as an operator uses it: a subprocess against a real Temporal dev server
+ * with real workers and a command target whose "deploy tool" writes the version it serves to a
+ * file, so the test reads what the stage serves the way a user would look at it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startDevServer, type Harness } from '../helpers/temporal.js';
+import { createCliWorld, waitForState, writeManifest, type CliWorld, type Run } from './support.js';
+
+let harness: Harness;
+let world: CliWorld;
+let served: string;
+
+/** What the deploy tool last put into service at prod. */
+const serving = async () => (await readFile(path.join(served, 'prod.version'), 'utf8')).trim();
+
+function stages(dir: string): unknown[] {
+  const write = ['sh', '-c', `echo {version} > ${dir}/{stage}.version`];
+  return [
+    {
+      name: 'prod',
+      target: { type: 'command', operations: { deploy: write, rollback: write } },
+      policy: { packs: ['change-management'] },
+      approval: { groups: ['release-managers'] },
+    },
+  ];
+}
+
+async function promote(version: string, id: string): Promise<void> {
+  const release = await writeManifest(world.dir, id, { version });
+  const following = world.tollgate(['promote', release, '--follow', '--id', id], { as: 'rita' });
+  await waitForState(harness, id, (s) => s.gate === 'approval', `${id} approval`);
+  const vote = await world.tollgate(['approve', id, '--yes'], { as: 'bob' });
+  assert.equal(vote.code, 0, vote.stderr);
+  const run = await following;
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+}
+
+const parse = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown>;
+
+before(async () => {
+  harness = await startDevServer();
+  served = await mkdtemp(path.join(tmpdir(), 'tollgate-served-'));
+  world = await createCliWorld(harness, stages(served));
+  await promote('1.0.0', 'checkout-v1');
+  await promote('2.0.0', 'checkout-v2');
+});
+after(async () => {
+  await world.workers.shutdown();
+  await harness.teardown();
+});
+
+void test('an operator rolls prod back to the previous version; the rollback is listed, has a history and verifies', async () => {
+  assert.equal(await serving(), '2.0.0');
+  const run = await world.tollgate(
+    ['rollback', 'checkout', '--stage', 'prod', '--reason', 'INC-4711: checkout errors', '--yes'],
+    { as: 'erin' },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /rollback rollback-checkout-prod-\w+ started: checkout at prod to its previous version, as erin/,
+  );
+  assert.match(
+    run.stdout,
+    /rolled back: checkout at prod rolled back from 2\.0\.0 to 1\.0\.0 by erin: INC-4711: checkout errors/,
+  );
+  assert.equal(await serving(), '1.0.0', 'the stage serves the previous version again');
+  const id = /rollback (rollback-checkout-prod-\w+) started/.exec(run.stdout)![1]!;
+
+  const status = parse(await world.tollgate(['status', id, '--json']));
+  assert.equal(status.status, 'rolled-back');
+  assert.equal(status.version, '1.0.0');
+  const list = JSON.parse((await world.tollgate(['list', '--app', 'checkout', '--json'])).stdout) as {
+    promotionId: string;
+    status: string;
+  }[];
+  assert.ok(
+    list.some((r) => r.promotionId === id && r.status === 'rolled-back'),
+    JSON.stringify(list),
+  );
+
+  const history = JSON.parse((await world.tollgate(['history', id, '--json'])).stdout) as {
+    type: string;
+    actor: { id: string; verifiedBy?: string };
+    data: Record<string, unknown>;
+  }[];
+  assert.deepEqual(
+    history.map((r) => r.type),
+    ['rollback.requested', 'lock.acquired', 'rollback.completed'],
+  );
+  const [requested, , completed] = history;
+  assert.equal(requested!.actor.id, 'erin', 'who asked');
+  assert.match(requested!.actor.verifiedBy ?? '', /^ed25519:principal:erin:/, 'by a verified signature');
+  assert.match(String(requested!.data.signature), /^[0-9a-f]{128}$/, 'the signed request is kept');
+  assert.equal(requested!.data.reason, 'INC-4711: checkout errors');
+  assert.equal(completed!.data.from, '2.0.0');
+  assert.equal(completed!.data.restored, '1.0.0');
+
+  const audited = JSON.parse((await world.tollgate(['audit', 'list', '--json'])).stdout) as {
+    promotionId: string;
+    app: string;
+    version: string;
+    status: string;
+  }[];
+  assert.deepEqual(
+    audited.filter((p) => p.promotionId === id).map((p) => [p.app, p.version, p.status]),
+    [['checkout', '1.0.0', 'rolled-back']],
+  );
+  const report = await world.tollgate(['audit', 'report', id]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, /rollback/);
+});
+
+void test('--to restores a named version; --json output parses', async () => {
+  const run = await world.tollgate(
+    ['rollback', 'checkout', '--stage', 'prod', '--to', '2.0.0', '--yes', '--json'],
+    {
+      as: 'erin',
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const result = parse(run);
+  assert.equal(result.status, 'rolled-back');
+  assert.equal(result.from, '1.0.0');
+  assert.equal(result.restored, '2.0.0');
+  assert.equal(await serving(), '2.0.0');
+});
+
+void test('someone who is not an operator is refused with one line, recorded as security evidence', async () => {
+  const before = await serving();
+  const run = await world.tollgate(['rollback', 'checkout', '--stage', 'prod', '--yes', '--json'], {
+    as: 'bob',
+  });
+  assert.equal(run.code, 1);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(
+    lines[0]!,
+    /^refused: bob may not roll back: only operators may \(operators in pipeline default\)$/,
+  );
+  assert.equal(await serving(), before, 'nothing was rolled back');
+  const id = String(parse(run).rollbackId);
+  const history = JSON.parse((await world.tollgate(['history', id, '--json'])).stdout) as {
+    type: string;
+    data: Record<string, unknown>;
+  }[];
+  assert.deepEqual(
+    history.map((r) => r.type),
+    ['rollback.requested', 'security.refused'],
+  );
+  assert.equal(history[1]!.data.actor, 'bob');
+});
+
+void test('a promotion holding the stage makes the rollback refuse and name it', async () => {
+  const release = await writeManifest(world.dir, 'checkout-v3', { version: '3.0.0' });
+  assert.equal((await world.tollgate(['promote', release, '--id', 'checkout-v3'], { as: 'rita' })).code, 0);
+  await waitForState(harness, 'checkout-v3', (s) => s.gate === 'approval', 'v3 approval');
+  const run = await world.tollgate(['rollback', 'checkout', '--stage', 'prod', '--yes'], { as: 'erin' });
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /^failed: checkout is being promoted to prod by checkout-v3: abort it first \(tollgate abort checkout-v3\)/,
+  );
+  assert.equal((await world.tollgate(['abort', 'checkout-v3'], { as: 'rita' })).code, 0);
+});
+
+void test('an unknown stage or app is exit code 2 with one line', async () => {
+  const stage = await world.tollgate(['rollback', 'checkout', '--stage', 'qa', '--yes'], { as: 'erin' });
+  assert.equal(stage.code, 2);
+  assert.deepEqual(stage.stderr.trim().split('\n'), ['error: no stage qa (stages: prod)']);
+  const app = await world.tollgate(['rollback', 'nope', '--stage', 'prod', '--yes'], { as: 'erin' });
+  assert.equal(app.code, 2);
+  assert.deepEqual(app.stderr.trim().split('\n'), [
+    'error: nope is not deployed at prod: nothing to roll back',
+  ]);
+});
+
+void test('the ledger verifies after the rollbacks, archives included', async () => {
+  // The archive child copies each closed history; give the last one a moment to land.
+  const verify = async () => world.tollgate(['audit', 'verify', '--all']);
+  let run = await verify();
+  for (let i = 0; i < 50 && !/archive rollback-/.test(run.stdout); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    run = await verify();
+  }
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /ok +archive rollback-checkout-prod-\w+\/history-/);
+  assert.match(run.stdout, /verified \d+ chain\(s\)/);
+});
