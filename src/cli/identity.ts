@@ -88,7 +88,9 @@ export async function resolveSigner(
     throw new UserError(
       code === 'ENOENT'
         ? `no signing key at ${keyFile}: create one with \`tollgate keys init\` and register its public part for ${principal}, or pass --key`
-        : `signing key ${keyFile}: ${(err as Error).message}`,
+        : (err as Error).message.includes(keyFile)
+          ? (err as Error).message
+          : `signing key ${keyFile}: ${(err as Error).message}`,
     );
   }
   const raw = rawPublicKey(key);
