@@ -20,7 +20,7 @@ export async function sendAction<R>(
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     const reason = refusalReason(err);
-    const recorder = new SecurityRecorder(await ctx.ledger(), ctx.logger);
+    const recorder = new SecurityRecorder(await ctx.ledger(), await ctx.logger());
     await recorder.record(
       new Refusal('refused-by-workflow', reason),
       { channel: 'cli', verifiedBy: `ed25519:${signer.keyId}`, principal: signer.principal },

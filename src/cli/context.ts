@@ -1,17 +1,17 @@
 /**
  * What every command gets: the global options (config file, --json, connection, identity), the
- * loaded config, a Temporal client, the ledger and the terminal — each created on first use, so
- * `tollgate config schema` never connects anywhere and `tollgate status` never opens the ledger.
+ * loaded config, a Temporal client, the ledger and the terminal — each created on first use, and
+ * the code behind each loaded on first use too, so `tollgate config schema` never connects
+ * anywhere and `tollgate status` neither opens the ledger nor loads the config parser.
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../client/connection.js';
-import { discoverConfig, loadConfig, type ConfigSource } from '../config/load.js';
+import type { TemporalTarget } from '../client/connection.js';
+import type { ConfigSource } from '../config/load.js';
 import type { TollgateConfig } from '../config/schema.js';
-import { createLedger } from '../ledger/create.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { resolveSigner, type Signer } from './identity.js';
+import type { Logger } from '../logging/logger.js';
+import type { Signer } from './identity.js';
 import type { Output } from './output.js';
 
 /** The part of the context the command modules written first (policy, audit, hook) use. */
@@ -36,7 +36,7 @@ export class Tollgate implements CliContext {
   private loaded?: Promise<TollgateConfig>;
   private connected?: Promise<{ client: Client; connection: Connection }>;
   private openedLedger?: Promise<Ledger>;
-  private cachedLogger?: Logger;
+  private cachedLogger?: Promise<Logger>;
 
   constructor(
     private readonly program: Command,
@@ -60,18 +60,24 @@ export class Tollgate implements CliContext {
     this.io.out(this.json ? JSON.stringify(value, null, 2) : human());
   }
 
-  get logger(): Logger {
-    this.cachedLogger ??= createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'error' });
+  logger(): Promise<Logger> {
+    this.cachedLogger ??= import('../logging/logger.js').then(({ createLogger }) =>
+      createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'error' }),
+    );
     return this.cachedLogger;
   }
 
   configSource(): Promise<ConfigSource> {
-    this.source ??= discoverConfig(this.options.config);
+    this.source ??= import('../config/load.js').then(({ discoverConfig }) =>
+      discoverConfig(this.options.config),
+    );
     return this.source;
   }
 
   config(): Promise<TollgateConfig> {
-    this.loaded ??= this.configSource().then((s) => loadConfig(s.file));
+    this.loaded ??= this.configSource().then(async (s) =>
+      (await import('../config/load.js')).loadConfig(s.file),
+    );
     return this.loaded;
   }
 
@@ -79,8 +85,9 @@ export class Tollgate implements CliContext {
     return this.config();
   }
 
-  temporalTarget(): TemporalTarget {
+  async temporalTarget(): Promise<TemporalTarget> {
     const { address, namespace, profile } = this.options;
+    const { resolveTemporalTarget } = await import('../client/connection.js');
     return resolveTemporalTarget({
       ...(address ? { address } : {}),
       ...(namespace ? { namespace } : {}),
@@ -89,23 +96,28 @@ export class Tollgate implements CliContext {
   }
 
   async client(): Promise<Client> {
-    this.connected ??= connectClient(this.temporalTarget());
+    this.connected ??= Promise.all([this.temporalTarget(), import('../client/connection.js')]).then(
+      ([target, { connectClient }]) => connectClient(target),
+    );
     return (await this.connected).client;
   }
 
   ledger(): Promise<Ledger> {
-    this.openedLedger ??= this.config().then((c) => createLedger(c.ledger, { logger: this.logger }));
+    this.openedLedger ??= Promise.all([this.config(), this.logger(), import('../ledger/create.js')]).then(
+      ([config, logger, { createLedger }]) => createLedger(config.ledger, { logger }),
+    );
     return this.openedLedger;
   }
 
   async signer(): Promise<Signer> {
+    const { resolveSigner } = await import('./identity.js');
     return resolveSigner(await this.config(), { as: this.options.as, key: this.options.key });
   }
 
   /** The promotion's page in the Temporal Web UI, when the UI's address is known. */
   async webUiLink(workflowId: string): Promise<string | undefined> {
     const config = await this.config().catch(() => undefined);
-    const target = this.temporalTarget();
+    const target = await this.temporalTarget();
     // The local dev server serves its UI 1000 ports above its gRPC port (temporal's convention).
     const local = /^(localhost|127\.0\.0\.1):(\d+)$/.exec(target.address);
     const base =

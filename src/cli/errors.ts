@@ -1,13 +1,9 @@
 /**
- * What a command's failure means for its exit code: 0 ok, 1 the outcome was a failure (a
- * promotion failed, an action was refused), 2 the user's input is wrong, 3 Temporal is
- * unreachable. None of them prints a stack trace unless TOLLGATE_DEBUG is set.
+ * The errors commands throw, and what each means for the exit code: 0 ok, 1 the outcome was a
+ * failure (a promotion failed, an action was refused), 2 the user's input is wrong, 3 Temporal
+ * is unreachable. failure.ts turns any error into its exit code and lines.
  */
-import { WorkflowNotFoundError } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { CommanderError } from 'commander';
-import { FileProblemsError } from '../config/yaml-file.js';
-import { UnreachableError } from '../client/connection.js';
+import type { WorkflowUpdateFailedError } from '@temporalio/client';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3 } as const;
 
@@ -33,24 +29,4 @@ export class RefusedError extends Error {
 export function refusalReason(err: WorkflowUpdateFailedError): string {
   const cause = err.cause as { message?: string } | undefined;
   return cause?.message ?? err.message;
-}
-
-export function exitCodeOf(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode;
-  if (err instanceof UnreachableError) return EXIT.unreachable;
-  if (err instanceof UserError || err instanceof FileProblemsError || err instanceof WorkflowNotFoundError)
-    return EXIT.usage;
-  return EXIT.failure;
-}
-
-/** The lines to print for a failure: one per problem, no stack trace. */
-export function errorLines(err: unknown): string[] {
-  if (err instanceof OutcomeFailure) return err.message ? [err.message] : [];
-  if (err instanceof FileProblemsError) return err.problems.map((p) => `error: ${p}`);
-  if (err instanceof WorkflowNotFoundError)
-    return [`error: no promotion ${err.workflowId ?? ''} (see \`tollgate list\`)`.replace('  ', ' ')];
-  if (err instanceof RefusedError) return [err.message];
-  if (err instanceof WorkflowUpdateFailedError) return [`refused: ${refusalReason(err)}`];
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n').map((line, i) => (i === 0 ? `error: ${line}` : line));
 }

@@ -19,7 +19,6 @@ import {
   signAction,
 } from '../approvals/keys.js';
 import type { TollgateConfig } from '../config/schema.js';
-import { demoKeyFile } from '../config/embedded.js';
 import { UserError } from './errors.js';
 
 export interface Signer {
@@ -63,6 +62,7 @@ async function keyFileFor(
 ): Promise<string> {
   if (flag) return flag;
   if (env.TOLLGATE_KEY) return env.TOLLGATE_KEY;
+  const { demoKeyFile } = await import('../config/embedded.js');
   for (const file of [demoKeyFile(principal), defaultKeyFile(), sshKeyFile()])
     if (await exists(file)) return file;
   return defaultKeyFile();

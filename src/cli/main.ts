@@ -5,7 +5,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { Tollgate } from './context.js';
 import { createOutput } from './output.js';
-import { errorLines, exitCodeOf } from './errors.js';
 import { registerActionCommands } from './commands/act.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -80,9 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    code = exitCodeOf(err);
     // commander printed its own message (usage errors, --help, --version) already.
-    if (!(err instanceof CommanderError)) {
+    if (err instanceof CommanderError) code = err.exitCode;
+    else {
+      const { errorLines, exitCodeOf } = await import('./failure.js');
+      code = exitCodeOf(err);
       for (const line of errorLines(err)) ctx.io.err(ctx.io.paint('red', line));
       if (process.env.TOLLGATE_DEBUG && err instanceof Error && err.stack) ctx.io.err(err.stack);
     }

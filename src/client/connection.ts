@@ -6,9 +6,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from '../logging/logger.js';
-import { installTemporalLogging } from '../logging/temporal-runtime.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -76,6 +75,11 @@ export async function connectClient(
  * installed before the first native connection creates the SDK runtime.
  */
 export async function connectWorker(target: TemporalTarget, logger: Logger): Promise<NativeConnection> {
+  // Loaded here, not at the top: CLI commands that only talk to Temporal never pay for the worker SDK.
+  const [{ NativeConnection }, { installTemporalLogging }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../logging/temporal-runtime.js'),
+  ]);
   installTemporalLogging(logger);
   try {
     return await NativeConnection.connect(target.options);

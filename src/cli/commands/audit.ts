@@ -1,113 +1,32 @@
 /**
  * `tollgate audit list|replay|verify|report|export`: the auditor's tools. Each subcommand is a
- * thin wrapper over src/audit/*, which tests call directly.
+ * thin wrapper over src/audit/*, which tests call directly; the work lives in audit.run.ts,
+ * loaded only when one of these commands runs.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
-import { LedgerConfig } from '../../config/schema.js';
-import { createLedger } from '../../ledger/create.js';
-import type { Ledger } from '../../ledger/ledger.js';
-import { publicKeyFromText } from '../../ledger/seal.js';
-import { readPrivateKey } from '../../approvals/keys.js';
-import { createLogger } from '../../logging/logger.js';
-import { exportBundle, verifyBundle } from '../../audit/bundle.js';
-import { listPromotions } from '../../audit/list.js';
-import {
-  historiesFromArchive,
-  historiesFromFile,
-  historiesFromTemporal,
-  replayHistories,
-  type ReplayReport,
-} from '../../audit/replay.js';
-import { promotionReport } from '../../audit/report/build.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../audit/report/render.js';
-import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
+import type { ListFilter } from '../../audit/list.js';
+import { REPORT_FORMATS, type ReportFormat } from '../../audit/report/render.js';
 import type { CliContext } from '../context.js';
 
-const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
-
-function auditLogger() {
-  return createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' });
+export interface ReplayOptions {
+  file?: string;
+  online?: boolean;
+  workflows?: string;
 }
 
-async function openLedger(ctx: CliContext): Promise<Ledger> {
-  const parsed = AuditConfig.safeParse(await ctx.loadConfig());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return createLedger(parsed.data.ledger, { logger: auditLogger() });
+export interface VerifyOptions {
+  all?: boolean;
+  bundle?: string;
+  publicKey?: string;
 }
 
-/** The trusted ledger key: given on the command line, or derived from the configured signing key. */
-async function trustedKey(ctx: CliContext, text: string | undefined): Promise<KeyObject | undefined> {
-  if (text) {
-    try {
-      return publicKeyFromText(text);
-    } catch (err) {
-      throw new Error(`--public-key: ${(err as Error).message}`);
-    }
-  }
-  const parsed = AuditConfig.safeParse(await ctx.loadConfig());
-  const keyFile = parsed.success ? parsed.data.ledgerSigningKey : undefined;
-  return keyFile ? createPublicKey(await readPrivateKey(keyFile)) : undefined;
+export interface ReportOptions {
+  format: ReportFormat;
+  out?: string;
+  publicKey?: string;
 }
 
-async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = await openLedger(ctx);
-  try {
-    return await fn(ledger);
-  } finally {
-    await ledger.close();
-  }
-}
-
-async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const connection = await Connection.connect(connectionOptions);
-  return {
-    client: new Client({ connection, namespace: namespace ?? 'default' }),
-    close: () => connection.close(),
-  };
-}
-
-function describeVerification(v: LedgerVerification): string {
-  const lines = v.chains.map(
-    (c) =>
-      `${c.ok ? 'ok  ' : 'FAIL'} ${c.chainId}: ${c.length} records, seal ${c.seal}${c.problems.length ? ` — ${c.problems.join('; ')}` : ''}`,
-  );
-  lines.push(
-    ...v.artifacts.map(
-      (a) =>
-        `${a.ok ? 'ok  ' : 'FAIL'} archive ${a.promotionId}/${a.name}${a.problems.length ? ` — ${a.problems.join('; ')}` : ''}`,
-    ),
-  );
-  if (v.firstBad)
-    lines.push(`first bad record: ${v.firstBad.chainId}#${v.firstBad.seq}: ${v.firstBad.reason}`);
-  lines.push(
-    v.ok
-      ? `verified ${v.chains.length} chain(s) and ${v.artifacts.length} archive(s)`
-      : 'VERIFICATION FAILED',
-  );
-  return lines.join('\n');
-}
-
-function describeReplay(r: ReplayReport): string {
-  const lines = r.histories.map(
-    (h) =>
-      `${h.deterministic ? 'ok  ' : 'FAIL'} ${h.source} (${h.workflowType ?? '?'} ${h.runId ?? ''}): ${h.deterministic ? 'replays deterministically' : h.error}; ${h.evidenceRecords} evidence records`,
-  );
-  for (const c of r.crossChecks ?? []) {
-    lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ledger ${c.chainId}: ${c.matched} records match the history`);
-    for (const m of c.missing) lines.push(`     missing from the ledger: #${m.seq} ${m.type}`);
-    for (const e of c.extra) lines.push(`     in the ledger but not in the history: #${e.seq} ${e.type}`);
-  }
-  return lines.join('\n');
-}
+const load = () => import('./audit.run.js');
 
 export type { CliContext };
 
@@ -115,7 +34,6 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program
     .command('audit')
     .description('list, replay, verify, report on and export promotion evidence');
-  const print = (value: unknown, human: string) => ctx.out(ctx.json ? JSON.stringify(value, null, 2) : human);
   const action =
     <A extends unknown[]>(cmd: () => Command, fn: (...args: A) => Promise<boolean | void>) =>
     async (...args: A) => {
@@ -141,28 +59,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(
       action(
         () => list,
-        (opts: {
-          app?: string;
-          version?: string;
-          stage?: string;
-          status?: string;
-          since?: string;
-          until?: string;
-        }) =>
-          withLedger(ctx, async (ledger) => {
-            const rows = await listPromotions(ledger, opts);
-            print(
-              rows,
-              rows.length === 0
-                ? 'no promotions match'
-                : rows
-                    .map(
-                      (p) =>
-                        `${p.promotionId}  ${p.app ?? '?'} ${p.version ?? '?'}  ${p.status}  ${p.startedAt}  stages ${p.reached.join(',')}  ${p.records} records${p.sealed ? ', sealed' : ''}`,
-                    )
-                    .join('\n'),
-            );
-          }),
+        async (opts: ListFilter) => (await load()).list(ctx, opts),
       ),
     );
 
@@ -177,24 +74,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(
       action(
         () => replay,
-        (promotion: string | undefined, opts: { file?: string; online?: boolean; workflows?: string }) =>
-          withLedger(ctx, async (ledger) => {
-            if (!promotion && !opts.file) throw new Error('give a promotion id or --file <history.json>');
-            let sources;
-            if (opts.file) sources = await historiesFromFile(opts.file);
-            else if (opts.online) {
-              const first = (await ledger.read(promotion!))[0];
-              const temporal = await temporalClient();
-              try {
-                sources = await historiesFromTemporal(temporal.client, first?.workflowId ?? promotion!);
-              } finally {
-                await temporal.close();
-              }
-            } else sources = await historiesFromArchive(ledger, promotion!);
-            const report = await replayHistories(sources, { ledger, workflowsPath: opts.workflows });
-            print(report, describeReplay(report));
-            return report.ok;
-          }),
+        async (promotion: string | undefined, opts: ReplayOptions) =>
+          (await load()).replay(ctx, promotion, opts),
       ),
     );
 
@@ -210,37 +91,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(
       action(
         () => verify,
-        async (
-          promotion: string | undefined,
-          opts: { all?: boolean; bundle?: string; publicKey?: string },
-        ) => {
-          if (opts.bundle) {
-            const publicKey = opts.publicKey ? await trustedKey(ctx, opts.publicKey) : undefined;
-            const result = await verifyBundle(opts.bundle, { publicKey, logger: auditLogger() });
-            const human = [
-              ...result.manifestProblems.map((p) => `FAIL ${p}`),
-              `key: ${result.key.keyId ?? 'none'} (${result.key.source === 'bundle' ? 'taken from the bundle itself — pass --public-key to pin it' : result.key.source})`,
-              result.ledger ? describeVerification(result.ledger) : '',
-              ...result.crossChecks.map(
-                (c) =>
-                  `${c.ok ? 'ok  ' : 'FAIL'} history ↔ ledger ${c.chainId}: ${c.matched} match, ${c.missing.length} missing, ${c.extra.length} extra`,
-              ),
-              result.ok
-                ? `bundle verified (${result.promotions.length} promotions)`
-                : 'BUNDLE VERIFICATION FAILED',
-            ];
-            print(result, human.filter(Boolean).join('\n'));
-            return result.ok;
-          }
-          return withLedger(ctx, async (ledger) => {
-            const result = await verifyLedger(ledger, {
-              promotionId: opts.all ? undefined : promotion,
-              publicKey: await trustedKey(ctx, opts.publicKey),
-            });
-            print(result, describeVerification(result));
-            return result.ok;
-          });
-        },
+        async (promotion: string | undefined, opts: VerifyOptions) =>
+          (await load()).verify(ctx, promotion, opts),
       ),
     );
 
@@ -255,15 +107,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(
       action(
         () => report,
-        (promotion: string, opts: { format: ReportFormat; out?: string; publicKey?: string }) =>
-          withLedger(ctx, async (ledger) => {
-            const text = renderReport(
-              await promotionReport(ledger, promotion, { publicKey: await trustedKey(ctx, opts.publicKey) }),
-              opts.format,
-            );
-            if (opts.out) await writeFile(opts.out, text);
-            else ctx.out(text);
-          }),
+        async (promotion: string, opts: ReportOptions) => (await load()).report(ctx, promotion, opts),
       ),
     );
 
@@ -277,15 +121,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(
       action(
         () => exportCmd,
-        (opts: { since: string; out: string }) =>
-          withLedger(ctx, async (ledger) => {
-            const result = await exportBundle(ledger, {
-              since: opts.since,
-              out: opts.out,
-              publicKey: await trustedKey(ctx, undefined),
-            });
-            print(result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
-          }),
+        async (opts: { since: string; out: string }) => (await load()).exportEvidence(ctx, opts),
       ),
     );
 }

@@ -1,21 +1,11 @@
-/** `tollgate config validate|schema`. */
+/**
+ * `tollgate config validate|schema`. The work lives in config.run.ts, loaded only when one of
+ * these commands runs.
+ */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { Pipeline, TollgateConfig } from '../../config/schema.js';
-import { Release } from '../../domain/release.js';
-import { readReleaseFile } from '../../config/release-file.js';
 import type { Tollgate } from '../context.js';
-import { UserError } from '../errors.js';
 
-const SCHEMAS = { config: TollgateConfig, pipeline: Pipeline, release: Release } as const;
-type SchemaKind = keyof typeof SCHEMAS;
-
-export function jsonSchema(kind: SchemaKind): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(SCHEMAS[kind], { io: 'input', unrepresentable: 'any' }),
-    title: `Tollgate ${kind}`,
-  };
-}
+const load = () => import('./config.run.js');
 
 export function registerConfigCommands(program: Command, ctx: Tollgate): void {
   const config = program
@@ -29,26 +19,7 @@ export function registerConfigCommands(program: Command, ctx: Tollgate): void {
       'after',
       '\nExamples:\n  tollgate config validate\n  tollgate --config prod.yaml config validate releases/*.yaml',
     )
-    .action(async (releases: string[]) => {
-      const source = await ctx.configSource();
-      const loaded = await ctx.config();
-      for (const file of releases) await readReleaseFile(file);
-      const summary = {
-        file: source.file,
-        origin: source.origin,
-        pipelines: loaded.pipelines.map((p) => ({ name: p.name, stages: p.stages.map((s) => s.name) })),
-        principals: loaded.principals.length,
-        releases,
-      };
-      ctx.print(summary, () =>
-        [
-          `${source.file} (${source.origin}) is valid`,
-          ...summary.pipelines.map((p) => `  pipeline ${p.name}: ${p.stages.join(' → ')}`),
-          `  ${summary.principals} principal(s)`,
-          ...releases.map((r) => `${r} is valid`),
-        ].join('\n'),
-      );
-    });
+    .action(async (releases: string[]) => (await load()).validate(ctx, releases));
   config
     .command('schema')
     .description('print the JSON Schema (draft 2020-12) of the config, a pipeline or a release manifest')
@@ -57,9 +28,5 @@ export function registerConfigCommands(program: Command, ctx: Tollgate): void {
       'after',
       '\nExamples:\n  tollgate config schema > tollgate.schema.json\n  tollgate config schema --kind release',
     )
-    .action((opts: { kind: string }) => {
-      if (!(opts.kind in SCHEMAS))
-        throw new UserError(`--kind ${opts.kind}: choose config, pipeline or release`);
-      ctx.out(JSON.stringify(jsonSchema(opts.kind as SchemaKind), null, 2));
-    });
+    .action(async (opts: { kind: string }) => (await load()).schema(ctx, opts));
 }

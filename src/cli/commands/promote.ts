@@ -1,12 +1,15 @@
-/** `tollgate promote <release.yaml>`: validate, start, and optionally follow a promotion. */
+/**
+ * `tollgate promote <release.yaml>`: validate, start, and optionally follow a promotion. The work
+ * lives in promote.run.ts, loaded only when the command runs.
+ */
 import type { Command } from 'commander';
-import { ORCHESTRATION_TASK_QUEUE } from '../../../activities/contracts.js';
-import type { promotion } from '../../../workflows/promotion.js';
-import { readReleaseFile } from '../../config/release-file.js';
-import { preparePromotion } from '../../promotion/prepare.js';
 import type { Tollgate } from '../context.js';
-import { OutcomeFailure, UserError } from '../errors.js';
-import { followPromotion, resultLine } from '../follow.js';
+
+export interface PromoteOptions {
+  pipeline?: string;
+  follow?: boolean;
+  id?: string;
+}
 
 export function registerPromoteCommand(program: Command, ctx: Tollgate): void {
   program
@@ -26,46 +29,7 @@ Examples:
 Exit codes: 0 started (with --follow: succeeded), 1 failed, rolled back, rejected, expired or
 aborted, 2 invalid manifest or config, 3 Temporal unreachable.`,
     )
-    .action(async (file: string, opts: { pipeline?: string; follow?: boolean; id?: string }) => {
-      const config = await ctx.config();
-      const release = await readReleaseFile(file, { resolvePaths: true });
-      let input;
-      try {
-        input = preparePromotion(config, release, {
-          ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-          ...(opts.id ? { promotionId: opts.id } : {}),
-        });
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
-      const client = await ctx.client();
-      await client.workflow.start<typeof promotion>('promotion', {
-        taskQueue: ORCHESTRATION_TASK_QUEUE,
-        workflowId: input.promotionId,
-        args: [input],
-      });
-      const link = await ctx.webUiLink(input.promotionId);
-      const started = {
-        promotionId: input.promotionId,
-        app: release.app,
-        version: release.version,
-        pipeline: input.pipeline.name,
-        releaseDigest: input.releaseDigest,
-        ...(link ? { webUi: link } : {}),
-      };
-      if (ctx.json) ctx.out(JSON.stringify(started));
-      else {
-        ctx.out(
-          `promotion ${ctx.io.paint('bold', input.promotionId)} started: ${release.app} ${release.version} through ${input.pipeline.stages.map((s) => s.name).join(' → ')}`,
-        );
-        ctx.out(`release digest ${input.releaseDigest}`);
-        if (link) ctx.out(`web UI  ${link}`);
-      }
-      if (!opts.follow) return;
-      const result = await followPromotion(client, input.promotionId, ctx.io, { json: ctx.json });
-      ctx.out(
-        ctx.json ? JSON.stringify({ promotionId: input.promotionId, result }) : resultLine(ctx.io, result),
-      );
-      if (result.status !== 'succeeded') throw new OutcomeFailure('');
-    });
+    .action(async (file: string, opts: PromoteOptions) =>
+      (await import('./promote.run.js')).promote(ctx, file, opts),
+    );
 }

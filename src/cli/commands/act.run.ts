@@ -1,0 +1,146 @@
+/** What the signed actions on a running promotion do (their shapes are in act.ts). */
+import type { promotion } from '../../../workflows/promotion.js';
+import { controlUpdate, voteUpdate, waiveUpdate } from '../../../workflows/messages.js';
+import type { PromotionState } from '../../../workflows/types.js';
+import type { ControlAction, VoteAction, WaiverAction } from '../../approvals/actions.js';
+import { durationMs } from '../../domain/common.js';
+import type { Tollgate } from '../context.js';
+import { sendAction } from '../actions.js';
+import { confirm } from '../confirm.js';
+import { UserError } from '../errors.js';
+import type { VoteOptions, WaiveOptions } from './act.js';
+import { promotionState } from './inspect.run.js';
+
+/** What an approver sees before voting; the vote binds to the digest and the policy result hash. */
+export function approvalSummary(state: PromotionState, stageName: string): string {
+  const stage = state.stages.find((s) => s.name === stageName)!;
+  const lines = [
+    `promotion   ${state.promotionId}: ${state.app} ${state.version}, requested by ${state.requester}`,
+    `stage       ${stageName}`,
+    `release     ${state.releaseDigest}`,
+  ];
+  if (stage.policy) {
+    lines.push(
+      `policy      ${stage.policy.passed ? 'passed' : `FAILED: ${stage.policy.failedRules.join(', ')}`}${stage.policy.waived.length ? ` (waived: ${stage.policy.waived.join(', ')})` : ''}`,
+      `            result ${stage.policy.resultHash}`,
+    );
+  }
+  const canaries = state.stages.filter((s) => s.canary?.analyses.length);
+  lines.push(
+    canaries.length
+      ? `canary      ${canaries.map((s) => `${s.name}: ${s.canary!.analyses.map((a) => `${a.weight}% ${a.verdict}`).join(', ')}`).join('; ')}`
+      : 'canary      no canary results yet in this promotion',
+  );
+  if (stage.approval) {
+    const approvals = stage.approval.votes.filter((v) => v.decision === 'approve');
+    lines.push(
+      `approvals   ${approvals.length}/${stage.approval.quorum} (${approvals.map((v) => v.approver).join(', ') || 'none yet'})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function waitingStage(state: PromotionState, requested: string | undefined): string {
+  if (requested) {
+    if (!state.stages.some((s) => s.name === requested))
+      throw new UserError(
+        `promotion ${state.promotionId} has no stage ${requested} (stages: ${state.stages.map((s) => s.name).join(', ')})`,
+      );
+    return requested;
+  }
+  if (state.gate === 'approval' && state.currentStage) return state.currentStage;
+  throw new UserError(
+    `promotion ${state.promotionId} is not waiting for an approval (${state.status === 'running' ? `at ${state.currentStage ?? 'start'} · ${state.gate ?? ''}` : state.status}); name the stage with --stage`,
+  );
+}
+
+export async function vote(
+  ctx: Tollgate,
+  decision: 'approve' | 'reject',
+  id: string,
+  opts: VoteOptions,
+): Promise<void> {
+  const signer = await ctx.signer();
+  const state = await promotionState(ctx, id);
+  const stage = waitingStage(state, opts.stage);
+  const policyResultHash = state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '';
+  if (!ctx.json) ctx.io.out(approvalSummary(state, stage));
+  const question = `${decision} ${state.app} ${state.version} for ${stage} as ${signer.principal}?`;
+  if (!(await confirm(question, { yes: opts.yes, refusing: 'vote' }))) {
+    ctx.out('not voted');
+    return;
+  }
+  const vote: VoteAction = {
+    ...signer.base(id),
+    kind: 'vote',
+    stage,
+    decision,
+    releaseDigest: state.releaseDigest,
+    policyResultHash,
+    ...(opts.comment ? { comment: opts.comment } : {}),
+  };
+  const client = await ctx.client();
+  const outcome = await sendAction(ctx, signer, { command: decision, promotionId: id, stage }, () =>
+    client.workflow.getHandle<typeof promotion>(id).executeUpdate(voteUpdate, { args: [signer.sign(vote)] }),
+  );
+  ctx.print(
+    outcome,
+    () =>
+      `${decision === 'approve' ? 'approved' : 'rejected'} ${stage} as ${signer.principal}: ${outcome.tally.approvals}/${outcome.tally.quorum} approvals`,
+  );
+}
+
+export async function control(
+  ctx: Tollgate,
+  command: ControlAction['command'],
+  id: string,
+  opts: { reason?: string },
+): Promise<void> {
+  const signer = await ctx.signer();
+  const action: ControlAction = {
+    ...signer.base(id),
+    kind: 'control',
+    command,
+    ...(opts.reason ? { reason: opts.reason } : {}),
+  };
+  const client = await ctx.client();
+  const outcome = await sendAction(ctx, signer, { command, promotionId: id }, () =>
+    client.workflow
+      .getHandle<typeof promotion>(id)
+      .executeUpdate(controlUpdate, { args: [signer.sign(action)] }),
+  );
+  ctx.print(outcome, () => `${command}: accepted for ${id} (as ${signer.principal})`);
+}
+
+function expiry(text: string): string {
+  if (/^\d+(ms|s|m|h|d)$/.test(text)) return new Date(Date.now() + durationMs(text)).toISOString();
+  const t = Date.parse(text);
+  if (Number.isNaN(t))
+    throw new UserError(
+      `--expires ${text}: give a duration such as 4h or a time such as 2025-01-31T18:00:00Z`,
+    );
+  return new Date(t).toISOString();
+}
+
+export async function waive(ctx: Tollgate, id: string, opts: WaiveOptions): Promise<void> {
+  const signer = await ctx.signer();
+  const action: WaiverAction = {
+    ...signer.base(id),
+    kind: 'waiver',
+    stage: opts.stage,
+    waives: opts.rule,
+    justification: opts.justification,
+    expiresAt: expiry(opts.expires),
+  };
+  const client = await ctx.client();
+  const outcome = await sendAction(
+    ctx,
+    signer,
+    { command: 'waive', promotionId: id, stage: opts.stage },
+    () =>
+      client.workflow
+        .getHandle<typeof promotion>(id)
+        .executeUpdate(waiveUpdate, { args: [signer.sign(action)] }),
+  );
+  ctx.print(outcome, () => `waived ${outcome.waives.join(', ')} for ${opts.stage} until ${action.expiresAt}`);
+}

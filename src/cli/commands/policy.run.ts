@@ -1,0 +1,161 @@
+/** What `tollgate policy test|backtest` do (their shapes are in policy.ts). */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { LedgerConfig } from '../../config/schema.js';
+import { createLedger } from '../../ledger/create.js';
+import { createLogger } from '../../logging/logger.js';
+import { backtest, sinceDate, type BacktestReport } from '../../policy/backtest.js';
+import { createPolicyEngine, PolicySettingsError, type PolicyEngine } from '../../policy/engine.js';
+import { PolicyPackError } from '../../policy/loader.js';
+import { readReleaseFile, ReleaseFileError } from '../../config/release-file.js';
+import type { PolicyEvaluation, RuleResult } from '../../policy/types.js';
+import type { CliContext } from '../context.js';
+
+/** The parts of the Tollgate config these commands read; the rest passes through untouched. */
+const PolicyCliConfig = z.looseObject({
+  policyPackDirs: z.array(z.string()).default(['deploy/policies']),
+  policy: z.unknown().optional(),
+  ledger: LedgerConfig,
+});
+
+export async function test(
+  ctx: CliContext,
+  releaseFile: string,
+  opts: { stage: string; pack?: string[]; packs?: string },
+  cmd: Command,
+): Promise<void> {
+  await reportingUserErrors(cmd, async () => {
+    const { engine } = await engineFromConfig(ctx, opts.pack);
+    const release = await readReleaseFile(releaseFile);
+    const evaluation = await engine.evaluate(
+      {
+        promotionId: 'dry-run',
+        stage: opts.stage,
+        release,
+        releaseDigest: '',
+        packs: opts.packs
+          ? opts.packs
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+        time: new Date().toISOString(),
+      },
+      { baseDir: path.dirname(path.resolve(releaseFile)) },
+    );
+    ctx.out(
+      ctx.json
+        ? JSON.stringify(evaluation, null, 2)
+        : formatEvaluation(`${release.app} ${release.version}`, evaluation),
+    );
+    return evaluation.passed
+      ? undefined
+      : `policy would block ${release.app} ${release.version} at ${opts.stage}`;
+  });
+}
+
+export async function backtestPacks(
+  ctx: CliContext,
+  opts: { since: string; pack?: string[] },
+  cmd: Command,
+): Promise<void> {
+  await reportingUserErrors(cmd, async () => {
+    const since = sinceDate(opts.since, new Date());
+    const { engine, config, logger } = await engineFromConfig(ctx, opts.pack);
+    const ledger = await createLedger(config.ledger, { logger });
+    try {
+      const report = await backtest({ ledger, engine, since });
+      ctx.out(ctx.json ? JSON.stringify(report, null, 2) : formatBacktest(report));
+    } finally {
+      await ledger.close();
+    }
+    return undefined;
+  });
+}
+
+async function engineFromConfig(ctx: CliContext, packDirs: string[] | undefined) {
+  const parsed = PolicyCliConfig.safeParse(await ctx.loadConfig());
+  if (!parsed.success) {
+    throw new PolicySettingsError(
+      `invalid config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const logger = createLogger({ level: 'warn', pretty: false });
+  const engine: PolicyEngine = await createPolicyEngine({
+    packDirs: packDirs ?? parsed.data.policyPackDirs,
+    settings: parsed.data.policy ?? {},
+    logger,
+  });
+  return { engine, config: parsed.data, logger };
+}
+
+const USER_ERRORS = [PolicyPackError, PolicySettingsError, ReleaseFileError];
+
+/**
+ * Runs a command body; a returned message means "ran fine, but the answer is no" (exit 1), a
+ * user error (bad pack, settings, manifest, option) is printed without a stack trace (exit 2).
+ */
+async function reportingUserErrors(cmd: Command, body: () => Promise<string | undefined>): Promise<void> {
+  let blocked: string | undefined;
+  try {
+    blocked = await body();
+  } catch (err) {
+    const known =
+      USER_ERRORS.some((E) => err instanceof E) ||
+      (err instanceof Error && err.message.startsWith('--since'));
+    if (!known) throw err;
+    cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'tollgate.policy.input' });
+  }
+  if (blocked) cmd.error(blocked, { exitCode: 1, code: 'tollgate.policy.blocked' });
+}
+
+const OUTCOME_LABEL: Record<RuleResult['outcome'], string> = {
+  pass: 'PASS ',
+  fail: 'FAIL ',
+  error: 'ERROR',
+  skipped: 'SKIP ',
+};
+
+export function formatEvaluation(subject: string, e: PolicyEvaluation): string {
+  const failed = e.rules.filter((r) => r.outcome === 'fail' || r.outcome === 'error').length;
+  const lines = [
+    `${subject} → ${e.stage}: ${e.passed ? 'PASSED' : 'BLOCKED'} (${e.rules.length} rules, ${failed} failed)`,
+    `result ${e.resultHash}`,
+    `packs ${e.packs.map((p) => `${p.name}@${p.version.slice(0, 19)}`).join(', ')}`,
+  ];
+  for (const r of e.rules) {
+    lines.push(`  ${OUTCOME_LABEL[r.outcome]} ${r.pack}/${r.ruleId} [${r.severity}] ${r.description}`);
+    if (r.outcome === 'fail' || r.outcome === 'error') {
+      if (r.message) lines.push(`         why: ${r.message}`);
+      if (r.remediation) lines.push(`         fix: ${r.remediation.trim()}`);
+      if (r.controls.length) lines.push(`         controls: ${r.controls.join(', ')}`);
+    } else if (r.outcome === 'skipped' && r.message) {
+      lines.push(`         (${r.message})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatBacktest(report: BacktestReport): string {
+  const lines = [
+    `backtest since ${report.since}: ${report.promotions} promotions, ${report.wouldBlock} would have been blocked`,
+    `packs ${report.packs.map((p) => `${p.name}@${p.version.slice(0, 19)}`).join(', ')}`,
+  ];
+  for (const p of report.results) {
+    const what = `${p.promotionId} ${p.app ?? '?'} ${p.version ?? '?'} (started ${p.startedAt})`;
+    if (p.error) {
+      lines.push(`  ERROR  ${what}: ${p.error}`);
+      continue;
+    }
+    if (!p.wouldBlock) {
+      lines.push(`  ok     ${what}`);
+      continue;
+    }
+    const stage = p.stages.find((s) => s.stage === p.blockedAt);
+    const rules = stage?.failedRules.map((r) => `${r.pack}/${r.ruleId}`).join(', ') ?? '';
+    const then = stage?.passedThen === true ? ' (passed at the time)' : '';
+    lines.push(`  BLOCK  ${what} at ${p.blockedAt}${then}: ${rules}`);
+  }
+  return lines.join('\n');
+}
