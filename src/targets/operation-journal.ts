@@ -12,12 +12,20 @@ export type OperationRequest = Pick<OperationLogEntry, 'key' | 'op' | 'app' | 'v
  */
 export class OperationJournal {
   private entries: OperationLogEntry[] = [];
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The last queued operation per serialization scope (one app, or the whole target). */
+  private readonly tails = new Map<string, Promise<unknown>>();
 
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    private readonly perApp: boolean,
+  ) {}
 
-  static async open(file: string): Promise<OperationJournal> {
-    const journal = new OperationJournal(file);
+  /**
+   * `perApp`: operations on different apps may run at the same time (a target whose apps share
+   * nothing, like the local target); otherwise every operation of the target waits its turn.
+   */
+  static async open(file: string, opts: { perApp?: boolean } = {}): Promise<OperationJournal> {
+    const journal = new OperationJournal(file, opts.perApp ?? false);
     await mkdir(path.dirname(file), { recursive: true });
     let text = '';
     try {
@@ -43,14 +51,16 @@ export class OperationJournal {
   }
 
   /**
-   * Runs `work` unless `req.key` was completed before. Operations run one at a time, so two
-   * retries of the same activity cannot both do the work.
+   * Runs `work` unless `req.key` was completed before. Operations of one app (of the whole
+   * target unless `perApp`) run one at a time, so two retries of the same activity cannot both
+   * do the work: a key belongs to one app.
    */
   run(
     req: OperationRequest,
     work: () => Promise<{ result: ServingState; detail?: Record<string, unknown> }>,
   ): Promise<ServingState> {
-    const next = this.tail.then(async () => {
+    const scope = this.perApp ? req.app : '';
+    const next = (this.tails.get(scope) ?? Promise.resolve()).then(async () => {
       const done = this.entries.find((e) => e.key === req.key);
       if (done) return sameOperation(done, req);
       const { result, detail } = await work();
@@ -64,7 +74,12 @@ export class OperationJournal {
       this.entries.push(entry);
       return result;
     });
-    this.tail = next.catch(() => undefined);
+    const tail = next.catch(() => undefined);
+    this.tails.set(scope, tail);
+    // Forget an idle app's tail, so a target serving many apps does not keep one per app forever.
+    void tail.then(() => {
+      if (this.tails.get(scope) === tail) this.tails.delete(scope);
+    });
     return next;
   }
 }

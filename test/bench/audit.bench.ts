@@ -1,14 +1,13 @@
 /**
- * Audit benchmark: replay + ledger cross-check + verify of N archived histories, against bare
- * SDK replay (`Worker.runReplayHistories`) of the same histories with the same bundle.
- *   TOLLGATE_BENCH_HISTORIES (default 25; 1000 for the full run)
+ * Audit benchmark: `audit replay` (replay against the current workflow code + cross-check of
+ * every evidence marker with the ledger) and `audit verify` (every chain and archive) over N
+ * archived promotion histories, against bare SDK replay (`Worker.runReplayHistories`) of the
+ * same histories with the same bundle. The histories are real `promotion` runs (dev → staging →
+ * prod, 3-step canary, evidence in the real file ledger, archived by the real archive workflow);
+ * the stage activities are the promotion world's recording ones, which keeps 1,000 of them quick.
+ *   TOLLGATE_BENCH_HISTORIES (default 1000)  promotions made, archived and replayed
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
-import { createEvidenceActivities } from '../../activities/evidence.js';
 import {
   historiesFromArchive,
   replayBundle,
@@ -16,87 +15,98 @@ import {
   type HistorySource,
 } from '../../src/audit/replay.js';
 import { verifyLedger } from '../../src/audit/verify.js';
-import { createLedger } from '../../src/ledger/create.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createWorld, testConfig, testRelease } from '../helpers/promotion-world.js';
 import { startDevServer } from '../helpers/temporal.js';
-import type { evidenceSmokeWorkflow } from '../fixtures/workflows/evidence-smoke.js';
+import { ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
 
-const HISTORIES = Number(process.env.TOLLGATE_BENCH_HISTORIES ?? 25);
-const fixture = fileURLToPath(new URL('../fixtures/workflows/evidence-smoke.ts', import.meta.url));
-const logger = createLogger({ level: 'error', pretty: false });
+const HISTORIES = Number(process.env.TOLLGATE_BENCH_HISTORIES ?? 1000);
+/** Promotions in flight at once while the histories are made (setup, not measured). */
+const IN_FLIGHT = 100;
+
+/** The world's pipeline without its approval gates, and with short bakes. */
+function auditConfig() {
+  const [dev, staging, prod] = testConfig().pipelines[0]!.stages;
+  const noApproval = { approval: undefined };
+  return testConfig({
+    stages: [
+      { ...dev!, ...noApproval },
+      { ...staging!, ...noApproval },
+      {
+        ...prod!,
+        ...noApproval,
+        canary: { ...prod!.canary!, steps: prod!.canary!.steps.map((s) => ({ ...s, bake: '10ms' })) },
+      },
+    ],
+  });
+}
 
 export async function run(): Promise<BenchResult[]> {
-  const root = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-audit-'));
   const temporal = await startDevServer();
-  const ledger = await createLedger({ type: 'file', path: root }, { logger });
+  const world = await createWorld(temporal);
+  const config = auditConfig();
   try {
-    const activities = createEvidenceActivities({ ledger, logger, client: temporal.env.client });
-    const ids = Array.from({ length: HISTORIES }, (_, i) => `bench-${i}`);
-    await temporal.withWorker(
-      { workflowsPath: fixture, activities, maxConcurrentWorkflowTaskExecutions: 20 },
-      async (taskQueue) => {
-        for (let i = 0; i < ids.length; i += 50) {
+    const promotionIds: string[] = [];
+    const made = await timed(() =>
+      world.run(async () => {
+        for (let i = 0; i < HISTORIES; i += IN_FLIGHT) {
           await Promise.all(
-            ids.slice(i, i + 50).map(async (promotionId) => {
-              const handle = await temporal.env.client.workflow.start<typeof evidenceSmokeWorkflow>(
-                'evidenceSmokeWorkflow',
-                {
-                  taskQueue,
-                  workflowId: `promotion-${promotionId}`,
-                  args: [promotionId, ['dev', 'staging', 'prod']],
-                },
-              );
-              await handle.result();
-              await activities.archiveHistory({
-                promotionId,
-                workflowId: handle.workflowId,
-                runId: handle.firstExecutionRunId,
+            Array.from({ length: Math.min(IN_FLIGHT, HISTORIES - i) }, async (_, j) => {
+              const { handle, input } = await world.start(testRelease({ app: `audit-${i + j}` }), {
+                config,
               });
+              const result = await handle.result();
+              if (result.status !== 'succeeded')
+                throw new Error(
+                  `benchmark promotion ${input.promotionId} ${result.status}: ${result.outcome}`,
+                );
+              await world.client.workflow.getHandle(`${input.promotionId}-archive`).result();
+              promotionIds.push(input.promotionId);
             }),
           );
         }
-      },
+      }),
     );
 
-    const workflowBundle = await replayBundle(fixture);
+    const workflowBundle = await replayBundle();
     const sources: HistorySource[] = [];
-    for (const id of ids) sources.push(...(await historiesFromArchive(ledger, id)));
-
-    const histories = sources.map((s, i) => ({ workflowId: `promotion-${ids[i]}`, history: s.history }));
+    for (const id of promotionIds) sources.push(...(await historiesFromArchive(world.ledger, id)));
+    const histories = sources.map((s, i) => ({ workflowId: promotionIds[i]!, history: s.history }));
     // Warm both paths up (bundle load, native runtime) so neither pays it inside its timing.
     for await (const result of Worker.runReplayHistories({ workflowBundle }, histories.slice(0, 2)))
       if (result.error) throw result.error;
-    await replayHistories(sources.slice(0, 2), { workflowBundle, ledger });
+    await replayHistories(sources.slice(0, 2), { workflowBundle, ledger: world.ledger });
 
-    let started = performance.now();
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
-      if (result.error) throw result.error;
-    }
-    const bare = (performance.now() - started) / 1000;
-
-    started = performance.now();
-    const replay = await replayHistories(sources, { workflowBundle, ledger });
-    const verified = await verifyLedger(ledger);
-    const ours = (performance.now() - started) / 1000;
-    if (!replay.ok || !verified.ok) throw new Error('benchmark histories did not replay and verify cleanly');
+    const bare = await timed(async () => {
+      for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
+        if (result.error) throw result.error;
+    });
+    const ours = await timed(async () => ({
+      replay: await replayHistories(sources, { workflowBundle, ledger: world.ledger }),
+      verified: await verifyLedger(world.ledger),
+    }));
+    const { replay, verified } = ours.result;
+    if (!replay.ok || !verified.ok)
+      throw new Error('benchmark histories did not replay, cross-check and verify cleanly');
 
     return [
       {
-        name: `audit replay + cross-check + verify of ${HISTORIES} archived histories`,
+        name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
-        value: Number(ours.toFixed(2)),
-        baseline: Number(bare.toFixed(2)),
-        ratio: Number((ours / bare).toFixed(2)),
+        value: round(ours.seconds),
+        baseline: round(bare.seconds),
+        ratio: ratio(ours.seconds, bare.seconds),
+        target: { of: 'ratio', max: 1.2 },
         details: {
-          baseline: 'Worker.runReplayHistories of the same histories',
+          baseline: 'Worker.runReplayHistories of the same histories, same bundle',
+          events: sources.reduce((n, s) => n + (s.history.events?.length ?? 0), 0),
           records: replay.crossChecks?.reduce((n, c) => n + c.matched, 0),
+          chains: verified.chains.length,
+          madeInSeconds: round(made.seconds, 1),
         },
       },
     ];
   } finally {
-    await ledger.close();
     await temporal.teardown();
-    await rm(root, { recursive: true, force: true });
   }
 }

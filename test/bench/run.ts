@@ -1,12 +1,18 @@
 /**
  * `npm run bench`: runs every test/bench/*.bench.ts (or those named as arguments), prints one
- * table and writes the figures as JSON under test/bench/results/.
+ * table, writes the figures as JSON under test/bench/results/ and, for a full run, regenerates
+ * BENCHMARKS.md from that JSON. Sizes come from TOLLGATE_BENCH_* variables (see each bench);
+ * their defaults are the full run.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResult } from './types.js';
+import { promisify } from 'node:util';
+import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { resultsDir, writeReport } from './report.js';
+import { targetMet, type BenchResult, type BenchRun, type Machine } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
@@ -19,31 +25,80 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const all: (BenchResult & { bench: string })[] = [];
+async function machine(): Promise<Machine> {
+  const temporal = await findTemporalCli();
+  const version =
+    temporal.type === 'existing-path'
+      ? (await promisify(execFile)(temporal.path, ['--version'])).stdout.trim()
+      : undefined;
+  return {
+    cpuModel: os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    ...(version ? { temporalCli: version } : {}),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+const startedAt = new Date();
+const all: BenchRun['results'] = [];
+const failures: BenchRun['failures'] = [];
 for (const file of files) {
+  const bench = file.replace('.bench.ts', '');
+  const started = performance.now();
   process.stderr.write(`bench: ${file}\n`);
-  const mod = (await import(path.join(here, file))) as { run(): Promise<BenchResult[]> };
-  for (const result of await mod.run()) all.push({ bench: file.replace('.bench.ts', ''), ...result });
+  try {
+    const mod = (await import(path.join(here, file))) as { run(): Promise<BenchResult[]> };
+    for (const result of await mod.run()) all.push({ bench, ...result });
+  } catch (err) {
+    // One broken benchmark must not hide the others' figures; the run still fails at the end.
+    const error = err instanceof Error ? err.message : String(err);
+    failures.push({ bench, error });
+    process.stderr.write(`bench: ${file} failed: ${err instanceof Error ? err.stack : error}\n`);
+  }
+  process.stderr.write(`bench: ${file} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 const fmt = (n: number | undefined) =>
   n === undefined ? '' : Number.isInteger(n) ? String(n) : n.toFixed(3);
-const rows = all.map((r) => [r.name, fmt(r.value), r.unit, fmt(r.baseline), fmt(r.ratio)]);
-const header = ['figure', 'value', 'unit', 'baseline', 'ratio'];
+const rows = all.map((r) => {
+  const met = targetMet(r);
+  return [
+    r.name,
+    fmt(r.value),
+    r.unit,
+    fmt(r.baseline),
+    fmt(r.ratio),
+    r.target ? `${r.target.of} ≤ ${r.target.max}` : '',
+    met === undefined ? '' : met ? 'met' : 'MISSED',
+  ];
+});
+const header = ['figure', 'value', 'unit', 'baseline', 'ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 process.stdout.write(
   `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`,
 );
 
-const machine = {
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model,
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  node: process.version,
+const finishedAt = new Date();
+const report: BenchRun = {
+  machine: await machine(),
+  startedAt: startedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  seconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+  failures,
+  results: all,
 };
-const out = path.join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ machine, results: all }, null, 2));
-process.stdout.write(`${JSON.stringify({ machine, results: all })}\n`);
-process.stderr.write(`bench: results written to ${path.relative(process.cwd(), out)}\n`);
+const out = path.join(resultsDir, `bench-${finishedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(out, JSON.stringify(report, null, 2));
+process.stdout.write(`${JSON.stringify(report)}\n`);
+process.stderr.write(
+  `bench: results written to ${path.relative(process.cwd(), out)} (${report.seconds} s)\n`,
+);
+if (wanted.length === 0) {
+  const written = await writeReport(out);
+  process.stderr.write(`bench: ${path.relative(process.cwd(), written)} regenerated\n`);
+}
+if (failures.length > 0) process.exitCode = 1;

@@ -215,3 +215,24 @@ void test('a target bound to one app refuses others', async () => {
     /serves shop only, not billing/,
   );
 });
+
+void test('apps deploy side by side; the same key sent twice at once still does the work once; a restart serves them all', async () => {
+  const { target, stateDir } = await sampleAppTarget();
+  const apps = ['shop', 'cart', 'search', 'billing', 'auth'];
+  const deploy = (app: string) =>
+    target.deploy({ key: `p1/dev/deploy/${app}`, app, version: '1.0.0', artifacts, mode: 'replace' });
+  const [first, twin] = await Promise.all([deploy('shop'), deploy('shop'), ...apps.slice(1).map(deploy)]);
+  assert.deepEqual(twin, first);
+  const log = await target.operationLog();
+  assert.deepEqual(log.map((e) => e.app).sort(), [...apps].sort(), 'one operation per app in the log');
+  await target.close();
+
+  const config = LocalTargetConfig.parse({ type: 'local', command: SAMPLE_APP_COMMAND });
+  const restarted = new LocalTarget(config, { stage: 'test', stateDir, logger: testLogger });
+  closers.push(() => restarted.close());
+  for (const app of apps) {
+    const serving = await restarted.status(app);
+    assert.equal(serving.stable?.version, '1.0.0', `${app} is still recorded as serving after the restart`);
+    assert.equal(serving.stable?.healthy, true);
+  }
+});

@@ -72,6 +72,7 @@ export class LocalTarget implements Target {
   private readonly metricsServer = http.createServer((req, res) => void this.serveMetrics(req, res));
   private metricsPort = 0;
   private started: Promise<OperationJournal> | undefined;
+  private persisting: Promise<void> = Promise.resolve();
   private readonly stateFile: string;
   private readonly logger: Logger;
 
@@ -221,7 +222,10 @@ export class LocalTarget implements Target {
   }
 
   private async restore(): Promise<OperationJournal> {
-    const journal = await OperationJournal.open(path.join(this.opts.stateDir, 'operations.jsonl'));
+    // Each app has its own router and processes, so operations on different apps run in parallel.
+    const journal = await OperationJournal.open(path.join(this.opts.stateDir, 'operations.jsonl'), {
+      perApp: true,
+    });
     const saved = await readState(this.stateFile, PersistedState);
     this.metricsPort = await listen(this.metricsServer, saved?.metricsPort ?? this.config.metricsPort);
     for (const [app, persisted] of Object.entries(saved?.apps ?? {})) {
@@ -393,7 +397,17 @@ export class LocalTarget implements Target {
     };
   }
 
-  private async persist(): Promise<void> {
+  /**
+   * Writes serving.json. Operations on different apps run concurrently, so writes queue up; each
+   * one snapshots the state when its turn comes, which includes every change made before it.
+   */
+  private persist(): Promise<void> {
+    const write = this.persisting.then(() => writeState(this.stateFile, this.snapshot()));
+    this.persisting = write.catch(() => undefined);
+    return write;
+  }
+
+  private snapshot(): PersistedState {
     const state: PersistedState = { metricsPort: this.metricsPort, apps: {} };
     for (const [app, rt] of this.apps) {
       state.apps[app] = {
@@ -403,7 +417,7 @@ export class LocalTarget implements Target {
         ...(rt.previousStable ? { previousStable: rt.previousStable } : {}),
       };
     }
-    await writeState(this.stateFile, state);
+    return state;
   }
 
   private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,0 +1,262 @@
+/**
+ * Promotions at scale, on a real dev server with the real `tollgate worker` process:
+ *  - throughput: N concurrent promotions (dev → staging → prod, policy packs that pass — no
+ *    human approval gate —, a 3-step canary with short bakes at prod, local targets running a
+ *    real process per app version) against a bare workflow doing the same number of no-op
+ *    activities, local activities and bake timers on the same server (fixtures/bare-promotion.ts);
+ *  - the worker's resident memory, sampled from /proc while the N promotions run;
+ *  - the history footprint of one of those promotions, and of a promotion with a 100-step canary.
+ *   TOLLGATE_BENCH_PROMOTIONS (default 200)         concurrent promotions
+ *   TOLLGATE_BENCH_BAKE (default 2s)                bake of each canary step
+ *   TOLLGATE_BENCH_TRAFFIC_RPS (default 20)         built-in traffic per app while its canary bakes
+ *   TOLLGATE_BENCH_LONG_CANARY_STEPS (default 100)  steps of the long canary
+ *   TOLLGATE_BENCH_APP_COMMAND                      JSON argv of the app ({port} substituted);
+ *                                                   default: fixtures/bench-app built with Go
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ORCHESTRATION_TASK_QUEUE } from '../../activities/contracts.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { TollgateConfig } from '../../src/config/schema.js';
+import { Release } from '../../src/domain/release.js';
+import { preparePromotion } from '../../src/promotion/prepare.js';
+import { tollgateHome } from '../../src/server/paths.js';
+import type { promotion } from '../../workflows/promotion.js';
+import type { PromotionResult } from '../../workflows/types.js';
+import { writeConfig } from '../cli/support.js';
+import { startDevServer, type Harness } from '../helpers/temporal.js';
+import type { BareActivities, barePromotion } from './fixtures/bare-promotion.js';
+import { HISTORY_LIMITS, historyFootprint, type HistoryFootprint } from './history-size.js';
+import { ratio, round, timed } from './stats.js';
+import type { BenchResult } from './types.js';
+import { startWorkerProcess } from './worker-process.js';
+import { durationMs } from '../../src/domain/common.js';
+
+const PROMOTIONS = Number(process.env.TOLLGATE_BENCH_PROMOTIONS ?? 200);
+const BAKE = process.env.TOLLGATE_BENCH_BAKE ?? '2s';
+const TRAFFIC_RPS = Number(process.env.TOLLGATE_BENCH_TRAFFIC_RPS ?? 20);
+const LONG_STEPS = Number(process.env.TOLLGATE_BENCH_LONG_CANARY_STEPS ?? 100);
+const benchAppDir = fileURLToPath(new URL('./fixtures/bench-app/', import.meta.url));
+const barePath = fileURLToPath(new URL('./fixtures/bare-promotion.ts', import.meta.url));
+
+/** The app's argv: TOLLGATE_BENCH_APP_COMMAND, or the Go fixture built once into .tollgate/bench/. */
+async function appCommand(): Promise<string[]> {
+  const given = process.env.TOLLGATE_BENCH_APP_COMMAND;
+  if (given) {
+    const argv = JSON.parse(given) as unknown;
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string'))
+      throw new Error('TOLLGATE_BENCH_APP_COMMAND must be a JSON array of strings, e.g. ["my-app","{port}"]');
+    return argv;
+  }
+  const binary = path.join(tollgateHome(), 'bench', 'bench-app');
+  try {
+    await promisify(execFile)('go', ['build', '-o', binary, '.'], { cwd: benchAppDir });
+  } catch (err) {
+    throw new Error(
+      `cannot build the benchmark app with Go (${(err as Error).message.split('\n')[0]}): install Go or set TOLLGATE_BENCH_APP_COMMAND`,
+    );
+  }
+  return [binary, '{port}'];
+}
+
+async function benchConfig(dir: string): Promise<TollgateConfig> {
+  const target = { type: 'local', command: await appCommand(), trafficRps: TRAFFIC_RPS, startTimeout: '60s' };
+  const policy = { packs: ['change-management'] };
+  const canary = (steps: { weight: number; bake: string }[], minSamples: number) => ({
+    steps,
+    thresholds: [{ metric: 'error-rate', max: 0.05 }],
+    minSamples,
+    onInconclusive: 'rollback',
+  });
+  const group = { operatorGroups: ['operators'], waiverGroups: ['security'] };
+  const file = await writeConfig(dir, [], {
+    pipelines: [
+      {
+        name: 'default',
+        ...group,
+        stages: [
+          { name: 'dev', target, policy },
+          { name: 'staging', target, policy },
+          {
+            name: 'prod',
+            target,
+            policy,
+            canary: canary(
+              [25, 50, 100].map((weight) => ({ weight, bake: BAKE })),
+              // Half of what the bake should bring at the first step's weight.
+              Math.max(1, Math.floor((TRAFFIC_RPS * durationMs(BAKE) * 0.25) / 2000)),
+            ),
+          },
+        ],
+      },
+      {
+        name: 'long-canary',
+        ...group,
+        stages: [
+          {
+            name: 'canary-lab',
+            target: { ...target, trafficRps: 200 },
+            policy,
+            canary: canary(
+              Array.from({ length: LONG_STEPS }, (_, i) => ({
+                weight: Math.ceil(((i + 1) * 100) / LONG_STEPS),
+                bake: '100ms',
+              })),
+              3,
+            ),
+          },
+        ],
+      },
+    ],
+  });
+  return loadConfig(file);
+}
+
+function release(app: string): Release {
+  return Release.parse({
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Release',
+    app,
+    version: '1.0.0',
+    artifacts: [{ name: 'app', ref: `registry.example/${app}:1.0.0`, digest: `sha256:${'c'.repeat(64)}` }],
+    requester: 'rita',
+    change: { description: 'benchmark release of the app', ticket: 'BENCH-1' },
+    commitAuthors: ['dave'],
+  });
+}
+
+async function promote(temporal: Harness, config: TollgateConfig, app: string, pipeline?: string) {
+  const input = preparePromotion(config, release(app), { pipeline: pipeline ?? 'default' });
+  return temporal.env.client.workflow.start<typeof promotion>('promotion', {
+    taskQueue: ORCHESTRATION_TASK_QUEUE,
+    workflowId: input.promotionId,
+    args: [input],
+  });
+}
+
+function statusCounts(results: PromotionResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+async function bareRun(temporal: Harness, plan: HistoryFootprint, bakesMs: number[]): Promise<number> {
+  const activities: BareActivities = { noop: () => Promise.resolve() };
+  return temporal.withWorker({ workflowsPath: barePath, activities }, async (taskQueue) => {
+    const { seconds } = await timed(async () => {
+      const handles = await Promise.all(
+        Array.from({ length: PROMOTIONS }, (_, i) =>
+          temporal.env.client.workflow.start<typeof barePromotion>('barePromotion', {
+            taskQueue,
+            workflowId: `${taskQueue}-${i}`,
+            args: [{ activities: plan.activities, localActivities: plan.localActivities, bakesMs }],
+          }),
+        ),
+      );
+      await Promise.all(handles.map((h) => h.result()));
+    });
+    return seconds;
+  });
+}
+
+function footprintResults(label: string, f: HistoryFootprint, targets?: { events: number; bytes: number }) {
+  const limit = (n: number, of: number) => `${round((100 * n) / of, 2)} % of Temporal's limit`;
+  return [
+    {
+      name: `history events of ${label}`,
+      unit: 'events',
+      value: f.events,
+      target: { of: 'value' as const, max: targets?.events ?? HISTORY_LIMITS.events },
+      details: { ...f, limit: limit(f.events, HISTORY_LIMITS.events) },
+    },
+    {
+      name: `history size of ${label}`,
+      unit: 'KiB',
+      value: round(f.bytes / 1024, 1),
+      target: { of: 'value' as const, max: (targets?.bytes ?? HISTORY_LIMITS.bytes) / 1024 },
+      details: { bytes: f.bytes, encoding: 'protobuf', limit: limit(f.bytes, HISTORY_LIMITS.bytes) },
+    },
+  ];
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-throughput-'));
+  const temporal = await startDevServer();
+  try {
+    const config = await benchConfig(dir);
+    const configFile = path.join(dir, 'tollgate.yaml');
+    const worker = await startWorkerProcess(
+      ['--config', configFile, 'worker', '--orchestration', '--all-stages'],
+      { TEMPORAL_ADDRESS: temporal.env.address, TEMPORAL_NAMESPACE: 'default' },
+    );
+    let promotions: { results: PromotionResult[]; seconds: number; footprint: HistoryFootprint };
+    let long: HistoryFootprint;
+    let idleMiB: number;
+    try {
+      // One promotion first, so bundling and first-use costs stay out of the timed run.
+      await (await promote(temporal, config, 'bench-warmup')).result();
+      idleMiB = (await import('./worker-process.js').then((m) => m.residentMiB(worker.pid))) ?? 0;
+      worker.startSampling();
+      const run = await timed(async () => {
+        const handles = await Promise.all(
+          Array.from({ length: PROMOTIONS }, (_, i) => promote(temporal, config, `bench-${i}`)),
+        );
+        return { handles, results: await Promise.all(handles.map((h) => h.result())) };
+      });
+      worker.stopSampling();
+      promotions = {
+        results: run.result.results,
+        seconds: run.seconds,
+        footprint: historyFootprint(await run.result.handles[0]!.fetchHistory()),
+      };
+      const longHandle = await promote(temporal, config, 'bench-long-canary', 'long-canary');
+      const longResult = await longHandle.result();
+      if (longResult.status !== 'succeeded')
+        throw new Error(
+          `the ${LONG_STEPS}-step canary promotion ${longResult.status}: ${longResult.outcome}`,
+        );
+      long = historyFootprint(await longHandle.fetchHistory());
+    } finally {
+      await worker.stop();
+    }
+
+    const bakesMs = [0, 1, 2].map(() => durationMs(BAKE));
+    const bare = await bareRun(temporal, promotions.footprint, bakesMs);
+    const rss = worker.rss();
+    const outcomes = statusCounts(promotions.results);
+    return [
+      {
+        name: `throughput: ${PROMOTIONS} concurrent promotions, wall time`,
+        unit: 's',
+        value: round(promotions.seconds, 1),
+        baseline: round(bare, 1),
+        ratio: ratio(promotions.seconds, bare),
+        target: { of: 'ratio', max: 1.3 },
+        note: `3 stages (dev, staging, prod), change-management policy pack (passes, no approval gate), prod canary 25/50/100 % with ${BAKE} bakes and built-in analysis of ${TRAFFIC_RPS} rps of real traffic per app, every app version a real process (a small Go HTTP server, fixtures/bench-app) behind the local target's router, one \`tollgate worker --orchestration --all-stages\` process, file ledger. Baseline: ${PROMOTIONS} bare workflows each running the same ${promotions.footprint.activities} no-op activities, ${promotions.footprint.localActivities} no-op local activities and ${bakesMs.length} timers of ${BAKE}.`,
+        details: { outcomes, perPromotion: promotions.footprint },
+      },
+      {
+        name: `worker RSS under ${PROMOTIONS} concurrent promotions (peak, sampled every 250 ms)`,
+        unit: 'MiB',
+        value: rss.peakMiB,
+        details: {
+          idleAfterWarmupMiB: Math.round(idleMiB),
+          samples: rss.samples,
+          process: 'tollgate worker --orchestration --all-stages (app versions are separate processes)',
+        },
+      },
+      ...footprintResults('a 3-stage promotion with a 3-step canary', promotions.footprint, {
+        events: 250,
+        bytes: 256 * 1024,
+      }),
+      ...footprintResults(`a promotion with a ${LONG_STEPS}-step canary`, long),
+    ];
+  } finally {
+    await temporal.teardown();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
