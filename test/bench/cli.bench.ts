@@ -1,14 +1,19 @@
 /**
- * CLI benchmark: cold-start time of `tollgate status <id>` (a fresh Node process: load the CLI,
- * read the config, connect, query the promotion's live state) against
- * `temporal workflow describe` of the same promotion with the Temporal CLI binary.
- *   TOLLGATE_BENCH_CLI_RUNS (default 7): runs of each; the median is reported.
+ * CLI benchmark: cold-start time of `tollgate status <id>` run the way users run it — a fresh
+ * `node bin/tollgate.js` process on the compiled CLI: load the command, connect, query the
+ * promotion's live state — against `temporal workflow describe` of the same promotion with the
+ * Temporal CLI binary. `tollgate --help` (no connection at all) is reported beside it.
+ *   TOLLGATE_BENCH_CLI_RUNS (default 9): runs of each; medians are reported.
+ *   TOLLGATE_BENCH_CLI_COMPARE: another checkout's `bin/tollgate.js` (e.g. an older commit, built),
+ *   timed in the same loop, so a before/after comparison shares the machine's load.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { projectRoot } from '../../src/server/paths.js';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { tollgateBin } from '../helpers/cli-process.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { createCliWorld } from '../cli/support.js';
 import type { BenchResult } from './types.js';
@@ -24,7 +29,21 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function runBench(): Promise<BenchResult[]> {
-  const runs = Number(process.env.TOLLGATE_BENCH_CLI_RUNS ?? 7);
+  const runs = Number(process.env.TOLLGATE_BENCH_CLI_RUNS ?? 9);
+  const compare = process.env.TOLLGATE_BENCH_CLI_COMPARE;
+  // Time today's code: compile first, as `npm test` does (bin/tollgate.js runs dist/).
+  await run(
+    process.execPath,
+    [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    {
+      cwd: projectRoot,
+    },
+  ).catch((err: { stdout?: string }) => {
+    // A type error elsewhere in the tree still emits JavaScript; only a missing CLI is fatal.
+    process.stderr.write(
+      `bench cli: tsc reported errors (timing the emitted code anyway)\n${err.stdout ?? ''}`,
+    );
+  });
   const harness = await startDevServer();
   const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
   const world = await createCliWorld(harness, [
@@ -43,29 +62,31 @@ async function runBench(): Promise<BenchResult[]> {
     const temporal = await findTemporalCli();
     if (temporal.type !== 'existing-path') throw new Error('no Temporal CLI binary');
 
+    const tollgate = (args: string[], bin = tollgateBin) =>
+      run(process.execPath, [bin, ...args], { cwd: projectRoot, env: world.env });
+    const describe = () =>
+      run(temporal.path, [
+        'workflow',
+        'describe',
+        '--workflow-id',
+        'bench-status',
+        '--address',
+        harness.env.address,
+        '--output',
+        'json',
+      ]);
+    // One untimed run of each, so the figures compare warm file caches, not the first disk read.
+    await Promise.all([tollgate(['status', 'bench-status', '--json']), describe()]);
+
     const tollgateMs: number[] = [];
     const temporalMs: number[] = [];
+    const helpMs: number[] = [];
+    const compareMs: number[] = [];
     for (let i = 0; i < runs; i++) {
-      tollgateMs.push(
-        await timed(async () => {
-          const r = await world.tollgate(['status', 'bench-status', '--json']);
-          if (r.code !== 0) throw new Error(r.stderr);
-        }),
-      );
-      temporalMs.push(
-        await timed(() =>
-          run(temporal.path, [
-            'workflow',
-            'describe',
-            '--workflow-id',
-            'bench-status',
-            '--address',
-            harness.env.address,
-            '--output',
-            'json',
-          ]),
-        ),
-      );
+      tollgateMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'])));
+      temporalMs.push(await timed(describe));
+      helpMs.push(await timed(() => tollgate(['--help'])));
+      if (compare) compareMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'], compare)));
     }
     const value = median(tollgateMs);
     const baseline = median(temporalMs);
@@ -80,8 +101,26 @@ async function runBench(): Promise<BenchResult[]> {
           runs,
           tollgateMs: tollgateMs.map(Math.round),
           temporalMs: temporalMs.map(Math.round),
-          runner: 'node --import tsx (TypeScript compiled at start)',
+          runner: 'node bin/tollgate.js (compiled CLI in dist/)',
         },
+      },
+      ...(compare
+        ? [
+            {
+              name: `cli: \`tollgate status\` cold start of ${compare} vs this checkout`,
+              unit: 'ms',
+              value: Math.round(median(compareMs)),
+              baseline: Math.round(value),
+              ratio: Math.round((median(compareMs) / value) * 100) / 100,
+              details: { runs, compareMs: compareMs.map(Math.round) },
+            },
+          ]
+        : []),
+      {
+        name: 'cli: `tollgate --help` cold start (no connection)',
+        unit: 'ms',
+        value: Math.round(median(helpMs)),
+        details: { runs, helpMs: helpMs.map(Math.round) },
       },
     ];
   } finally {
