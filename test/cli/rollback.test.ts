@@ -4,11 +4,13 @@
  * file, so the test reads what the stage serves the way a user would look at it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDevServer, type Harness } from '../helpers/temporal.js';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { startDevServer, workflowBundle, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, writeManifest, type CliWorld, type Run } from './support.js';
 
 let harness: Harness;
@@ -42,6 +44,18 @@ async function promote(version: string, id: string): Promise<void> {
 
 const parse = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown>;
 
+const histories = new URL('../fixtures/histories/', import.meta.url);
+
+/**
+ * `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/cli/rollback.test.ts` refreshes the replay
+ * fixtures; only do that for a workflow change that is guarded with patched().
+ */
+async function recordHistory(id: string, fixture: string): Promise<void> {
+  if (!process.env.TOLLGATE_RECORD_HISTORIES) return;
+  const history = await harness.env.client.workflow.getHandle(id).fetchHistory();
+  await writeFile(new URL(fixture, histories), historyToJSON(history));
+}
+
 before(async () => {
   harness = await startDevServer();
   served = await mkdtemp(path.join(tmpdir(), 'tollgate-served-'));
@@ -71,6 +85,7 @@ void test('an operator rolls prod back to the previous version; the rollback is 
   );
   assert.equal(await serving(), '1.0.0', 'the stage serves the previous version again');
   const id = /rollback (rollback-checkout-prod-\w+) started/.exec(run.stdout)![1]!;
+  await recordHistory(id, 'rollback-v1-restored.json');
 
   const status = parse(await world.tollgate(['status', id, '--json']));
   assert.equal(status.status, 'rolled-back');
@@ -145,6 +160,7 @@ void test('someone who is not an operator is refused with one line, recorded as 
   );
   assert.equal(await serving(), before, 'nothing was rolled back');
   const id = String(parse(run).rollbackId);
+  await recordHistory(id, 'rollback-v1-refused.json');
   const history = JSON.parse((await world.tollgate(['history', id, '--json'])).stdout) as {
     type: string;
     data: Record<string, unknown>;
@@ -191,4 +207,15 @@ void test('the ledger verifies after the rollbacks, archives included', async ()
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /ok +archive rollback-checkout-prod-\w+\/history-/);
   assert.match(run.stdout, /verified \d+ chain\(s\)/);
+});
+
+void test('recorded rollback histories replay against the current workflow code', async () => {
+  const fixtures = (await readdir(histories)).filter((f) => f.startsWith('rollback-') && f.endsWith('.json'));
+  assert.deepEqual(fixtures.sort(), ['rollback-v1-refused.json', 'rollback-v1-restored.json']);
+  for (const file of fixtures) {
+    const history = historyFromJSON(JSON.parse(await readFile(new URL(file, histories), 'utf8')) as unknown);
+    const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as { rollbackId: string };
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, input.rollbackId);
+  }
 });
