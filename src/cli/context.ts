@@ -19,6 +19,8 @@ export interface CliContext {
   loadConfig(): Promise<unknown>;
   out(text: string): void;
   readonly json: boolean;
+  /** Where Temporal is: the global flags over the Temporal environment config (absent: that config alone). */
+  temporalTarget?(): Promise<TemporalTarget>;
 }
 
 export interface GlobalOptions {

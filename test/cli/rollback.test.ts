@@ -207,6 +207,22 @@ void test('the ledger verifies after the rollbacks, archives included', async ()
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /ok +archive rollback-checkout-prod-\w+\/history-/);
   assert.match(run.stdout, /verified \d+ chain\(s\)/);
+
+  // An auditor replays a rollback from the archive, and from Temporal at the --address given
+  // (which wins over the Temporal environment, here pointing nowhere).
+  const id = /archive (rollback-checkout-prod-\w+)\//.exec(run.stdout)![1]!;
+  const archived = await world.tollgate(['audit', 'replay', id]);
+  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  assert.match(
+    archived.stdout,
+    /ok {3}archive:rollback-checkout-prod-\w+\/history-.*\(rollback .*\): replays deterministically/,
+  );
+  assert.match(archived.stdout, /ok {3}ledger rollback-checkout-prod-\w+: \d+ records match the history/);
+  const online = await world.tollgate(['--address', harness.env.address, 'audit', 'replay', id, '--online'], {
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  });
+  assert.equal(online.code, 0, online.stdout + online.stderr);
+  assert.match(online.stdout, /replays deterministically/);
 });
 
 void test('recorded rollback histories replay against the current workflow code', async () => {

@@ -1,8 +1,7 @@
 /** What `tollgate audit …` does (the shapes are in audit.ts); thin wrappers over src/audit/*. */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
 import { createLedger } from '../../ledger/create.js';
@@ -22,6 +21,7 @@ import {
 import { promotionReport } from '../../audit/report/build.js';
 import { renderReport } from '../../audit/report/render.js';
 import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
+import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
 import type { ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
@@ -63,13 +63,10 @@ async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>
   }
 }
 
-async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const connection = await Connection.connect(connectionOptions);
-  return {
-    client: new Client({ connection, namespace: namespace ?? 'default' }),
-    close: () => connection.close(),
-  };
+async function temporalClient(ctx: CliContext): Promise<{ client: Client; close: () => Promise<void> }> {
+  const target = (await ctx.temporalTarget?.()) ?? resolveTemporalTarget();
+  const { client, connection } = await connectClient(target);
+  return { client, close: () => connection.close() };
 }
 
 function describeVerification(v: LedgerVerification): string {
@@ -138,7 +135,7 @@ export function replay(
     if (opts.file) sources = await historiesFromFile(opts.file);
     else if (opts.online) {
       const first = (await ledger.read(promotion!))[0];
-      const temporal = await temporalClient();
+      const temporal = await temporalClient(ctx);
       try {
         sources = await historiesFromTemporal(temporal.client, first?.workflowId ?? promotion!);
       } finally {

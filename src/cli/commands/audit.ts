@@ -56,6 +56,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     )
     .option('--since <time>', 'started at or after (ISO-8601)')
     .option('--until <time>', 'started before (ISO-8601)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit list --app sample-app --since 2026-01-01\n  tollgate audit list --stage prod --status rolled-back --json',
+    )
     .action(
       action(
         () => list,
@@ -71,6 +75,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--file <history.json>', 'replay an exported history file instead of the archive')
     .option('--online', 'fetch the history from Temporal instead of the archive')
     .option('--workflows <path>', 'workflow code to replay against (default: Tollgate workflows)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit replay sample-app-1.0.0-3f2a9c1d\n  tollgate audit replay sample-app-1.0.0-3f2a9c1d --online\n  tollgate audit replay --file history.json --json',
+    )
     .action(
       action(
         () => replay,
@@ -88,6 +96,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       '--public-key <ed25519:…>',
       'trusted ledger public key (default: derived from ledgerSigningKey in config)',
     )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit verify\n  tollgate audit verify sample-app-1.0.0-3f2a9c1d --json\n  tollgate audit verify --bundle evidence.tar.gz --public-key ed25519:<base64>',
+    )
     .action(
       action(
         () => verify,
@@ -104,6 +116,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('md'))
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--public-key <ed25519:…>', 'trusted ledger public key for the integrity check')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit report sample-app-1.0.0-3f2a9c1d\n  tollgate audit report sample-app-1.0.0-3f2a9c1d --format html --out report.html',
+    )
     .action(
       action(
         () => report,
@@ -118,6 +134,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     )
     .requiredOption('--since <time>', 'promotions started at or after this ISO-8601 time')
     .requiredOption('--out <bundle.tar.gz>', 'bundle file to write')
+    .addHelpText('after', '\nExample:\n  tollgate audit export --since 2026-01-01 --out evidence.tar.gz')
     .action(
       action(
         () => exportCmd,

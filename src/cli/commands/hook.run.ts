@@ -1,7 +1,5 @@
 /** What `tollgate hook serve|keygen` do (their shapes are in hook.ts). */
 import { access } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../../approvals/keys.js';
 import { HookConfig } from '../../chat/config.js';
@@ -9,6 +7,7 @@ import { createHookServer } from '../../chat/server.js';
 import { LedgerConfig, Principal } from '../../config/schema.js';
 import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
+import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
 
 const ServeConfig = z.object({
@@ -35,12 +34,12 @@ export async function serve(ctx: CliContext, opts: { port?: number; host?: strin
     );
   const logger = createLogger();
   const privateKey = await readPrivateKey(keyConfig.privateKeyFile);
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const connection = await Connection.connect(connectionOptions);
+  const target = (await ctx.temporalTarget?.()) ?? resolveTemporalTarget();
+  const { client, connection } = await connectClient(target);
   const ledger = await createLedger(config.ledger, { logger });
   const hook = await createHookServer({
     config: config.hook,
-    client: new Client({ connection, namespace: namespace ?? 'default' }),
+    client,
     ledger,
     principals: config.principals,
     serviceKey: { id: keyConfig.id, privateKey },

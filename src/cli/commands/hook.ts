@@ -28,11 +28,19 @@ export function registerHookCommands(program: Command, ctx: CliContext): void {
     )
     .option('--port <port>', 'port to listen on (default: hook.listen.port)', port)
     .option('--host <host>', 'address to listen on (default: hook.listen.host)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate hook serve\n  tollgate hook serve --port 8788 --host 0.0.0.0 --json',
+    )
     .action(async (opts: { port?: number; host?: string }) => (await load()).serve(ctx, opts));
   hook
     .command('keygen')
     .description("create the hook's Ed25519 service key and print the config that trusts it")
     .requiredOption('--out <file>', 'where to write the private key (PKCS#8 PEM)')
     .option('--id <id>', 'service key id; the workflows know it as chat:<id>', 'chat-hook')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate hook keygen --out .tollgate/keys/chat-hook.pem\n  tollgate hook keygen --out /etc/tollgate/hook.pem --id slack-prod --json',
+    )
     .action(async (opts: { out: string; id: string }) => (await load()).keygen(ctx, opts));
 }

@@ -23,6 +23,10 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--stage <stage>', 'stage to evaluate for, e.g. prod')
     .option('--pack <dir...>', 'policy pack directories (default: policyPackDirs from the config)')
     .option('--packs <names>', 'comma-separated pack names to evaluate (default: every loaded pack)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate policy test deploy/examples/releases/sample-app-1.0.0.yaml --stage prod\n  tollgate policy test release.yaml --stage prod --pack ./candidate-packs --packs change-management --json',
+    )
     .action(
       async (releaseFile: string, opts: { stage: string; pack?: string[]; packs?: string }, cmd: Command) =>
         (await load()).test(ctx, releaseFile, opts, cmd),
@@ -35,6 +39,10 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     )
     .option('--since <duration>', 'how far back to look, e.g. 30d or 12h', '30d')
     .option('--pack <dir...>', 'policy pack directories to try (default: policyPackDirs from the config)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate policy backtest --since 30d\n  tollgate policy backtest --since 12h --pack ./candidate-packs --json',
+    )
     .action(async (opts: { since: string; pack?: string[] }, cmd: Command) =>
       (await load()).backtestPacks(ctx, opts, cmd),
     );
