@@ -13,7 +13,7 @@ import { testRelease } from '../helpers/promotion-world.js';
 import { checkRun, tally, type RunCheck } from './support/checks.js';
 import { Installation } from './support/installation.js';
 import type { Progress } from './support/progress.js';
-import { waitUntil } from './support/progress.js';
+import { progressOf, waitUntil } from './support/progress.js';
 import { runPromotion, type PromotionRun } from './support/run-promotion.js';
 import type { ChaosOptions, Scenario } from './types.js';
 
@@ -135,10 +135,15 @@ export const killWorker: Scenario = {
           }),
         );
       }
+      // How much in-flight work the kills cost, from the histories: proof the kills landed.
+      const histories = await Promise.all(runs.slice(2).map((r) => progressOf(r.inst, r.outcome.promotion)));
+      const retried = histories.reduce((n, h) => n + h.retriedActivities, 0);
+      const lostTasks = histories.reduce((n, h) => n + h.lostWorkflowTasks, 0);
       return tally(
         this.name,
         checks,
-        `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), in parallel`,
+        `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), in parallel; ` +
+          `the kills cost ${retried} activity retries and ${lostTasks} timed-out workflow tasks`,
       );
     } finally {
       await Promise.all(installations.map((i) => i.close()));

@@ -23,6 +23,11 @@ export interface PostgresServer {
   connectionString: string;
   /** Creates an empty database and returns its connection string. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Stops the server (`fast`: clients are disconnected; `immediate`: as after a crash, recovery
+   * runs on start), keeps it down for `downMs`, and starts it again on the same port and data.
+   */
+  restart(opts?: { mode?: 'fast' | 'immediate'; downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,8 +86,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     '--encoding=UTF8',
     '--locale=C',
   ]);
-  try {
-    await asServerUser(pgCtl, [
+  const startServer = () =>
+    asServerUser(pgCtl, [
       '-D',
       data,
       '-l',
@@ -94,6 +99,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
       'start',
     ]);
+  try {
+    await startServer();
   } catch (err) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     await rm(root, { recursive: true, force: true });
@@ -113,6 +120,11 @@ export async function startPostgres(): Promise<PostgresServer> {
         await client.end();
       }
       return `${base}/${name}`;
+    },
+    async restart(opts = {}) {
+      await asServerUser(pgCtl, ['-D', data, '-m', opts.mode ?? 'fast', '-w', 'stop']);
+      await new Promise((resolve) => setTimeout(resolve, opts.downMs ?? 0));
+      await startServer();
     },
     async stop() {
       if (stopped) return;

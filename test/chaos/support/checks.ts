@@ -9,6 +9,7 @@ import type { OperationLogEntry } from '../../../src/targets/target.js';
 import type { PromotionResult, PromotionStatus } from '../../../workflows/types.js';
 import type { ScenarioResult } from '../types.js';
 import { STAGES, type Installation, type Promotion } from './installation.js';
+import type { PromotionRun } from './run-promotion.js';
 
 export type TargetOperationLog = OperationLogEntry[];
 
@@ -28,6 +29,10 @@ export interface Expectation {
   evidence?: string[];
   /** Target operations in order, from an undisturbed run of the same release. */
   operations?: string[];
+  /** Evidence types the chain must contain. */
+  records?: string[];
+  /** What the promotion's outcome must say. */
+  outcome?: RegExp;
 }
 
 /** `<stage> <op> <weight>` of each operation of the promotion, in the order the target did them. */
@@ -51,6 +56,8 @@ export async function checkRun(
   if (result instanceof Error) problems.push(`did not finish: ${result.message}`);
   else if (result.status !== expect.status)
     problems.push(`ended ${result.status} (${result.outcome}), expected ${expect.status}`);
+  else if (expect.outcome && !expect.outcome.test(result.outcome))
+    problems.push(`outcome "${result.outcome}" does not match ${String(expect.outcome)}`);
 
   const chain = await inst.ledger.read(id);
   const seqs = new Set(chain.map((r) => r.seq));
@@ -62,7 +69,9 @@ export async function checkRun(
   if (lostRecords) problems.push(`${lostRecords} of ${numbered} evidence records missing from the ledger`);
   if (duplicatedRecords) problems.push(`${duplicatedRecords} evidence records stored twice`);
   if (beyond) problems.push(`${beyond} evidence records beyond the ${numbered} the workflow numbered`);
-  const types = chain.map((r) => r.type);
+  const types: string[] = chain.map((r) => r.type);
+  const absent = (expect.records ?? []).filter((type) => !types.includes(type));
+  if (absent.length) problems.push(`no ${absent.join(', ')} evidence`);
   if (expect.evidence && types.join() !== expect.evidence.join())
     problems.push(`evidence differs from the undisturbed run: ${types.join(' ')}`);
 
@@ -94,6 +103,25 @@ export async function checkRun(
     chain,
     operations,
   };
+}
+
+/** Checks each run against the same expectation. */
+export function checkRuns(
+  inst: Installation,
+  runs: PromotionRun[],
+  label: string,
+  expect: Expectation,
+): Promise<RunCheck[]> {
+  return Promise.all(
+    runs.map((run, i) => checkRun(inst, `${label} ${i}`, run.promotion, run.result, expect)),
+  );
+}
+
+/** A scenario's own check on a run. */
+export function demand(check: RunCheck, ok: boolean, problem: string): void {
+  if (ok) return;
+  check.problems.push(problem);
+  check.passed = false;
 }
 
 export function tally(scenario: string, checks: RunCheck[], notes?: string): ScenarioResult {

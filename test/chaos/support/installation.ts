@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -145,7 +145,7 @@ export class Installation {
       if (this.worker === child) this.worker = undefined;
       if (!this.killing)
         this.workerFailures.push(
-          `worker exited by itself (code ${code}, signal ${signal}); see ${this.dir}/worker.log`,
+          `worker exited by itself (code ${code}, signal ${signal}); rerun with TOLLGATE_CHAOS_KEEP=1 to keep ${this.dir}/worker.log`,
         );
     });
     this.worker = child;
@@ -190,9 +190,11 @@ export class Installation {
       .map((line) => JSON.parse(line) as TargetOperationLog[number]);
   }
 
+  /** Stops the worker; the directory stays for a look only with TOLLGATE_CHAOS_KEEP=1. */
   async close(): Promise<void> {
     await this.killWorker();
     await this.ledger.close();
     await this.connection.close();
+    if (!process.env.TOLLGATE_CHAOS_KEEP) await rm(this.dir, { recursive: true, force: true });
   }
 }

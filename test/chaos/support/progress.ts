@@ -20,6 +20,10 @@ export interface Progress {
   /** Evidence already in the ledger. */
   records: EvidenceRecord[];
   closed: boolean;
+  /** Activity attempts after the first: work a lost worker left unfinished (or a target failure). */
+  retriedActivities: number;
+  /** Workflow tasks that timed out or failed: a worker that died holding them. */
+  lostWorkflowTasks: number;
 }
 
 export async function progressOf(inst: Installation, p: Promotion): Promise<Progress> {
@@ -33,6 +37,8 @@ export async function progressOf(inst: Installation, p: Promotion): Promise<Prog
   const completed: string[] = [];
   let updates = 0;
   let closed = false;
+  let retriedActivities = 0;
+  let lostWorkflowTasks = 0;
   for (const e of events) {
     switch (e.eventType) {
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
@@ -45,6 +51,13 @@ export async function progressOf(inst: Installation, p: Promotion): Promise<Prog
         completed.push(
           activityOf.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)) ?? '',
         );
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retriedActivities++;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+        lostWorkflowTasks++;
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
         updates++;
@@ -63,6 +76,8 @@ export async function progressOf(inst: Installation, p: Promotion): Promise<Prog
     updates,
     records,
     closed,
+    retriedActivities,
+    lostWorkflowTasks,
   };
 }
 
@@ -74,9 +89,10 @@ export async function waitUntil(
   what: string,
 ): Promise<void> {
   for (;;) {
-    const progress = await progressOf(inst, p);
-    if (reached(progress)) return;
-    if (progress.closed) throw new Error(`the promotion ended before ${what}`);
+    // A server being restarted cannot answer for a moment: look again.
+    const progress = await progressOf(inst, p).catch(() => undefined);
+    if (progress && reached(progress)) return;
+    if (progress?.closed) throw new Error(`the promotion ended before ${what}`);
     await sleep(50);
   }
 }

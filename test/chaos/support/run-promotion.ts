@@ -1,4 +1,5 @@
 import type { Release } from '../../../src/domain/release.js';
+import { testRelease } from '../../helpers/promotion-world.js';
 import type { PromotionResult } from '../../../workflows/types.js';
 import { autopilot } from './autopilot.js';
 import type { Installation, Promotion } from './installation.js';
@@ -42,4 +43,20 @@ export async function runPromotion(
   }
   await pilot.stop();
   return { promotion, result, decisions: pilot.decisions };
+}
+
+/** `count` promotions of different apps at once; `disturb` runs alongside the first one. */
+export function runPromotions(
+  inst: Installation,
+  count: number,
+  idPrefix: string,
+  disturb?: (p: Promotion) => Promise<void>,
+): Promise<PromotionRun[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      runPromotion(inst, testRelease({ app: `billing-api-${i}` }), `${idPrefix}-${i}`, {
+        ...(i === 0 && disturb ? { disturb } : {}),
+      }),
+    ),
+  );
 }
