@@ -163,7 +163,9 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   }
   try {
     await evidence.add('lock.acquired', { mode: 'reject' }, { stage });
-    return await restore();
+    // Once it holds the stage, a rollback runs to its recorded end: cancelling the workflow must
+    // not leave the stage half restored or the chain without its outcome.
+    return await CancellationScope.nonCancellable(restore);
   } finally {
     await CancellationScope.nonCancellable(() =>
       coordination.releaseStageLock({ app, stage, promotionId: input.rollbackId, workflowId }),
