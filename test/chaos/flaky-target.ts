@@ -21,7 +21,7 @@ export const flakyTarget: Scenario = {
   async run(opts: ChaosOptions) {
     const flakyRuns = opts.reduced ? 2 : 4;
     const downRuns = opts.reduced ? 1 : 2;
-    const temporal = await startDevServer({ namespaces: ['flaky', 'down'] });
+    const temporal = await startDevServer({ namespaces: ['flaky', 'down'], logLevel: 'error' });
     const flaky = await Installation.create({
       address: temporal.env.address,
       namespace: 'flaky',

@@ -11,7 +11,8 @@
 import { startDevServer } from '../helpers/temporal.js';
 import { testRelease } from '../helpers/promotion-world.js';
 import { checkRun, tally, type RunCheck } from './support/checks.js';
-import { Installation } from './support/installation.js';
+import { Installation, STAGES } from './support/installation.js';
+import { toolCalls } from './support/target.js';
 import type { Progress } from './support/progress.js';
 import { progressOf, waitUntil } from './support/progress.js';
 import { runPromotion, type PromotionRun } from './support/run-promotion.js';
@@ -71,6 +72,13 @@ const KILL_POINTS: KillPoint[] = [
   },
 ];
 
+/** Keys the deploy tool completed more than once (outside the target's own operation log). */
+async function repeatedToolCalls(inst: Installation): Promise<number> {
+  const calls = (await Promise.all(STAGES.map((stage) => toolCalls(inst.dir, stage)))).flat();
+  const done = calls.filter((c) => c.exit === 0).map((c) => c.key);
+  return done.length - new Set(done).size;
+}
+
 interface Run {
   name: string;
   release: ReleaseName;
@@ -106,7 +114,7 @@ export const killWorker: Scenario = {
       ...points.map((point) => ({ name: `kill at ${point.name}`, release: point.release, point })),
     ];
     const namespaces = plan.map((_, i) => `chaos-kill-${i}`);
-    const temporal = await startDevServer({ namespaces });
+    const temporal = await startDevServer({ namespaces, logLevel: 'error' });
     const installations: Installation[] = [];
     try {
       const runs = await Promise.all(
@@ -138,12 +146,17 @@ export const killWorker: Scenario = {
       // How much in-flight work the kills cost, from the histories: proof the kills landed.
       const histories = await Promise.all(runs.slice(2).map((r) => progressOf(r.inst, r.outcome.promotion)));
       const retried = histories.reduce((n, h) => n + h.retriedActivities, 0);
+      const reinvoked = (await Promise.all(runs.map((r) => repeatedToolCalls(r.inst)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
       const lostTasks = histories.reduce((n, h) => n + h.lostWorkflowTasks, 0);
       return tally(
         this.name,
         checks,
         `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), in parallel; ` +
-          `the kills cost ${retried} activity retries and ${lostTasks} timed-out workflow tasks`,
+          `the kills cost ${retried} activity retries and ${lostTasks} timed-out workflow tasks; ` +
+          `the deploy tool completed the same key twice ${reinvoked} time(s) (a call cut off by a kill is redone; the key lets a tool skip it)`,
       );
     } finally {
       await Promise.all(installations.map((i) => i.close()));

@@ -36,7 +36,7 @@ export const prometheusDown: Scenario = {
   async run(_opts: ChaosOptions) {
     const endpoint = await startEndpoint();
     const prometheus = await startPrometheus({ scrape: [endpoint.address] });
-    const temporal = await startDevServer();
+    const temporal = await startDevServer({ logLevel: 'error' });
     const inst = await Installation.create({
       address: temporal.env.address,
       canaryMetrics: { provider: 'prometheus', url: prometheus.url, timeout: '2s' },

@@ -27,7 +27,7 @@ export const restartPostgres: Scenario = {
           { at: 17, mode: 'immediate' as const },
         ];
     const postgres = await startPostgres();
-    const temporal = await startDevServer();
+    const temporal = await startDevServer({ logLevel: 'error' });
     let inst: Installation | undefined;
     try {
       inst = await Installation.create({

@@ -30,8 +30,11 @@ if (selected.length === 0) {
 }
 
 const started = Date.now();
-const results: ScenarioResult[] = [];
-for (const scenario of selected) {
+/**
+ * Scenarios run at once: each has its own servers and installations, and most of their time is
+ * waiting (bakes, retry backoffs, the 1 min heartbeat timeout of a killed activity).
+ */
+async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const t0 = Date.now();
   console.error(`chaos: ${scenario.name} …`);
   let result: ScenarioResult;
@@ -49,12 +52,12 @@ for (const scenario of selected) {
       failures: [String((err as Error).stack ?? err)],
     };
   }
-  console.error(
-    `chaos: ${scenario.name}: ${result.passed}/${result.runs} passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
-  );
+  const seconds = ((Date.now() - t0) / 1000).toFixed(0);
+  console.error(`chaos: ${scenario.name}: ${result.passed}/${result.runs} passed in ${seconds} s`);
   for (const failure of result.failures) console.error(`  FAILED ${failure}`);
-  results.push(result);
+  return result;
 }
+const results = await Promise.all(selected.map(runScenario));
 const durationSeconds = Math.round((Date.now() - started) / 100) / 10;
 
 const header = ['scenario', 'runs', 'passed', 'lost records', 'duplicated operations'];

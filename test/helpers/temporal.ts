@@ -76,11 +76,17 @@ function makeHarness(env: TestWorkflowEnvironment): Harness {
 /**
  * A real Temporal CLI dev server (with advanced visibility and Tollgate's search attributes).
  * `namespaces` are created at start, each with the search attributes, so several independent
- * Tollgate installations (fixed task queue names) can share one server.
+ * Tollgate installations (fixed task queue names) can share one server. `logLevel: 'error'`
+ * quiets the warnings a server logs while its workers are being killed on purpose.
  */
-export async function startDevServer(opts: { namespaces?: string[] } = {}): Promise<Harness> {
+export async function startDevServer(
+  opts: { namespaces?: string[]; logLevel?: 'warn' | 'error' } = {},
+): Promise<Harness> {
   const executable = await findTemporalCli();
-  const extraArgs = (opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]);
+  const extraArgs = [
+    ...(opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
+    ...(opts.logLevel ? ['--log-level', opts.logLevel] : []),
+  ];
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false, extraArgs },
   });
