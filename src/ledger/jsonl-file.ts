@@ -139,8 +139,12 @@ export class JsonlFile {
 
   async lines(): Promise<string[]> {
     if (this.size === 0) return [];
-    const text = (await this.readBytes(0, this.size)).toString('utf8');
-    return text.slice(0, -1).split('\n');
+    // Decoded line by line: the whole file as one string fails beyond V8's string limit (512 MiB,
+    // about 700,000 records), which a long-lived chain such as a security chain can reach.
+    const bytes = await this.readBytes(0, this.size);
+    return this.starts.map((start, i) =>
+      bytes.toString('utf8', start, (this.starts[i + 1] ?? this.size) - 1),
+    );
   }
 
   /** Appends one line and fsyncs it; call inside `locked`. */

@@ -57,6 +57,9 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
         ['OS', m.os],
         ['Node', m.node],
         ['Temporal CLI', m.temporalCli ?? 'unknown'],
+        ...(m.loadAverage
+          ? [['load average (1 min) at start / end', `${m.loadAverage.start} / ${m.loadAverage.end}`]]
+          : []),
       ],
     ),
     '',

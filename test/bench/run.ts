@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { resultsDir, writeReport } from './report.js';
+import { round } from './stats.js';
 import { targetMet, type BenchResult, type BenchRun, type Machine } from './types.js';
+
+// Expected retries (an archive waiting for its promotion to close) would flood the table.
+process.env.TOLLGATE_TEST_LOG_LEVEL ??= 'error';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
@@ -24,6 +28,8 @@ if (files.length === 0) {
   process.stderr.write('no benchmark matched\n');
   process.exit(1);
 }
+
+const loadAtStart = os.loadavg()[0]!;
 
 async function machine(): Promise<Machine> {
   const temporal = await findTemporalCli();
@@ -38,6 +44,7 @@ async function machine(): Promise<Machine> {
     node: process.version,
     ...(version ? { temporalCli: version } : {}),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: round(loadAtStart), end: round(os.loadavg()[0]!) },
   };
 }
 

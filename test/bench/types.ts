@@ -20,6 +20,8 @@ export interface Machine {
   node: string;
   temporalCli?: string;
   os: string;
+  /** 1-minute load average when the run started and when it finished: other work on the machine. */
+  loadAverage?: { start: number; end: number };
 }
 
 /** What `npm run bench` writes to test/bench/results/. */

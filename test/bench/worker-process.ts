@@ -26,9 +26,14 @@ export async function residentMiB(pid: number): Promise<number | undefined> {
   }
 }
 
-/** Starts `tollgate --json <args>` (a `worker` command) with `env`; resolves once it polls its task queues. */
+/**
+ * Starts `tollgate --json <args>` (a `worker` command) with `env`; resolves once it polls its
+ * task queues. TOLLGATE_BENCH_WORKER_PROFILE=<dir> runs it under `node --cpu-prof` into <dir>.
+ */
 export async function startWorkerProcess(args: string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const [command, argv] = tollgateCommand(['--json', ...args]);
+  const profileDir = process.env.TOLLGATE_BENCH_WORKER_PROFILE;
+  if (profileDir) argv.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const child: ChildProcess = spawn(command, argv, {
     cwd: projectRoot,
     env: { ...process.env, ...env },
