@@ -7,14 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isAlias, parseDocument } from 'yaml';
 import { projectRoot, tollgateHome } from '../server/paths.js';
 import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../approvals/keys.js';
 
-export const EMBEDDED_TEMPLATE = fileURLToPath(
-  new URL('../../deploy/examples/tollgate.yaml', import.meta.url),
-);
+// From the project root, not this file: the compiled CLI runs this module from dist/src/config/.
+export const EMBEDDED_TEMPLATE = path.join(projectRoot, 'deploy', 'examples', 'tollgate.yaml');
 
 /** Tollgate's home (`.tollgate/` in the project, or TOLLGATE_HOME): keys, ledger, state, the dev server's database. */
 export function projectHome(): string {

@@ -261,6 +261,18 @@ void describe('config and keys', () => {
     assert.ok(!release({ kind: 'Release' }), 'and rejects an incomplete release');
   });
 
+  void test('without any config file the built CLI materializes the embedded default, which is valid', async () => {
+    const home = path.join(world.dir, 'embedded-home');
+    const env: NodeJS.ProcessEnv = { ...world.env, TOLLGATE_HOME: home };
+    delete env.TOLLGATE_CONFIG;
+    const run = await tollgateProcess(['config', 'validate'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout.split('\n')[0],
+      `${path.join(home, 'tollgate.yaml')} (embedded default) is valid`,
+    );
+  });
+
   void test('keys init writes a private key (mode 600), prints the public part, and never overwrites', async () => {
     const out = path.join(world.dir, 'keys', 'me.pem');
     const run = await world.tollgate(['keys', 'init', '--out', out, '--json'], {
