@@ -109,6 +109,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
   } finally {
+    await world.ledger.close();
     await temporal.teardown();
   }
 }

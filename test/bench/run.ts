@@ -51,6 +51,23 @@ async function machine(): Promise<Machine> {
 const startedAt = new Date();
 const all: BenchRun['results'] = [];
 const failures: BenchRun['failures'] = [];
+const out = path.join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+await mkdir(resultsDir, { recursive: true });
+
+/** Written after every benchmark, so a run stopped half-way keeps the figures it has. */
+async function save(): Promise<BenchRun> {
+  const finishedAt = new Date();
+  const report: BenchRun = {
+    machine: await machine(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    failures,
+    results: all,
+  };
+  await writeFile(out, JSON.stringify(report, null, 2));
+  return report;
+}
 for (const file of files) {
   const bench = file.replace('.bench.ts', '');
   const started = performance.now();
@@ -65,6 +82,7 @@ for (const file of files) {
     process.stderr.write(`bench: ${file} failed: ${err instanceof Error ? err.stack : error}\n`);
   }
   process.stderr.write(`bench: ${file} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  await save();
 }
 
 const fmt = (n: number | undefined) =>
@@ -88,18 +106,7 @@ process.stdout.write(
   `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`,
 );
 
-const finishedAt = new Date();
-const report: BenchRun = {
-  machine: await machine(),
-  startedAt: startedAt.toISOString(),
-  finishedAt: finishedAt.toISOString(),
-  seconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
-  failures,
-  results: all,
-};
-const out = path.join(resultsDir, `bench-${finishedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-await mkdir(resultsDir, { recursive: true });
-await writeFile(out, JSON.stringify(report, null, 2));
+const report = await save();
 process.stdout.write(`${JSON.stringify(report)}\n`);
 process.stderr.write(
   `bench: results written to ${path.relative(process.cwd(), out)} (${report.seconds} s)\n`,
