@@ -301,8 +301,12 @@ export class PostgresLedger implements Ledger {
 
 export async function openPostgresLedger(connectionString: string, logger: Logger): Promise<PostgresLedger> {
   const pool = new pg.Pool({ connectionString, max: 4 });
-  // An idle client losing its server connection must not crash the worker; the next query reconnects.
-  pool.on('error', (err) => logger.warn({ err: err.message }, 'PostgreSQL ledger connection lost'));
+  // A client losing its server connection must not crash the worker; the next query reconnects.
+  // The pool only listens on idle clients: a client checked out between two queries of an append
+  // (the server restarting then) emits 'error' on itself, which unheard kills the process.
+  const lost = (err: Error) => logger.warn({ err: err.message }, 'PostgreSQL ledger connection lost');
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const ledger = new PostgresLedger(pool, logger);
   try {
     await ledger.migrate();
