@@ -4,12 +4,13 @@
  * provisions the Temporal servers once for all test processes, then hands the files to node:test. Finding no test file is a failure, so a suite can never pass by running
  * nothing. Arguments narrow the run: `npm test -- test/ledger` or a single file.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findTemporalCli } from '../src/server/temporal-cli.js';
 import { findTestServer } from '../src/server/test-server.js';
 import { projectRoot } from '../src/server/paths.js';
+import { buildOrExit } from './helpers/build.js';
 
 function findTests(dir: string): string[] {
   if (statSync(dir).isFile()) return dir.endsWith('.test.ts') ? [dir] : [];
@@ -32,19 +33,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Compile first so the CLI subprocesses run today's code, never a stale dist/.
-const build = spawnSync(
-  process.execPath,
-  [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-  {
-    cwd: projectRoot,
-    stdio: 'inherit',
-  },
-);
-if (build.status !== 0) {
-  process.stderr.write('test/run.ts: the TypeScript build failed; fix the errors above first\n');
-  process.exit(1);
-}
+buildOrExit('test/run.ts');
 
 const env = { ...process.env };
 const cli = await findTemporalCli();

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOrExit } from '../helpers/build.js';
 import { killWorker } from './kill-worker.js';
 import { restartTemporal } from './restart-temporal.js';
 import { flakyTarget } from './flaky-target.js';
@@ -28,6 +29,10 @@ if (selected.length === 0) {
   );
   process.exit(2);
 }
+
+buildOrExit('test/chaos/run.ts');
+// Interrupted: exit properly, so the worker processes go too (see support/installation.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 const started = Date.now();
 /**

@@ -85,10 +85,8 @@ export async function checkRun(
   const operations = entries.map(({ stage, entry }) =>
     [stage, entry.op, entry.weight].filter((x) => x !== undefined).join(' '),
   );
-  const duplicatedOperations =
-    entries.length -
-    new Set(entries.map((e) => e.entry.key)).size +
-    (operations.length - new Set(operations).size);
+  // A repeated key is also a repeated `<stage> <op> <weight>`: count each repeat once.
+  const duplicatedOperations = operations.length - new Set(operations).size;
   if (duplicatedOperations)
     problems.push(`target operation log repeats operations: ${operations.join(', ')}`);
   if (expect.operations && operations.join() !== expect.operations.join())

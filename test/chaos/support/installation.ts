@@ -88,11 +88,18 @@ async function writeConfig(dir: string, opts: InstallationOptions): Promise<stri
   return file;
 }
 
+/** Workers still running when the runner exits (finished, failed or interrupted) are killed with it. */
+const liveWorkers = new Set<ChildProcess>();
+process.once('exit', () => liveWorkers.forEach((worker) => worker.kill('SIGKILL')));
+
 export class Installation {
   private worker: ChildProcess | undefined;
   private killing = false;
   /** Why a worker stopped when nobody stopped it. */
   readonly workerFailures: string[] = [];
+  /** Rejects when a worker stops by itself: promotions waiting on it would only time out. */
+  readonly workerDied: Promise<never>;
+  private reportDeath: (err: Error) => void = () => {};
 
   private constructor(
     readonly dir: string,
@@ -103,7 +110,10 @@ export class Installation {
     readonly client: Client,
     private readonly connection: Connection,
     readonly ledger: Ledger,
-  ) {}
+  ) {
+    this.workerDied = new Promise<never>((_, reject) => (this.reportDeath = reject));
+    this.workerDied.catch(() => undefined);
+  }
 
   static async create(opts: InstallationOptions): Promise<Installation> {
     const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-chaos-'));
@@ -141,12 +151,14 @@ export class Installation {
       },
     );
     closeSync(log);
+    liveWorkers.add(child);
     child.once('exit', (code, signal) => {
+      liveWorkers.delete(child);
       if (this.worker === child) this.worker = undefined;
-      if (!this.killing)
-        this.workerFailures.push(
-          `worker exited by itself (code ${code}, signal ${signal}); rerun with TOLLGATE_CHAOS_KEEP=1 to keep ${this.dir}/worker.log`,
-        );
+      if (this.killing) return;
+      const failure = `worker exited by itself (code ${code}, signal ${signal}); rerun with TOLLGATE_CHAOS_KEEP=1 to keep ${this.dir}/worker.log`;
+      this.workerFailures.push(failure);
+      this.reportDeath(new Error(failure));
     });
     this.worker = child;
   }

@@ -10,6 +10,9 @@ import type { Installation, Promotion } from './installation.js';
 
 const { EventType } = protos.temporal.api.enums.v1;
 
+/** Every step of the chaos pipeline comes within this, even after a lost activity's timeout. */
+const WAIT_MS = 4 * 60_000;
+
 export interface Progress {
   /** Activity tasks of this type the workflow has scheduled so far. */
   scheduled(activity: string): number;
@@ -88,11 +91,13 @@ export async function waitUntil(
   reached: (progress: Progress) => boolean,
   what: string,
 ): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     // A server being restarted cannot answer for a moment: look again.
     const progress = await progressOf(inst, p).catch(() => undefined);
     if (progress && reached(progress)) return;
     if (progress?.closed) throw new Error(`the promotion ended before ${what}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not come within ${WAIT_MS / 60_000} min`);
     await sleep(50);
   }
 }

@@ -27,19 +27,28 @@ export async function runPromotion(
 ): Promise<PromotionRun> {
   const promotion = await inst.promote(release, promotionId);
   const pilot = autopilot(promotion, opts.decision);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`not finished within ${FINISH_WITHIN_MS / 60_000} min`)),
+      FINISH_WITHIN_MS,
+    );
+  });
   let result: PromotionResult | Error;
   try {
-    await opts.disturb?.(promotion);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`not finished within ${FINISH_WITHIN_MS / 60_000} min`)),
-        FINISH_WITHIN_MS,
-      );
-    });
-    result = await Promise.race([inst.finished(promotion), timeout]).finally(() => clearTimeout(timer));
+    // A worker that dies by itself fails the run at once, also while waiting for a step to disturb.
+    result = await Promise.race([
+      (async () => {
+        await opts.disturb?.(promotion);
+        return inst.finished(promotion);
+      })(),
+      timeout,
+      inst.workerDied,
+    ]);
   } catch (err) {
     result = err instanceof Error ? err : new Error(String(err));
+  } finally {
+    clearTimeout(timer);
   }
   await pilot.stop();
   return { promotion, result, decisions: pilot.decisions };
