@@ -129,7 +129,21 @@ void test('an operator rolls prod back to the previous version; the rollback is 
   const report = await world.tollgate(['audit', 'report', id]);
   assert.equal(report.code, 0, report.stderr);
   assert.match(report.stdout, /rollback/);
+  // The auditor's questions are a rollback's, not a promotion's (no policy or approval gates).
+  assert.deepEqual(await coverage(id), [
+    ['Authorized, signed request', 'met'],
+    ['Change documented', 'met'],
+    ['Exclusive access to the stage', 'met'],
+    ['Previous version restored', 'met'],
+  ]);
 });
+
+async function coverage(id: string): Promise<[string, string][]> {
+  const report = await world.tollgate(['audit', 'report', id, '--format', 'json']);
+  assert.equal(report.code, 0, report.stderr);
+  const parsed = JSON.parse(report.stdout) as { coverage: { question: string; status: string }[] };
+  return parsed.coverage.map((row) => [row.question, row.status]);
+}
 
 void test('--to restores a named version; --json output parses', async () => {
   const run = await world.tollgate(
@@ -170,6 +184,15 @@ void test('someone who is not an operator is refused with one line, recorded as 
     ['rollback.requested', 'security.refused'],
   );
   assert.equal(history[1]!.data.actor, 'bob');
+  const report = JSON.parse((await world.tollgate(['audit', 'report', id, '--format', 'json'])).stdout) as {
+    refusals: { actor?: string }[];
+  };
+  assert.deepEqual(
+    report.refusals.map((r) => r.actor),
+    ['bob'],
+    'the refused request is listed',
+  );
+  assert.deepEqual((await coverage(id)).slice(0, 1), [['Authorized, signed request', 'not met']]);
 });
 
 void test('a promotion holding the stage makes the rollback refuse and name it', async () => {

@@ -6,6 +6,7 @@
 import type { EvidenceRecord } from '../../domain/evidence.js';
 import type { ChainVerification } from '../../ledger/verify.js';
 import { summarize, type PromotionSummary } from '../list.js';
+import { isRollbackChain, rollbackCoverage } from './rollback-coverage.js';
 
 export interface TimelineRow {
   seq: number;
@@ -164,6 +165,7 @@ function coverage(
   policies: PolicyRow[],
   waived: Set<string>,
 ): CoverageRow[] {
+  if (isRollbackChain(records)) return rollbackCoverage(records);
   const seqs = (pred: (r: EvidenceRecord) => boolean) => records.filter(pred).map((r) => r.seq);
   const rows: CoverageRow[] = [];
 
@@ -285,7 +287,10 @@ export function buildReport(
   records: EvidenceRecord[],
   opts: { sealed: boolean; refusals?: EvidenceRecord[]; integrity?: ChainVerification },
 ): PromotionReport {
-  const promotion = summarize(records, opts.sealed, opts.refusals?.length ?? 0);
+  // Refusals the CLI and chat hook recorded in the `security:` chain, and those the workflow
+  // recorded in the chain itself (a forged signal, a refused rollback request).
+  const refused = [...(opts.refusals ?? []), ...records.filter((r) => r.type === 'security.refused')];
+  const promotion = summarize(records, opts.sealed, refused.length);
   if (!promotion) throw new Error('a report needs at least one evidence record');
   const startedData: Data | undefined = records.find((r) => r.type === 'promotion.started')?.data;
   const releaseDigest = str(startedData?.releaseDigest);
@@ -394,7 +399,7 @@ export function buildReport(
     waivers,
     canary,
     rollbacks,
-    refusals: (opts.refusals ?? []).map((r) => ({
+    refusals: refused.map((r) => ({
       seq: r.seq,
       time: r.time,
       reason: str((r.data as Data).reason) ?? '',

@@ -1,0 +1,65 @@
+/**
+ * The auditor's questions for an operator's rollback (`tollgate rollback`), which is a change of
+ * its own: was the request signed by someone allowed to make it, is it explained, did it hold
+ * the stage exclusively, and did it restore a version. A promotion's questions (policy,
+ * segregation of approvals, canary) do not apply to it.
+ */
+import type { EvidenceRecord } from '../../domain/evidence.js';
+import type { CoverageRow } from './model.js';
+
+type Data = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** True when the chain is a rollback's rather than a promotion's. */
+export function isRollbackChain(records: EvidenceRecord[]): boolean {
+  return records[0]?.type === 'rollback.requested';
+}
+
+export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
+  const find = (type: string) => records.find((r) => r.type === type);
+  const requested = find('rollback.requested')!;
+  const request = requested.data as Data;
+  const refused = find('security.refused');
+  const lockRefused = find('lock.refused');
+  const lockAcquired = find('lock.acquired');
+  const completed = find('rollback.completed');
+  const failed = find('rollback.failed');
+  const reason = str(request.reason);
+
+  return [
+    {
+      question: 'Authorized, signed request',
+      status: refused ? 'not met' : requested.actor.verifiedBy ? 'met' : 'not met',
+      detail: refused
+        ? `request by ${str(request.requestedBy) ?? '?'} refused: ${str((refused.data as Data).reason) ?? '?'}`
+        : `requested by ${requested.actor.id}, signature verified (${requested.actor.verifiedBy ?? 'none'}), member of the pipeline's operator groups`,
+      evidence: [requested.seq, ...(refused ? [refused.seq] : [])],
+    },
+    {
+      question: 'Change documented',
+      status: reason ? 'met' : 'partial',
+      detail: reason ? `reason: ${reason}` : 'no reason was given with the request',
+      evidence: [requested.seq],
+    },
+    {
+      question: 'Exclusive access to the stage',
+      status: lockAcquired ? 'met' : lockRefused ? 'met' : 'not applicable',
+      detail: lockAcquired
+        ? 'the app × stage lock was held for the whole rollback: no promotion could deploy meanwhile'
+        : lockRefused
+          ? `refused while ${str((lockRefused.data as Data).heldBy) ?? 'a promotion'} held the stage; nothing was changed`
+          : 'the request was refused before the stage was touched',
+      evidence: [lockAcquired, lockRefused].flatMap((r) => (r ? [r.seq] : [])),
+    },
+    {
+      question: 'Previous version restored',
+      status: completed ? 'met' : failed ? 'not met' : 'not applicable',
+      detail: completed
+        ? `${str((completed.data as Data).from) ?? '?'} → ${str((completed.data as Data).restored) ?? '?'}`
+        : failed
+          ? (str((failed.data as Data).error) ?? 'the rollback failed')
+          : 'no rollback was attempted',
+      evidence: [completed, failed].flatMap((r) => (r ? [r.seq] : [])),
+    },
+  ];
+}
