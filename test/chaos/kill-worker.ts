@@ -5,8 +5,8 @@
  * evidence and target operations, none lost or repeated.
  *
  * Each kill point is its own installation (namespace, worker process, ledger, target) on one
- * shared dev server, and all run at once: a kill inside a running deploy activity costs its
- * 1 minute heartbeat timeout before Temporal retries it elsewhere.
+ * shared dev server, several at once: a kill inside a running deploy activity costs its 1 minute
+ * heartbeat timeout before Temporal retries it elsewhere.
  */
 import { startDevServer } from '../helpers/temporal.js';
 import { testRelease } from '../helpers/promotion-world.js';
@@ -79,6 +79,27 @@ async function repeatedToolCalls(inst: Installation): Promise<number> {
   return done.length - new Set(done).size;
 }
 
+/**
+ * Kill points running at once. Each holds a worker process; on two cores more than this made the
+ * promotions so slow that the workers, not the kills, set the pace.
+ */
+const LANES = 7;
+
+/** Runs `fn` over `items`, at most `lanes` at a time, results in item order. */
+async function inLanes<T, R>(
+  items: T[],
+  lanes: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  return results;
+}
+
 interface Run {
   name: string;
   release: ReleaseName;
@@ -117,13 +138,11 @@ export const killWorker: Scenario = {
     const temporal = await startDevServer({ namespaces, logLevel: 'error' });
     const installations: Installation[] = [];
     try {
-      const runs = await Promise.all(
-        plan.map(async (step, i) => {
-          const inst = await Installation.create({ address: temporal.env.address, namespace: namespaces[i] });
-          installations.push(inst);
-          return killAt(inst, step.name, step.release, step.point);
-        }),
-      );
+      const runs = await inLanes(plan, LANES, async (step, i) => {
+        const inst = await Installation.create({ address: temporal.env.address, namespace: namespaces[i] });
+        installations.push(inst);
+        return killAt(inst, step.name, step.release, step.point);
+      });
       const checks: RunCheck[] = [];
       const baselines = new Map<ReleaseName, RunCheck>();
       for (const run of runs.slice(0, 2)) {
@@ -154,7 +173,7 @@ export const killWorker: Scenario = {
       return tally(
         this.name,
         checks,
-        `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), in parallel; ` +
+        `${points.length} kill points + 2 undisturbed runs (healthy → succeeded, broken canary → rolled-back), ${LANES} at a time; ` +
           `the kills cost ${retried} activity retries and ${lostTasks} timed-out workflow tasks; ` +
           `the deploy tool completed the same key twice ${reinvoked} time(s) (a call cut off by a kill is redone; the key lets a tool skip it)`,
       );
