@@ -10,7 +10,8 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ServiceError, type WorkflowHandle } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import type { TollgateConfig } from '../../../src/config/schema.js';
@@ -86,6 +87,18 @@ async function writeConfig(dir: string, opts: InstallationOptions): Promise<stri
   const file = path.join(dir, 'tollgate.yaml');
   await writeFile(file, stringify(config));
   return file;
+}
+
+/** A server restarting (scenario 2) breaks the client's long poll for a result: ask again. */
+async function askAgainAfterServiceErrors<T>(get: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await get();
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      await sleep(1_000);
+    }
+  }
 }
 
 /** Workers still running when the runner exits (finished, failed or interrupted) are killed with it. */
@@ -186,8 +199,10 @@ export class Installation {
 
   /** The promotion's result, once its history has also been archived into the ledger. */
   async finished(p: Promotion): Promise<PromotionResult> {
-    const result = await p.handle.result();
-    await this.client.workflow.getHandle(`${p.input.promotionId}-archive`).result();
+    const result = await askAgainAfterServiceErrors(() => p.handle.result());
+    await askAgainAfterServiceErrors(() =>
+      this.client.workflow.getHandle(`${p.input.promotionId}-archive`).result(),
+    );
     return result;
   }
 
