@@ -122,6 +122,8 @@ async function killAt(
       inst.startWorker();
     },
   });
+  // Finished and archived: its worker would only take CPU from the kill points still running.
+  await inst.killWorker();
   return { name, release, inst, outcome };
 }
 
