@@ -15,8 +15,13 @@ const root = path.resolve(here, '../..');
 const reportFile = path.join(root, 'BENCHMARKS.md');
 const chaosFile = path.join(root, 'test/chaos/results/latest.json');
 
+/** Thousands separated; fractions to three significant digits at most (the figures are noisy). */
 const fmt = (n: number | undefined) =>
-  n === undefined ? '' : Number.isInteger(n) ? n.toLocaleString('en-US') : String(n);
+  n === undefined
+    ? ''
+    : Number.isInteger(n) || Math.abs(n) >= 100
+      ? Math.round(n).toLocaleString('en-US')
+      : String(Number(n.toPrecision(3)));
 
 function targetText(r: BenchResult): string {
   if (!r.target) return '';
@@ -35,6 +40,16 @@ function table(header: string[], rows: string[][]): string {
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ].join('\n');
+}
+
+/** A run measured while other work kept the cores busy says so: its ratios are not the product's. */
+function busyWarning(run: BenchRun): string[] {
+  const load = run.machine.loadAverage;
+  if (!load || Math.max(load.start, load.end) <= run.machine.cpus) return [];
+  return [
+    `**This run shared the machine with other work** (load average ${load.start} at the start, ${load.end} at the end, on ${run.machine.cpus} cores): the absolute figures are inflated, and a baseline and its measurement met different loads, so the ratios are noisy too. Re-run \`npm run bench\` on a quiet machine for publishable figures.`,
+    '',
+  ];
 }
 
 export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
@@ -63,6 +78,7 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
       ],
     ),
     '',
+    ...busyWarning(run),
     '## Figures',
     '',
     table(
@@ -78,7 +94,7 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
       ]),
     ),
   ];
-  if (run.failures.length > 0) {
+  if (run.failures?.length) {
     out.push('', '## Benchmarks that failed in this run', '');
     for (const f of run.failures) out.push(`- \`${f.bench}\`: ${f.error}`);
   }

@@ -33,7 +33,7 @@ import type { BareActivities, barePromotion } from './fixtures/bare-promotion.js
 import { HISTORY_LIMITS, historyFootprint, type HistoryFootprint } from './history-size.js';
 import { ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
-import { startWorkerProcess } from './worker-process.js';
+import { residentMiB, startWorkerProcess } from './worker-process.js';
 import { durationMs } from '../../src/domain/common.js';
 
 const PROMOTIONS = Number(process.env.TOLLGATE_BENCH_PROMOTIONS ?? 200);
@@ -205,7 +205,7 @@ export async function run(): Promise<BenchResult[]> {
     try {
       // One promotion first, so bundling and first-use costs stay out of the timed run.
       await (await promote(temporal, config, 'bench-warmup')).result();
-      idleMiB = (await import('./worker-process.js').then((m) => m.residentMiB(worker.pid))) ?? 0;
+      idleMiB = (await residentMiB(worker.pid)) ?? 0;
       worker.startSampling();
       const run = await timed(async () => {
         const handles = await Promise.all(
