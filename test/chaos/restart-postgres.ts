@@ -29,6 +29,8 @@ export const restartPostgres: Scenario = {
     const postgres = await startPostgres();
     const temporal = await startDevServer({ logLevel: 'error' });
     let inst: Installation | undefined;
+    let closing = false;
+    let restarting: Promise<void> = Promise.resolve();
     try {
       inst = await Installation.create({
         address: temporal.env.address,
@@ -39,7 +41,10 @@ export const restartPostgres: Scenario = {
       const restartDuringAppends = async (p: Promotion) => {
         for (const restart of restarts) {
           await waitUntil(ledgerInst, p, (s) => s.records.length >= restart.at, `${restart.at} records`);
-          await postgres.restart({ mode: restart.mode, downMs: DOWN_MS });
+          // A run that failed early leaves this running: never start a server after the cleanup.
+          if (closing) return;
+          restarting = postgres.restart({ mode: restart.mode, downMs: DOWN_MS });
+          await restarting;
         }
       };
       const runs = await runPromotions(ledgerInst, promotions, 'chaos-postgres', restartDuringAppends);
@@ -53,6 +58,8 @@ export const restartPostgres: Scenario = {
         `${restarts.length} restart(s) (${restarts.map((r) => r.mode).join(', ')}; down ${DOWN_MS / 1000} s) while ${promotions} promotions appended`,
       );
     } finally {
+      closing = true;
+      await restarting.catch(() => undefined);
       await inst?.close();
       await temporal.teardown();
       await postgres.stop();

@@ -33,14 +33,21 @@ export const restartTemporal: Scenario = {
     let temporal: DevServer = await start();
     const inst = await Installation.create({ address: temporal.address });
     let restarts = 0;
+    let closing = false;
+    let restarting: Promise<void> = Promise.resolve();
     try {
       inst.startWorker();
       const restartDuringCanary = async (p: Promotion) => {
         for (const step of restartAtSteps) {
           await waitUntil(inst, p, (s) => s.scheduled('setCanaryWeight') >= step, `canary step ${step}`);
-          await temporal.stop();
-          await sleep(DOWN_MS);
-          temporal = await start();
+          // A run that failed early leaves this running: never start a server after the cleanup.
+          if (closing) return;
+          restarting = (async () => {
+            await temporal.stop();
+            await sleep(DOWN_MS);
+            temporal = await start();
+          })();
+          await restarting;
           restarts++;
         }
       };
@@ -55,6 +62,8 @@ export const restartTemporal: Scenario = {
         `${restarts} restart(s) of the file-backed dev server (down ${DOWN_MS / 1000} s each) during the canary of ${promotions} concurrent promotion(s)`,
       );
     } finally {
+      closing = true;
+      await restarting.catch(() => undefined);
       await inst.close();
       await temporal.stop();
     }
