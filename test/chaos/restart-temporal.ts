@@ -4,7 +4,7 @@
  * worker process and the clients stay up; every promotion must still finish, with its evidence
  * complete and verifying.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,10 +25,8 @@ export const restartTemporal: Scenario = {
     const promotions = opts.reduced ? 1 : 3;
     // Restart when the first promotion's canary reaches these steps.
     const restartAtSteps = opts.reduced ? [2] : [1, 3];
-    const server = {
-      port: await freePort(),
-      dbFile: path.join(await mkdtemp(path.join(tmpdir(), 'tollgate-chaos-temporal-')), 'temporal.db'),
-    };
+    const dbDir = await mkdtemp(path.join(tmpdir(), 'tollgate-chaos-temporal-'));
+    const server = { port: await freePort(), dbFile: path.join(dbDir, 'temporal.db') };
     const start = () => startDevServer({ ...server, headless: true, retention: '1d' });
     let temporal: DevServer = await start();
     const inst = await Installation.create({ address: temporal.address });
@@ -66,6 +64,7 @@ export const restartTemporal: Scenario = {
       await restarting.catch(() => undefined);
       await inst.close();
       await temporal.stop();
+      await rm(dbDir, { recursive: true, force: true });
     }
   },
 };
