@@ -78,21 +78,32 @@ export async function run(): Promise<BenchResult[]> {
       if (result.error) throw result.error;
     await replayHistories(sources.slice(0, 2), { workflowBundle, ledger: world.ledger });
 
-    const bare = await timed(async () => {
-      for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
-        if (result.error) throw result.error;
-    });
-    const ours = await timed(async () => ({
-      replay: await replayHistories(sources, { workflowBundle, ledger: world.ledger }),
-      verified: await verifyLedger(world.ledger),
-    }));
+    const bareReplay = () =>
+      timed(async () => {
+        for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
+          if (result.error) throw result.error;
+      });
+    const audit = () =>
+      timed(async () => ({
+        replay: await replayHistories(sources, { workflowBundle, ledger: world.ledger }),
+        verified: await verifyLedger(world.ledger),
+      }));
+    // Each side twice, in the order bare, audit, audit, bare, and the faster of each pair: a
+    // single pass favoured whichever ran second (60 histories: audit 0.58× bare) or met a busier
+    // moment of a shared machine (1,000: 1.59×).
+    const bareFirst = await bareReplay();
+    const ours = await audit();
+    const oursAgain = await audit();
+    const bareAgain = await bareReplay();
+    const bare = { seconds: Math.min(bareFirst.seconds, bareAgain.seconds) };
+    ours.seconds = Math.min(ours.seconds, oursAgain.seconds);
     const { replay, verified } = ours.result;
     if (!replay.ok || !verified.ok)
       throw new Error('benchmark histories did not replay, cross-check and verify cleanly');
 
     return [
       {
-        note: "Histories: real one-stage promotions (policy, deploy, 3-step canary with 10 ms bakes, promote; the promotion world's recording stage activities, real file ledger, archived by the real archive workflow). Three-stage histories would triple the bench's set-up time; the ratio compares the two replays of the same histories either way.",
+        note: "Histories: real one-stage promotions (policy, deploy, 3-step canary with 10 ms bakes, promote; the promotion world's recording stage activities, real file ledger, archived by the real archive workflow). Three-stage histories would triple the bench's set-up time; the ratio compares the two replays of the same histories either way. Profile (node --cpu-prof, 60 histories): what the audit adds to the SDK replay — reading evidence out of the markers (35 ms), the cross-check against the ledger (6 ms) and verifying every chain and archive (34 ms) — is under 2 % of the time; the rest is the SDK's replay, the same call on both sides. Yet the ratio swung from 0.58 (60 histories) to 1.44 (30) and 1.59 (1,000) between runs on this shared machine: the gap is not the audit's own work on the profiled thread, and where it comes from (the replay worker's native and workflow threads are outside that profile) is still open.",
         name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
         value: round(ours.seconds),
@@ -105,6 +116,7 @@ export async function run(): Promise<BenchResult[]> {
           records: replay.crossChecks?.reduce((n, c) => n + c.matched, 0),
           chains: verified.chains.length,
           madeInSeconds: round(made.seconds, 1),
+          passes: 'bare, audit, audit, bare; the faster of each pair',
         },
       },
     ];
