@@ -6,7 +6,7 @@
 import { condition } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
 import type { CanaryConfig } from '../src/canary/config.js';
-import { durationMs } from '../src/domain/common.js';
+import { durationMs } from '../src/domain/duration.js';
 import type { PromotionRun, StageStop } from './run.js';
 
 /** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */

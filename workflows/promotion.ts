@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { durationMs } from '../src/domain/common.js';
+import { durationMs } from '../src/domain/duration.js';
 import type { Stage } from '../src/config/schema.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
 import { PromotionRun, StageStop } from './run.js';

@@ -8,7 +8,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
-import { workflowsPath as defaultWorkflowsPath } from '../temporal/workflows-path.js';
+import { sharedWorkflowModules, workflowsPath as defaultWorkflowsPath } from '../temporal/workflows-path.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
 import {
   evidenceFromHistory,
@@ -56,7 +56,11 @@ const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error()
 export function replayBundle(path = defaultWorkflowsPath): Promise<{ code: string }> {
   let bundle = bundles.get(path);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: path, logger: silent });
+    bundle = bundleWorkflowCode({
+      workflowsPath: path,
+      preloadModules: sharedWorkflowModules,
+      logger: silent,
+    });
     bundles.set(path, bundle);
   }
   return bundle;

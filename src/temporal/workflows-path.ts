@@ -1,10 +1,24 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** A module of this project as the bundler must see it: the TypeScript source under tsx, else dist/. */
+function projectModule(fromHere: string): string {
+  return [`${fromHere}.ts`, `${fromHere}.js`]
+    .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
+    .find((file) => existsSync(file))!;
+}
+
+/** The entry module of every Tollgate workflow, bundled into the worker's sandbox. */
+export const workflowsPath = projectModule('../../workflows/index');
+
 /**
- * The entry module of every Tollgate workflow, bundled into the worker's sandbox: the TypeScript
- * source when running from source (tsx), the compiled module when running from dist/.
+ * Modules the workflow sandbox evaluates once and shares between workflows (the SDK's
+ * `preloadModules`) instead of once per workflow instance. Every promotion, stage lock, archive
+ * and replayed history otherwise rebuilt noble's curve constants and, at its first signature
+ * check, the precomputed base-point table (~45 ms inside an approval's update validator).
+ * The signature module is listed rather than noble itself because noble declares no side
+ * effects, so the bundler drops a bare preload of it. None of these modules keeps state of its
+ * own beyond caches of pure arithmetic, so sharing them cannot carry one workflow's state into
+ * another, and the code that runs is the same: replay is unaffected.
  */
-export const workflowsPath = ['../../workflows/index.ts', '../../workflows/index.js']
-  .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
-  .find((file) => existsSync(file))!;
+export const sharedWorkflowModules = [projectModule('../approvals/verify')];

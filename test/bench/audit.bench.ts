@@ -14,6 +14,7 @@ import {
   replayBundle,
   replayHistories,
   type HistorySource,
+  type ReplayReport,
 } from '../../src/audit/replay.js';
 import { verifyLedger } from '../../src/audit/verify.js';
 import { createWorld, testConfig, testRelease } from '../helpers/promotion-world.js';
@@ -24,6 +25,8 @@ import type { BenchResult } from './types.js';
 const HISTORIES = Number(process.env.TOLLGATE_BENCH_HISTORIES ?? 1000);
 /** Promotions in flight at once while the histories are made (setup, not measured). */
 const IN_FLIGHT = 100;
+/** Histories per block of the interleaved replay. */
+const BLOCK = 100;
 
 /**
  * The world's prod stage alone (policy, deploy, 3-step canary, promote), without its approval
@@ -48,25 +51,25 @@ export async function run(): Promise<BenchResult[]> {
   const config = auditConfig();
   try {
     const promotionIds: string[] = [];
-    // world.run waits for every archive workflow before it returns.
+    // world.run waits for every archive workflow before it returns. A steady pool, not batches:
+    // a batch waits for its slowest promotion while the server idles.
+    let next = 0;
     const made = await timed(() =>
-      world.run(async () => {
-        for (let i = 0; i < HISTORIES; i += IN_FLIGHT) {
-          await Promise.all(
-            Array.from({ length: Math.min(IN_FLIGHT, HISTORIES - i) }, async (_, j) => {
-              const { handle, input } = await world.start(testRelease({ app: `audit-${i + j}` }), {
-                config,
-              });
+      world.run(() =>
+        Promise.all(
+          Array.from({ length: Math.min(IN_FLIGHT, HISTORIES) }, async () => {
+            for (let i = next++; i < HISTORIES; i = next++) {
+              const { handle, input } = await world.start(testRelease({ app: `audit-${i}` }), { config });
               const result = await handle.result();
               if (result.status !== 'succeeded')
                 throw new Error(
                   `benchmark promotion ${input.promotionId} ${result.status}: ${result.outcome}`,
                 );
               promotionIds.push(input.promotionId);
-            }),
-          );
-        }
-      }),
+            }
+          }),
+        ),
+      ),
     );
 
     const workflowBundle = await replayBundle();
@@ -78,27 +81,37 @@ export async function run(): Promise<BenchResult[]> {
       if (result.error) throw result.error;
     await replayHistories(sources.slice(0, 2), { workflowBundle, ledger: world.ledger });
 
-    const bareReplay = () =>
-      timed(async () => {
-        for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
-          if (result.error) throw result.error;
-      });
-    const audit = () =>
-      timed(async () => ({
-        replay: await replayHistories(sources, { workflowBundle, ledger: world.ledger }),
-        verified: await verifyLedger(world.ledger),
-      }));
-    // Each side twice, in the order bare, audit, audit, bare, and the faster of each pair: a
-    // single pass favoured whichever ran second (60 histories: audit 0.58× bare) or met a busier
-    // moment of a shared machine (1,000: 1.59×).
-    const bareFirst = await bareReplay();
-    const ours = await audit();
-    const oursAgain = await audit();
-    const bareAgain = await bareReplay();
-    const bare = { seconds: Math.min(bareFirst.seconds, bareAgain.seconds) };
-    ours.seconds = Math.min(ours.seconds, oursAgain.seconds);
-    const { replay, verified } = ours.result;
-    if (!replay.ok || !verified.ok)
+    // Both sides replay every history once, block by block, alternating which side goes first
+    // (bare–audit, audit–bare, …): a single pass each favoured whichever ran second or met a
+    // busier moment of a shared machine (60 histories: audit 0.58× bare; 1,000: 1.59×), and two
+    // full passes each cost the budget of the whole benchmark run.
+    let bareSeconds = 0;
+    let auditSeconds = 0;
+    const replays: ReplayReport[] = [];
+    for (let from = 0, block = 0; from < sources.length; from += BLOCK, block++) {
+      const bare = async () => {
+        const run = await timed(async () => {
+          for await (const result of Worker.runReplayHistories(
+            { workflowBundle },
+            histories.slice(from, from + BLOCK),
+          ))
+            if (result.error) throw result.error;
+        });
+        bareSeconds += run.seconds;
+      };
+      const audit = async () => {
+        const run = await timed(() =>
+          replayHistories(sources.slice(from, from + BLOCK), { workflowBundle, ledger: world.ledger }),
+        );
+        auditSeconds += run.seconds;
+        replays.push(run.result);
+      };
+      for (const side of block % 2 === 0 ? [bare, audit] : [audit, bare]) await side();
+    }
+    const verify = await timed(() => verifyLedger(world.ledger));
+    auditSeconds += verify.seconds;
+    const verified = verify.result;
+    if (!replays.every((r) => r.ok) || !verified.ok)
       throw new Error('benchmark histories did not replay, cross-check and verify cleanly');
 
     return [
@@ -106,17 +119,18 @@ export async function run(): Promise<BenchResult[]> {
         note: "Histories: real one-stage promotions (policy, deploy, 3-step canary with 10 ms bakes, promote; the promotion world's recording stage activities, real file ledger, archived by the real archive workflow). Three-stage histories would triple the bench's set-up time; the ratio compares the two replays of the same histories either way. Profile (node --cpu-prof, 60 histories): what the audit adds to the SDK replay — reading evidence out of the markers (35 ms), the cross-check against the ledger (6 ms) and verifying every chain and archive (34 ms) — is under 2 % of the time; the rest is the SDK's replay, the same call on both sides. Yet the ratio swung from 0.58 (60 histories) to 1.44 (30) and 1.59 (1,000) between runs on this shared machine: the gap is not the audit's own work on the profiled thread, and where it comes from (the replay worker's native and workflow threads are outside that profile) is still open.",
         name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
-        value: round(ours.seconds),
-        baseline: round(bare.seconds),
-        ratio: ratio(ours.seconds, bare.seconds),
+        value: round(auditSeconds),
+        baseline: round(bareSeconds),
+        ratio: ratio(auditSeconds, bareSeconds),
         target: { of: 'ratio', max: 1.2 },
         details: {
           baseline: 'Worker.runReplayHistories of the same histories, same bundle',
           events: sources.reduce((n, s) => n + (s.history.events?.length ?? 0), 0),
-          records: replay.crossChecks?.reduce((n, c) => n + c.matched, 0),
+          records: replays.reduce((n, r) => n + (r.crossChecks ?? []).reduce((m, c) => m + c.matched, 0), 0),
           chains: verified.chains.length,
           madeInSeconds: round(made.seconds, 1),
-          passes: 'bare, audit, audit, bare; the faster of each pair',
+          passes: `one each, in blocks of ${BLOCK}, alternating which side goes first`,
+          verifySeconds: round(verify.seconds),
         },
       },
     ];

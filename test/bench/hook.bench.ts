@@ -75,6 +75,9 @@ async function hookRound(
         samples.deployStarted.push((await deployed) - started);
       }),
     );
+    // The next approval is measured once these promotions have finished, as the baseline's
+    // are: otherwise it shares the machine with the previous promotion's last steps.
+    await Promise.all(batch.map((p) => p.handle.result()));
   }
 }
 
@@ -114,8 +117,8 @@ async function baselineRound(
           samples.deployStarted.push((await activityStarted) - started);
         }),
       );
+      await Promise.all(handles.slice(i, i + concurrency).map((h) => h.result()));
     }
-    await Promise.all(handles.map((h) => h.result()));
   });
 }
 

@@ -13,7 +13,7 @@ import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/work
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { findTestServer } from '../../src/server/test-server.js';
 import { TOLLGATE_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { workflowsPath } from '../../src/temporal/workflows-path.js';
+import { sharedWorkflowModules, workflowsPath } from '../../src/temporal/workflows-path.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { installTemporalLogging } from '../../src/logging/temporal-runtime.js';
 
@@ -27,6 +27,8 @@ export function workflowBundle(path = workflowsPath): Promise<{ code: string }> 
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: path,
+      // Tollgate's workflows are bundled as its worker bundles them; bare fixtures stay bare.
+      ...(path === workflowsPath ? { preloadModules: sharedWorkflowModules } : {}),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     bundles.set(path, bundle);
