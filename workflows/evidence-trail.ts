@@ -18,6 +18,13 @@ export const SYSTEM_ACTOR: Actor = { id: 'tollgate', channel: 'system' };
 export class EvidenceTrail {
   private seq = 0;
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * Cancelling a stage (abort, supersede) must never drop a record that already has its
+   * sequence number: the chain would have a gap. One shielding scope serves every append: a new
+   * scope per record cost a few promises each, and the sandbox captures a stack trace for every
+   * promise a workflow makes.
+   */
+  private readonly shield = new CancellationScope({ cancellable: false });
 
   constructor(private readonly promotionId: string) {}
 
@@ -44,9 +51,7 @@ export class EvidenceTrail {
       data,
       controls: controlsFor(type, opts.controls),
     };
-    // Cancelling a stage (abort, supersede) must never drop a record that already has its
-    // sequence number: the chain would have a gap.
-    const appended = this.tail.then(() => CancellationScope.nonCancellable(() => recordEvidence(input)));
+    const appended = this.tail.then(() => this.shield.run(() => recordEvidence(input)));
     this.tail = appended.catch(() => undefined);
     return appended;
   }
