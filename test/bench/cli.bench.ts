@@ -31,19 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function runBench(): Promise<BenchResult[]> {
   const runs = Number(process.env.TOLLGATE_BENCH_CLI_RUNS ?? 9);
   const compare = process.env.TOLLGATE_BENCH_CLI_COMPARE;
-  // Time today's code: compile first, as `npm test` does (bin/tollgate.js runs dist/).
-  await run(
-    process.execPath,
-    [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-    {
-      cwd: projectRoot,
-    },
-  ).catch((err: { stdout?: string }) => {
-    // A type error elsewhere in the tree still emits JavaScript; only a missing CLI is fatal.
-    process.stderr.write(
-      `bench cli: tsc reported errors (timing the emitted code anyway)\n${err.stdout ?? ''}`,
-    );
-  });
+  // Times today's code as users run it (bin/tollgate.js on dist/): `npm run bench` compiles first.
   const harness = await startDevServer();
   const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
   const world = await createCliWorld(harness, [
