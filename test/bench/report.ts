@@ -42,10 +42,14 @@ function table(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-/** A run measured while other work kept the cores busy says so: its ratios are not the product's. */
+/**
+ * A run that started while other work kept the cores busy says so: its ratios are not the
+ * product's. Only the load at the start tells: by the end, the load is the benchmarks' own (the
+ * throughput run keeps both cores busy by design).
+ */
 function busyWarning(run: BenchRun): string[] {
   const load = run.machine.loadAverage;
-  if (!load || Math.max(load.start, load.end) <= run.machine.cpus) return [];
+  if (!load || load.start <= run.machine.cpus) return [];
   return [
     `**This run shared the machine with other work** (load average ${load.start} at the start, ${load.end} at the end, on ${run.machine.cpus} cores): the absolute figures are inflated, and a baseline and its measurement met different loads, so the ratios are noisy too. Re-run \`npm run bench\` on a quiet machine for publishable figures.`,
     '',
