@@ -82,12 +82,22 @@ function makeHarness(env: TestWorkflowEnvironment): Harness {
  * quiets the warnings a server logs while its workers are being killed on purpose.
  */
 export async function startDevServer(
-  opts: { namespaces?: string[]; logLevel?: 'warn' | 'error' } = {},
+  opts: {
+    namespaces?: string[];
+    logLevel?: 'warn' | 'error';
+    /**
+     * Fire timers shorter than a second on time. The server never fires a timer earlier than
+     * history.timerProcessorMaxTimeShift (1 s) after it was set, so a 100 ms bake waits a second;
+     * timers of a second or more are not affected.
+     */
+    subSecondTimers?: boolean;
+  } = {},
 ): Promise<Harness> {
   const executable = await findTemporalCli();
   const extraArgs = [
     ...(opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
     ...(opts.logLevel ? ['--log-level', opts.logLevel] : []),
+    ...(opts.subSecondTimers ? ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'] : []),
   ];
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false, extraArgs },
