@@ -5,10 +5,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
-import { sharedWorkflowModules, workflowsPath as defaultWorkflowsPath } from '../temporal/workflows-path.js';
+import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
 import {
   evidenceFromHistory,
@@ -50,22 +50,6 @@ export interface ReplayOptions {
   ledger?: Ledger;
 }
 
-const bundles = new Map<string, Promise<{ code: string }>>();
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-export function replayBundle(path = defaultWorkflowsPath): Promise<{ code: string }> {
-  let bundle = bundles.get(path);
-  if (!bundle) {
-    bundle = bundleWorkflowCode({
-      workflowsPath: path,
-      preloadModules: sharedWorkflowModules,
-      logger: silent,
-    });
-    bundles.set(path, bundle);
-  }
-  return bundle;
-}
-
 export async function historiesFromFile(file: string): Promise<HistorySource[]> {
   return [{ source: file, history: await readHistoryFile(file) }];
 }
@@ -105,14 +89,14 @@ export async function replayHistories(
   sources: HistorySource[],
   opts: ReplayOptions = {},
 ): Promise<ReplayReport> {
-  const workflowBundle = opts.workflowBundle ?? (await replayBundle(opts.workflowsPath));
+  const bundle = opts.workflowBundle ?? (await workflowBundle(opts.workflowsPath));
   const items = sources.map((s, i) => {
     const identity = historyIdentity(s.history);
     return { ...s, identity, workflowId: identity.workflowId ?? `replay-${i}` };
   });
   const histories: HistoryReplay[] = [];
   const results = Worker.runReplayHistories(
-    { workflowBundle, replayName: 'tollgate-audit' },
+    { workflowBundle: bundle, replayName: 'tollgate-audit' },
     items.map((s) => ({ workflowId: s.workflowId, history: s.history })),
   );
   let index = 0;

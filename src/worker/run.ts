@@ -10,7 +10,7 @@ import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contr
 import type { TollgateConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { installTemporalLogging } from '../logging/temporal-runtime.js';
-import { sharedWorkflowModules, workflowsPath } from '../temporal/workflows-path.js';
+import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { buildOrchestrationActivities, buildStageActivities, stageNames, type Built } from './activities.js';
 
 export interface RunWorkersOptions {
@@ -55,8 +55,7 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           connection,
           namespace,
           taskQueue: ORCHESTRATION_TASK_QUEUE,
-          workflowsPath,
-          bundlerOptions: { preloadModules: sharedWorkflowModules },
+          workflowBundle: await workflowBundle(),
           activities: orchestration.activities,
         }),
       );

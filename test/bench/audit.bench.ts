@@ -11,12 +11,12 @@
 import { Worker } from '@temporalio/worker';
 import {
   historiesFromArchive,
-  replayBundle,
   replayHistories,
   type HistorySource,
   type ReplayReport,
 } from '../../src/audit/replay.js';
 import { verifyLedger } from '../../src/audit/verify.js';
+import { workflowBundle as tollgateBundle } from '../../src/temporal/workflow-bundle.js';
 import { createWorld, testConfig, testRelease } from '../helpers/promotion-world.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { ratio, round, timed } from './stats.js';
@@ -73,7 +73,7 @@ export async function run(): Promise<BenchResult[]> {
       ),
     );
 
-    const workflowBundle = await replayBundle();
+    const workflowBundle = await tollgateBundle();
     const sources: HistorySource[] = [];
     for (const id of promotionIds) sources.push(...(await historiesFromArchive(world.ledger, id)));
     const histories = sources.map((s, i) => ({ workflowId: promotionIds[i]!, history: s.history }));

@@ -9,32 +9,17 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import protos from '@temporalio/proto';
-import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { findTestServer } from '../../src/server/test-server.js';
 import { TOLLGATE_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { sharedWorkflowModules, workflowsPath } from '../../src/temporal/workflows-path.js';
+import { workflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { installTemporalLogging } from '../../src/logging/temporal-runtime.js';
 
 installTemporalLogging(createLogger({ level: process.env.TOLLGATE_TEST_LOG_LEVEL ?? 'warn', pretty: false }));
 
-const bundles = new Map<string, Promise<{ code: string }>>();
-
-/** Webpack-bundling the workflows takes a second or two: do it once per process and path. */
-export function workflowBundle(path = workflowsPath): Promise<{ code: string }> {
-  let bundle = bundles.get(path);
-  if (!bundle) {
-    bundle = bundleWorkflowCode({
-      workflowsPath: path,
-      // Tollgate's workflows are bundled as its worker bundles them; bare fixtures stay bare.
-      ...(path === workflowsPath ? { preloadModules: sharedWorkflowModules } : {}),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
-    bundles.set(path, bundle);
-  }
-  return bundle;
-}
+export { workflowBundle };
 
 export type HarnessWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'workflowsPath'>> & {
   workflowsPath?: string;
