@@ -4,12 +4,19 @@
  * histories and cross-checks it with the ledger.
  */
 import type { Client } from '@temporalio/client';
-import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
 import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
+import {
+  describeReplayError,
+  REPLAY_NAME,
+  startReplayPool,
+  type ReplayItem,
+  type ReplayOutcome,
+  type ReplayPool,
+} from './replay-pool.js';
 import {
   evidenceFromHistory,
   historyIdentity,
@@ -48,6 +55,13 @@ export interface ReplayOptions {
   /** A pre-built bundle (takes precedence over workflowsPath): saves bundling when replaying often. */
   workflowBundle?: { code: string };
   ledger?: Ledger;
+  /**
+   * Replay processes to spread the histories over (default 1: in this process). Worth it from
+   * a few dozen histories on: each process costs about a second to start.
+   */
+  jobs?: number;
+  /** A running pool to replay in (takes precedence over jobs): saves the start-up when replaying often. */
+  pool?: ReplayPool;
 }
 
 export async function historiesFromFile(file: string): Promise<HistorySource[]> {
@@ -94,35 +108,44 @@ export async function replayHistories(
     const identity = historyIdentity(s.history);
     return { ...s, identity, workflowId: identity.workflowId ?? `replay-${i}` };
   });
-  const histories: HistoryReplay[] = [];
-  const results = Worker.runReplayHistories(
-    { workflowBundle: bundle, replayName: 'tollgate-audit' },
-    items.map((s) => ({ workflowId: s.workflowId, history: s.history })),
-  );
-  let index = 0;
-  for await (const result of results) {
-    const item = items[index++]!;
-    const error = result.error
-      ? result.error instanceof DeterminismViolationError
-        ? `nondeterministic: ${result.error.message}`
-        : `replay failed: ${result.error.message}`
-      : undefined;
-    histories.push({
+  const outcomes = await replayOutcomes(items, bundle, opts);
+  const evidence = items.map((item) => evidenceFromHistory(item.history));
+  const histories: HistoryReplay[] = items.map((item, i) => {
+    const error = outcomes[i]?.error;
+    return {
       source: item.source,
       workflowId: item.workflowId,
       ...(item.identity.runId ? { runId: item.identity.runId } : {}),
       ...(item.identity.workflowType ? { workflowType: item.identity.workflowType } : {}),
-      deterministic: !result.error,
+      deterministic: !error,
       ...(error ? { error } : {}),
-      evidenceRecords: evidenceFromHistory(item.history).length,
-    });
-  }
-  const crossChecks = opts.ledger
-    ? await crossCheck(
-        opts.ledger,
-        items.flatMap((s) => evidenceFromHistory(s.history)),
-      )
-    : undefined;
+      evidenceRecords: evidence[i]!.length,
+    };
+  });
+  const crossChecks = opts.ledger ? await crossCheck(opts.ledger, evidence.flat()) : undefined;
   const ok = histories.every((h) => h.deterministic) && (crossChecks ?? []).every((c) => c.ok);
   return { ok, histories, ...(crossChecks ? { crossChecks } : {}) };
+}
+
+async function replayOutcomes(
+  items: ReplayItem[],
+  bundle: { code: string },
+  opts: ReplayOptions,
+): Promise<ReplayOutcome[]> {
+  if (opts.pool) return opts.pool.replay(items);
+  if ((opts.jobs ?? 1) > 1) {
+    const pool = await startReplayPool(bundle, opts.jobs!);
+    try {
+      return await pool.replay(items);
+    } finally {
+      await pool.close();
+    }
+  }
+  const outcomes: ReplayOutcome[] = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: bundle, replayName: REPLAY_NAME },
+    items,
+  ))
+    outcomes.push(result.error ? { error: describeReplayError(result.error) } : {});
+  return outcomes;
 }

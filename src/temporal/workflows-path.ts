@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** A module of this project as the bundler must see it: the TypeScript source under tsx, else dist/. */
-function projectModule(fromHere: string): string {
+export function projectModule(fromHere: string, base: string = import.meta.url): string {
   return [`${fromHere}.ts`, `${fromHere}.js`]
-    .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
+    .map((candidate) => fileURLToPath(new URL(candidate, base)))
     .find((file) => existsSync(file))!;
 }
 

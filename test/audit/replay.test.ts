@@ -129,6 +129,21 @@ void test('a nondeterministic code change is reported per history, not thrown', 
   }
 });
 
+void test('replay processes give the same report as replaying in this process, nondeterminism included', async () => {
+  const sources = await historiesFromArchive(ledger, promotionId);
+  const three = [...sources, ...sources, ...sources];
+  const inProcess = await replayHistories(three, { workflowsPath: fixture, ledger });
+  const pooled = await replayHistories(three, { workflowsPath: fixture, ledger, jobs: 2 });
+  assert.equal(pooled.ok, true, JSON.stringify(pooled));
+  assert.deepEqual(pooled, inProcess);
+  // The changed workflow code is caught inside the replay processes and classified there.
+  const changed = await replayHistories(three, { workflowsPath: changedFixture, jobs: 2 });
+  assert.deepEqual(
+    changed.histories.map((h) => h.error?.split(':')[0]),
+    ['nondeterministic', 'nondeterministic', 'nondeterministic'],
+  );
+});
+
 void test('the cross-check catches a record deleted from the ledger', async () => {
   const copy = await copyOfLedger('deleted');
   const file = fileLayout.chainFile(copy.dir, promotionId);

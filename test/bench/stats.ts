@@ -21,3 +21,20 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; secon
   const result = await fn();
   return { result, seconds: (performance.now() - started) / 1000 };
 }
+
+/**
+ * Wall time of a benchmark's phases (set-up included), for the JSON: where a run's minutes go.
+ * `mark(name)` closes the phase that began at the previous mark (or at creation).
+ */
+export function phaseClock(): { mark(name: string): void; seconds: Record<string, number> } {
+  let last = performance.now();
+  const seconds: Record<string, number> = {};
+  return {
+    mark(name) {
+      const now = performance.now();
+      seconds[name] = round((now - last) / 1000, 1);
+      last = now;
+    },
+    seconds,
+  };
+}

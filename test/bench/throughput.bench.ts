@@ -31,7 +31,7 @@ import { writeConfig } from '../cli/support.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import type { BareActivities, barePromotion } from './fixtures/bare-promotion.js';
 import { HISTORY_LIMITS, historyFootprint, type HistoryFootprint } from './history-size.js';
-import { ratio, round, timed } from './stats.js';
+import { phaseClock, ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
 import { residentMiB, startWorkerProcess } from './worker-process.js';
 import { durationMs } from '../../src/domain/common.js';
@@ -190,6 +190,7 @@ function footprintResults(label: string, f: HistoryFootprint, targets?: { events
 }
 
 export async function run(): Promise<BenchResult[]> {
+  const phases = phaseClock();
   const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-throughput-'));
   // The 100-step canary bakes 100 ms a step; the measured run's 2 s bakes are not affected.
   const temporal = await startDevServer({ subSecondTimers: true });
@@ -200,12 +201,14 @@ export async function run(): Promise<BenchResult[]> {
       ['--config', configFile, 'worker', '--orchestration', '--all-stages'],
       { TEMPORAL_ADDRESS: temporal.env.address, TEMPORAL_NAMESPACE: 'default' },
     );
+    phases.mark('server, app build and worker start');
     let promotions: { results: PromotionResult[]; seconds: number; footprint: HistoryFootprint };
     let long: HistoryFootprint;
     let idleMiB: number;
     try {
       // One promotion first, so bundling and first-use costs stay out of the timed run.
       await (await promote(temporal, config, 'bench-warmup')).result();
+      phases.mark('warm-up promotion');
       idleMiB = (await residentMiB(worker.pid)) ?? 0;
       worker.startSampling();
       const run = await timed(async () => {
@@ -215,6 +218,7 @@ export async function run(): Promise<BenchResult[]> {
         return { handles, results: await Promise.all(handles.map((h) => h.result())) };
       });
       worker.stopSampling();
+      phases.mark('measured promotions');
       promotions = {
         results: run.result.results,
         seconds: run.seconds,
@@ -227,12 +231,15 @@ export async function run(): Promise<BenchResult[]> {
           `the ${LONG_STEPS}-step canary promotion ${longResult.status}: ${longResult.outcome}`,
         );
       long = historyFootprint(await longHandle.fetchHistory());
+      phases.mark('long canary');
     } finally {
       await worker.stop();
     }
+    phases.mark('worker stop');
 
     const bakesMs = [0, 1, 2].map(() => durationMs(BAKE));
     const bare = await bareRun(temporal, promotions.footprint, bakesMs);
+    phases.mark('baseline (with its worker)');
     const rss = worker.rss();
     const outcomes = statusCounts(promotions.results);
     return [
@@ -244,7 +251,12 @@ export async function run(): Promise<BenchResult[]> {
         ratio: ratio(promotions.seconds, bare),
         target: { of: 'ratio', max: 1.3 },
         note: `${SETUP_NOTE} ${PROFILE_NOTE}`,
-        details: { outcomes, perPromotion: promotions.footprint, baselineBakesMs: bakesMs },
+        details: {
+          outcomes,
+          perPromotion: promotions.footprint,
+          baselineBakesMs: bakesMs,
+          phaseSeconds: phases.seconds,
+        },
       },
       {
         name: `worker RSS under ${PROMOTIONS} concurrent promotions (peak, sampled every 250 ms)`,
