@@ -11,7 +11,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OrchestrationActivities } from './contracts.js';
 import type { EvidenceInput, EvidenceRecord } from '../src/domain/evidence.js';
 import { LedgerConflictError, type Ledger } from '../src/ledger/ledger.js';
@@ -42,11 +43,27 @@ async function sameStepRetried(ledger: Ledger, input: EvidenceInput): Promise<Ev
   return same ? stored : undefined;
 }
 
+/**
+ * Waits for a run to close, looking every 100 ms for at most `withinMs`; true once it has.
+ * The archive starts moments before its promotion closes: waiting here spares a failed attempt
+ * and the retry's back-off for nearly every promotion.
+ */
+async function closesWithin(handle: WorkflowHandle, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
 export function createEvidenceActivities(deps: {
   ledger: Ledger;
   signingKeyPath?: string;
   client?: Client;
   logger: Logger;
+  /** How long an archive waits for its promotion to close before failing the attempt (default 10 s). */
+  archiveWaitMs?: number;
 }): Pick<OrchestrationActivities, 'recordEvidence' | 'sealPromotion' | 'archiveHistory'> {
   const { ledger, logger } = deps;
   let signer: Promise<LedgerSigner> | undefined;
@@ -106,8 +123,7 @@ export function createEvidenceActivities(deps: {
           'archiveHistory needs a Temporal client; the worker was started without one',
         );
       const handle = deps.client.workflow.getHandle(workflowId, runId);
-      const { status } = await handle.describe();
-      if (status.name === 'RUNNING') {
+      if (!(await closesWithin(handle, deps.archiveWaitMs ?? 10_000))) {
         throw ApplicationFailure.retryable(
           `promotion ${promotionId} (run ${runId}) is still running; its history is archived once it closes`,
           'StillRunning',

@@ -201,8 +201,13 @@ void test('a swapped archive is detected by the archive index and its attestatio
   await copy.ledger.close();
 });
 
-void test('archiving a promotion that is still running is retried until it closes', async () => {
-  const activities = createEvidenceActivities({ ledger, logger, client: temporal.env.client });
+void test('archiving a promotion that is still running waits for it to close, then is retried', async () => {
+  const activities = createEvidenceActivities({
+    ledger,
+    logger,
+    client: temporal.env.client,
+    archiveWaitMs: 1500,
+  });
   await temporal.withWorker({ workflowsPath: fixture, activities }, async (taskQueue) => {
     const handle = await temporal.env.client.workflow.start('evidenceSmokeWorkflow', {
       taskQueue,
@@ -218,12 +223,14 @@ void test('archiving a promotion that is still running is retried until it close
       (err: Error & { nonRetryable?: boolean }) =>
         /still running/.test(err.message) && err.nonRetryable === false,
     );
-    await handle.terminate('test done');
-    const archived = await activities.archiveHistory({
+    // A promotion that closes while the archive waits is archived by that same attempt.
+    const archiving = activities.archiveHistory({
       promotionId: 'p-running',
       workflowId: handle.workflowId,
       runId: handle.firstExecutionRunId,
     });
+    await handle.terminate('test done');
+    const archived = await archiving;
     assert.equal(
       archived.sha256,
       (await ledger.listArtifacts('p-running')).find(

@@ -2,10 +2,11 @@
  * Audit benchmark: `audit replay` (replay against the current workflow code + cross-check of
  * every evidence marker with the ledger) and `audit verify` (every chain and archive) over N
  * archived promotion histories, against bare SDK replay (`Worker.runReplayHistories`) of the
- * same histories with the same bundle. The histories are real `promotion` runs (a prod stage with
- * policy, deploy and a 3-step canary; evidence in the real file ledger; archived by the real
- * archive workflow); the stage activities are the promotion world's recording ones, and there is
- * one stage, which keeps making 1,000 of them within the bench's time budget.
+ * same histories with the same bundle in the same replay processes. The histories are real
+ * `promotion` runs (evidence in the real file ledger, archived by the real archive workflow; the
+ * stage activities are the promotion world's recording ones) in the mix an archive holds: six in
+ * ten are one dev stage (policy, deploy, promote), three a prod stage with a 3-step canary, one a
+ * prod canary that fails at its second step and is rolled back.
  *   TOLLGATE_BENCH_HISTORIES (default 1000)  promotions made, archived and replayed
  *   TOLLGATE_BENCH_REPLAY_JOBS (default: the machine's cores)  replay processes, both sides
  */
@@ -31,28 +32,45 @@ const IN_FLIGHT = 100;
 const BLOCK = 100;
 const JOBS = Number(process.env.TOLLGATE_BENCH_REPLAY_JOBS ?? availableParallelism());
 
+/** The kinds of promotion in the archive, out of every ten (a dev-stage run is the commonest). */
+const MIX = [
+  { kind: 'dev', of10: 6, status: 'succeeded' },
+  { kind: 'prod canary', of10: 3, status: 'succeeded' },
+  { kind: 'prod canary rolled back', of10: 1, status: 'rolled-back' },
+] as const;
+type Kind = (typeof MIX)[number];
+const kindOf = (i: number): Kind => {
+  let slot = i % 10;
+  for (const kind of MIX) if ((slot -= kind.of10) < 0) return kind;
+  return MIX[0];
+};
+
 /**
- * The world's prod stage alone (policy, deploy, 3-step canary, promote), without its approval
- * gate and with short bakes: a whole promotion, small enough that 1,000 are made in minutes.
+ * One-stage pipelines of the world, without approval gates so nobody has to vote: its dev stage
+ * (policy, deploy, promote) and its prod stage (policy, deploy, a 3-step canary with short
+ * bakes, promote or roll back).
  */
-function auditConfig() {
-  const prod = testConfig().pipelines[0]!.stages.find((s) => s.name === 'prod')!;
-  return testConfig({
-    stages: [
-      {
-        ...prod,
-        approval: undefined,
-        canary: { ...prod.canary!, steps: prod.canary!.steps.map((s) => ({ ...s, bake: '10ms' })) },
-      },
-    ],
-  });
+function auditConfigs() {
+  const [dev, , prod] = testConfig().pipelines[0]!.stages;
+  return {
+    dev: testConfig({ stages: [dev!] }),
+    prod: testConfig({
+      stages: [
+        {
+          ...prod!,
+          approval: undefined,
+          canary: { ...prod!.canary!, steps: prod!.canary!.steps.map((s) => ({ ...s, bake: '10ms' })) },
+        },
+      ],
+    }),
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {
   // The histories' 10 ms bakes fire on time instead of after the server's 1 s minimum.
   const temporal = await startDevServer({ subSecondTimers: true });
   const world = await createWorld(temporal);
-  const config = auditConfig();
+  const configs = auditConfigs();
   try {
     const promotionIds: string[] = [];
     // world.run waits for every archive workflow before it returns. A steady pool, not batches:
@@ -63,9 +81,16 @@ export async function run(): Promise<BenchResult[]> {
         Promise.all(
           Array.from({ length: Math.min(IN_FLIGHT, HISTORIES) }, async () => {
             for (let i = next++; i < HISTORIES; i = next++) {
-              const { handle, input } = await world.start(testRelease({ app: `audit-${i}` }), { config });
+              const kind = kindOf(i);
+              const release = testRelease({
+                app: `audit-${i}`,
+                ...(kind.status === 'rolled-back' ? { labels: { 'test.canary': 'pass,fail' } } : {}),
+              });
+              const { handle, input } = await world.start(release, {
+                config: kind.kind === 'dev' ? configs.dev : configs.prod,
+              });
               const result = await handle.result();
-              if (result.status !== 'succeeded')
+              if (result.status !== kind.status)
                 throw new Error(
                   `benchmark promotion ${input.promotionId} ${result.status}: ${result.outcome}`,
                 );
@@ -123,7 +148,7 @@ export async function run(): Promise<BenchResult[]> {
 
     return [
       {
-        note: "Histories: real one-stage promotions (policy, deploy, 3-step canary with 10 ms bakes, promote; the promotion world's recording stage activities, real file ledger, archived by the real archive workflow). Three-stage histories would triple the bench's set-up time; the ratio compares the two replays of the same histories either way. Profile (node --cpu-prof, 60 histories): what the audit adds to the SDK replay — reading evidence out of the markers (35 ms), the cross-check against the ledger (6 ms) and verifying every chain and archive (34 ms) — is under 2 % of the time; the rest is the SDK's replay, the same call on both sides. The ratio swung between runs (0.58 with 60 histories, 1.44 with 30, 1.59 with 1,000) while each side replayed everything in one pass: whichever side ran second, or met a busier moment of the shared machine, looked faster. Each history is now replayed once by each side, in blocks of 100 that alternate which side goes first (runs of 150 and 200 histories: 0.86 and 1.13). Sharing the signature module between workflows (preloadModules) and keeping zod out of the bundle cut the replay of one history from ~160 to ~100 ms on both sides.",
+        note: "Histories: real one-stage promotions, six in ten through a dev stage (policy, deploy, promote), three through a prod stage with a 3-step canary (10 ms bakes), one whose prod canary fails at step 2 and is rolled back; the promotion world's recording stage activities, the real file ledger, archived by the real archive workflow. Both sides replay in the same pool of replay processes (one per core; src/audit/replay-pool.ts, what `replayHistories` uses with `jobs`), started before either side is timed: the SDK replays one history at a time on one thread, so a single process used one of the two cores (1,000 histories: 76 s per side in one process). Profile (node --cpu-prof): what the audit adds to the SDK replay — reading evidence out of the markers, the cross-check against the ledger and verifying every chain and archive — is a few per cent; the rest is the SDK's replay, the same call on both sides, and most of that is the sandbox's per-promise stack capture (a Function compiled per promise to find its workflow) and a watchdog thread started for every call into the workflow context (vm's timeout option). Each history is replayed once by each side, in blocks of 100 that alternate which side goes first: a single pass each favoured whichever side ran second (ratios from 0.58 to 1.59 between runs).",
         name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
         value: round(auditSeconds),
