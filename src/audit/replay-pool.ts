@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import protos from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { projectModule } from '../temporal/workflows-path.js';
+import { execArgvFor, projectModule } from '../server/paths.js';
 import type { History } from './history.js';
 
 export interface ReplayItem {
@@ -49,14 +49,6 @@ export interface ReplayPool {
 
 const childModule = projectModule('./replay-process', import.meta.url);
 
-/** The child runs the same way as this process: TypeScript sources need tsx loaded. */
-function childExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  const hasTsx = argv.some((a) => a === 'tsx' || a.endsWith('=tsx') || a.includes('/tsx/'));
-  if (childModule.endsWith('.ts') && !hasTsx) argv.push('--import', 'tsx');
-  return argv;
-}
-
 class ReplayProcess {
   private readonly child: ChildProcess;
   private pending?: { batch: number; resolve(o: ReplayOutcome[]): void; reject(e: Error): void };
@@ -65,7 +57,7 @@ class ReplayProcess {
 
   constructor(bundleFile: string) {
     this.child = fork(childModule, [], {
-      execArgv: childExecArgv(),
+      execArgv: execArgvFor(childModule),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -6,7 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
 import { checkArtifactAttestation } from '../ledger/seal.js';
-import { verifyChain, type BadRecord, type ChainVerification } from '../ledger/verify.js';
+import { type BadRecord, type ChainVerification } from '../ledger/verify.js';
+import { verifyLongChain } from '../ledger/verify-threads.js';
 
 export interface ArtifactVerification {
   promotionId: string;
@@ -43,7 +44,7 @@ export async function verifyLedger(ledger: Ledger, opts: VerifyOptions = {}): Pr
   const chains: ChainVerification[] = [];
   for (const chainId of chainIds) {
     chains.push(
-      verifyChain(chainId, await ledger.readRaw(chainId), await ledger.getSeal(chainId), {
+      await verifyLongChain(chainId, await ledger.readRaw(chainId), await ledger.getSeal(chainId), {
         publicKey: opts.publicKey,
         requireSeal: Boolean(opts.publicKey),
       }),

@@ -82,26 +82,57 @@ function checkRecord(
   return { record };
 }
 
+/**
+ * Checks consecutive records of a chain — `records[0]` is record #`from` and links to
+ * `prevHash` — and returns the first bad one. A record's check needs nothing of the ones
+ * before it but their hash, so a long chain can be checked in slices side by side
+ * (verify-threads.ts).
+ */
+export function firstBadRecord(
+  chainId: string,
+  records: readonly string[],
+  from: number,
+  prevHash: string,
+): BadRecord | undefined {
+  let linkTo = prevHash;
+  for (const [i, text] of records.entries()) {
+    const { record, reason } = checkRecord(chainId, from + i, text, linkTo);
+    if (!record) return { chainId, seq: from + i, reason: reason ?? 'invalid' };
+    linkTo = record.hash;
+  }
+  return undefined;
+}
+
+/** The hash a stored record claims (records before the first bad one have been checked). */
+export function storedHash(text: string): string {
+  return (JSON.parse(text) as EvidenceRecord).hash;
+}
+
 export function verifyChain(
   chainId: string,
   rawRecords: string[],
   seal: ChainSeal | undefined,
   opts: VerifyChainOptions = {},
 ): ChainVerification {
+  const firstBad = firstBadRecord(chainId, rawRecords, 0, GENESIS_HASH);
+  return chainVerification(chainId, rawRecords, firstBad, seal, opts);
+}
+
+/** The verdict on a chain whose records were checked up to `checkedBad` (the first bad one, if any). */
+export function chainVerification(
+  chainId: string,
+  rawRecords: readonly string[],
+  checkedBad: BadRecord | undefined,
+  seal: ChainSeal | undefined,
+  opts: VerifyChainOptions,
+): ChainVerification {
   const problems: string[] = [];
-  let firstBad: BadRecord | undefined;
-  const records: EvidenceRecord[] = [];
-  let prevHash = GENESIS_HASH;
-  for (const [seq, text] of rawRecords.entries()) {
-    const { record, reason } = checkRecord(chainId, seq, text, prevHash);
-    if (!record) {
-      firstBad = { chainId, seq, reason: reason ?? 'invalid' };
-      problems.push(`record #${seq}: ${firstBad.reason}`);
-      break;
-    }
-    records.push(record);
-    prevHash = record.hash;
-  }
+  let firstBad = checkedBad;
+  if (firstBad) problems.push(`record #${firstBad.seq}: ${firstBad.reason}`);
+  /** Records before the first bad one: checked, so their stored fields can be trusted. */
+  const verified = firstBad?.seq ?? rawRecords.length;
+  const verifiedRecord = (seq: number): EvidenceRecord | undefined =>
+    seq >= 0 && seq < verified ? (JSON.parse(rawRecords[seq]!) as EvidenceRecord) : undefined;
 
   let sealStatus: ChainVerification['seal'] = 'absent';
   if (seal) {
@@ -111,7 +142,7 @@ export function verifyChain(
       sealProblems.push(
         `seal covers record #${seal.seq} but the chain has only ${rawRecords.length} records (records were removed)`,
       );
-    } else if (records[seal.seq] && records[seal.seq]?.hash !== seal.headHash) {
+    } else if (seal.seq < verified && verifiedRecord(seal.seq)?.hash !== seal.headHash) {
       sealProblems.push(`sealed head hash differs from record #${seal.seq}`);
     }
     if (!isSecurityChain(chainId) && seal.seq < rawRecords.length - 1) {
@@ -125,7 +156,7 @@ export function verifyChain(
     problems.push(...sealProblems);
     sealStatus = sealProblems.length > 0 ? 'invalid' : opts.publicKey ? 'valid' : 'unchecked';
   } else if (opts.requireSeal && !isSecurityChain(chainId)) {
-    const last = records.at(-1);
+    const last = verifiedRecord(verified - 1);
     if (last && TERMINAL_TYPES.has(last.type))
       problems.push(`promotion ended (${last.type}) but its chain is not sealed`);
   }
@@ -134,7 +165,7 @@ export function verifyChain(
     chainId,
     ok: problems.length === 0,
     length: rawRecords.length,
-    headHash: records.at(-1)?.hash,
+    headHash: verifiedRecord(verified - 1)?.hash,
     seal: sealStatus,
     ...(firstBad ? { firstBad } : {}),
     problems,

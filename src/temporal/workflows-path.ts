@@ -1,15 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** A module of this project as the bundler must see it: the TypeScript source under tsx, else dist/. */
-export function projectModule(fromHere: string, base: string = import.meta.url): string {
-  return [`${fromHere}.ts`, `${fromHere}.js`]
-    .map((candidate) => fileURLToPath(new URL(candidate, base)))
-    .find((file) => existsSync(file))!;
-}
+import { projectModule } from '../server/paths.js';
 
 /** The entry module of every Tollgate workflow, bundled into the worker's sandbox. */
-export const workflowsPath = projectModule('../../workflows/index');
+export const workflowsPath = projectModule('../../workflows/index', import.meta.url);
 
 /**
  * Modules the workflow sandbox evaluates once and shares between workflows (the SDK's
@@ -21,4 +13,4 @@ export const workflowsPath = projectModule('../../workflows/index');
  * own beyond caches of pure arithmetic, so sharing them cannot carry one workflow's state into
  * another, and the code that runs is the same: replay is unaffected.
  */
-export const sharedWorkflowModules = [projectModule('../approvals/verify')];
+export const sharedWorkflowModules = [projectModule('../approvals/verify', import.meta.url)];

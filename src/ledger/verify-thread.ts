@@ -1,0 +1,27 @@
+/**
+ * A worker thread of verify-threads.ts: checks the slices of a chain it is sent, exactly as a
+ * single-threaded verification would, and answers with the slice's first bad record.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { BadRecord } from './verify.js';
+import { firstBadRecord } from './verify.js';
+
+export interface SliceRequest {
+  id: number;
+  chainId: string;
+  /** Sequence number of the slice's first record. */
+  from: number;
+  records: string[];
+  /** The hash the record before the slice claims (the genesis hash for the first slice). */
+  prevHash: string;
+}
+
+export interface SliceReply {
+  id: number;
+  firstBad?: BadRecord;
+}
+
+parentPort!.on('message', ({ id, chainId, from, records, prevHash }: SliceRequest) => {
+  const firstBad = firstBadRecord(chainId, records, from, prevHash);
+  parentPort!.postMessage({ id, ...(firstBad ? { firstBad } : {}) } satisfies SliceReply);
+});
