@@ -2,11 +2,12 @@
  * Audit benchmark: `audit replay` (replay against the current workflow code + cross-check of
  * every evidence marker with the ledger) and `audit verify` (every chain and archive) over N
  * archived promotion histories, against bare SDK replay (`Worker.runReplayHistories`) of the
- * same histories with the same bundle in the same replay processes. The histories are real
- * `promotion` runs (evidence in the real file ledger, archived by the real archive workflow; the
- * stage activities are the promotion world's recording ones) in the mix an archive holds: six in
- * ten are one dev stage (policy, deploy, promote), three a prod stage with a 3-step canary, one a
- * prod canary that fails at its second step and is rolled back.
+ * same histories with the same bundle in the same replay processes. The throughput benchmark of
+ * the same run leaves its 200 archived three-stage promotions (corpus.ts); the rest are real
+ * `promotion` runs made here (evidence in the real file ledger, archived by the real archive
+ * workflow; the stage activities are the promotion world's recording ones) in the mix an
+ * archive holds: six in ten are one dev stage (policy, deploy, promote), three a prod stage
+ * with a 3-step canary, one a prod canary that fails at its second step and is rolled back.
  *   TOLLGATE_BENCH_HISTORIES (default 1000)  promotions made, archived and replayed
  *   TOLLGATE_BENCH_REPLAY_JOBS (default: the machine's cores)  replay processes, both sides
  */
@@ -24,6 +25,7 @@ import { createWorld, testConfig, testRelease } from '../helpers/promotion-world
 import { startDevServer } from '../helpers/temporal.js';
 import { ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
+import { takeCorpus } from './corpus.js';
 
 const HISTORIES = Number(process.env.TOLLGATE_BENCH_HISTORIES ?? 1000);
 /** Promotions in flight at once while the histories are made (setup, not measured). */
@@ -69,13 +71,16 @@ function auditConfigs() {
 export async function run(): Promise<BenchResult[]> {
   // The histories' 10 ms bakes fire on time instead of after the server's 1 s minimum.
   const temporal = await startDevServer({ subSecondTimers: true });
-  const world = await createWorld(temporal);
+  // The throughput benchmark of the same run leaves its archived promotions; the rest are made here.
+  const corpus = takeCorpus();
+  const taken = (corpus?.promotionIds ?? []).slice(0, HISTORIES);
+  const world = await createWorld(temporal, corpus ? { ledgerDir: corpus.ledgerDir } : {});
   const configs = auditConfigs();
   try {
-    const promotionIds: string[] = [];
+    const promotionIds: string[] = [...taken];
     // world.run waits for every archive workflow before it returns. A steady pool, not batches:
     // a batch waits for its slowest promotion while the server idles.
-    let next = 0;
+    let next = taken.length;
     const made = await timed(() =>
       world.run(() =>
         Promise.all(
@@ -148,7 +153,7 @@ export async function run(): Promise<BenchResult[]> {
 
     return [
       {
-        note: "Histories: real one-stage promotions, six in ten through a dev stage (policy, deploy, promote), three through a prod stage with a 3-step canary (10 ms bakes), one whose prod canary fails at step 2 and is rolled back; the promotion world's recording stage activities, the real file ledger, archived by the real archive workflow. Both sides replay in the same pool of replay processes (one per core; src/audit/replay-pool.ts, what `replayHistories` uses with `jobs`), started before either side is timed: the SDK replays one history at a time on one thread, so a single process used one of the two cores (1,000 histories: 76 s per side in one process). Profile (node --cpu-prof): what the audit adds to the SDK replay — reading evidence out of the markers, the cross-check against the ledger and verifying every chain and archive — is a few per cent; the rest is the SDK's replay, the same call on both sides, and most of that is the sandbox's per-promise stack capture (a Function compiled per promise to find its workflow) and a watchdog thread started for every call into the workflow context (vm's timeout option). Each history is replayed once by each side, in blocks of 100 that alternate which side goes first: a single pass each favoured whichever side ran second (ratios from 0.58 to 1.59 between runs).",
+        note: "Histories: the throughput benchmark's 200 promotions of the same run (dev → staging → prod with a 3-step canary, the real worker and local targets; their archives are handed over, test/bench/corpus.ts), and 800 made here as real one-stage promotions, six in ten through a dev stage (policy, deploy, promote), three through a prod stage with a 3-step canary (10 ms bakes), one whose prod canary fails at step 2 and is rolled back (the promotion world's recording stage activities); all with the real file ledger and archived by the real archive workflow. Making 1,000 histories of prod canaries alone took 216 s of the 10-minute budget. Both sides replay in the same pool of replay processes (one per core; src/audit/replay-pool.ts, what `replayHistories` uses with `jobs`), started before either side is timed: the SDK replays one history at a time on one thread, so a single process used one of the two cores (1,000 histories: 76 s per side in one process). Profile (node --cpu-prof): what the audit adds to the SDK replay — reading evidence out of the markers, the cross-check against the ledger and verifying every chain and archive — is a few per cent; the rest is the SDK's replay, the same call on both sides, and most of that is the sandbox's per-promise stack capture (a Function compiled per promise to find its workflow) and a watchdog thread started for every call into the workflow context (vm's timeout option). Each history is replayed once by each side, in blocks of 100 that alternate which side goes first: a single pass each favoured whichever side ran second (ratios from 0.58 to 1.59 between runs).",
         name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
         value: round(auditSeconds),
@@ -161,6 +166,8 @@ export async function run(): Promise<BenchResult[]> {
           events: sources.reduce((n, s) => n + (s.history.events?.length ?? 0), 0),
           records: replays.reduce((n, r) => n + (r.crossChecks ?? []).reduce((m, c) => m + c.matched, 0), 0),
           chains: verified.chains.length,
+          fromThroughputBench: taken.length,
+          made: promotionIds.length - taken.length,
           madeInSeconds: round(made.seconds, 1),
           passes: `one each, in blocks of ${BLOCK}, alternating which side goes first`,
           verifySeconds: round(verify.seconds),
@@ -170,5 +177,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await world.ledger.close();
     await temporal.teardown();
+    await corpus?.dispose();
   }
 }

@@ -33,6 +33,7 @@ import type { BareActivities, barePromotion } from './fixtures/bare-promotion.js
 import { HISTORY_LIMITS, historyFootprint, type HistoryFootprint } from './history-size.js';
 import { phaseClock, ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
+import { offerCorpus } from './corpus.js';
 import { residentMiB, startWorkerProcess } from './worker-process.js';
 import { durationMs } from '../../src/domain/common.js';
 
@@ -191,6 +192,7 @@ function footprintResults(label: string, f: HistoryFootprint, targets?: { events
 
 export async function run(): Promise<BenchResult[]> {
   const phases = phaseClock();
+  let handedOver: { ledgerDir: string; promotionIds: string[] } | undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-throughput-'));
   // The long canary bakes 20 ms a step; the measured run's 2 s bakes are not affected.
   const temporal = await startDevServer({ subSecondTimers: true });
@@ -205,6 +207,7 @@ export async function run(): Promise<BenchResult[]> {
     let promotions: { results: PromotionResult[]; seconds: number; footprint: HistoryFootprint };
     let long: HistoryFootprint;
     let idleMiB: number;
+    let archived: string[] = [];
     try {
       // One promotion first, so bundling and first-use costs stay out of the timed run. The long
       // canary runs beside it: only its history is measured, not its time, and nothing else is
@@ -235,11 +238,21 @@ export async function run(): Promise<BenchResult[]> {
         seconds: run.seconds,
         footprint: historyFootprint(await run.result.handles[0]!.fetchHistory()),
       };
+      // Their archives (each written by the promotion's archive workflow) are left to the audit
+      // benchmark of the same run, which replays them among its 1,000 histories.
+      await Promise.all(
+        run.result.handles.map((h) =>
+          temporal.env.client.workflow.getHandle(`${h.workflowId}-archive`).result(),
+        ),
+      );
+      archived = run.result.handles.map((h) => h.workflowId);
+      phases.mark('archives');
     } finally {
       await worker.stop();
     }
     phases.mark('worker stop');
 
+    handedOver = { ledgerDir: path.join(dir, 'ledger'), promotionIds: archived };
     const bakesMs = [0, 1, 2].map(() => durationMs(BAKE));
     const bare = await bareRun(temporal, promotions.footprint, bakesMs);
     phases.mark('baseline (with its worker)');
@@ -279,6 +292,8 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await temporal.teardown();
-    await rm(dir, { recursive: true, force: true });
+    if (handedOver)
+      await offerCorpus({ ...handedOver, dispose: () => rm(dir, { recursive: true, force: true }) });
+    else await rm(dir, { recursive: true, force: true });
   }
 }

@@ -335,7 +335,12 @@ const queryState = (handle: WorkflowHandle) => handle.query(stateQuery);
 
 export async function createWorld(
   harness: Harness,
-  opts: { stages?: string[]; evidenceFailures?: number } = {},
+  opts: {
+    stages?: string[];
+    evidenceFailures?: number;
+    /** An existing file ledger to record into (default: a new temporary one). */
+    ledgerDir?: string;
+  } = {},
 ): Promise<World> {
   const client = harness.env.client;
   const config = testConfig();
@@ -345,7 +350,7 @@ export async function createWorld(
   const serving = new Map<string, ServingState>();
   const logger = createLogger({ level: 'error', pretty: false });
   const ledger = await createLedger(
-    { type: 'file', path: mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) },
+    { type: 'file', path: opts.ledgerDir ?? mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) },
     { logger },
   );
   const evidenceActivities = createEvidenceActivities({ ledger, client, logger });
