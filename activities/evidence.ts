@@ -44,16 +44,17 @@ async function sameStepRetried(ledger: Ledger, input: EvidenceInput): Promise<Ev
 }
 
 /**
- * Waits for a run to close, looking every 100 ms for at most `withinMs`; true once it has.
- * The archive starts moments before its promotion closes: waiting here spares a failed attempt
- * and the retry's back-off for nearly every promotion.
+ * Waits for a run to close, looking again after 50 ms, then twice as long each time (at most a
+ * second apart), for at most `withinMs`; true once it has. The archive starts moments before
+ * its promotion closes: waiting here spares a failed attempt and the retry's back-off for
+ * nearly every promotion, and the growing pause keeps a busy server from being asked often.
  */
 async function closesWithin(handle: WorkflowHandle, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
-  for (;;) {
+  for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
     if ((await handle.describe()).status.name !== 'RUNNING') return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
+    if (Date.now() + pause > deadline) return false;
+    await sleep(pause);
   }
 }
 

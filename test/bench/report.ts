@@ -79,6 +79,12 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
         ...(m.loadAverage
           ? [['load average (1 min) at start / end', `${m.loadAverage.start} / ${m.loadAverage.end}`]]
           : []),
+        ...(m.hostSpeed
+          ? [
+              ['host speed at start: sha256 of 64 MiB', `${m.hostSpeed.sha256Of64MiBMs} ms`],
+              ['host speed at start: 4 KiB append + fdatasync (median)', `${m.hostSpeed.fdatasyncMs} ms`],
+            ]
+          : []),
       ],
     ),
     '',

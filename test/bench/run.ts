@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { takeCorpus } from './corpus.js';
+import { hostSpeed } from './host-speed.js';
 import { resultsDir, writeReport } from './report.js';
 import { round } from './stats.js';
 import { targetMet, type BenchResult, type BenchRun, type Machine } from './types.js';
@@ -33,6 +34,7 @@ if (files.length === 0) {
 }
 
 const loadAtStart = os.loadavg()[0]!;
+const speedAtStart = await hostSpeed();
 
 async function machine(): Promise<Machine> {
   const temporal = await findTemporalCli();
@@ -48,6 +50,7 @@ async function machine(): Promise<Machine> {
     ...(version ? { temporalCli: version } : {}),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAverage: { start: round(loadAtStart), end: round(os.loadavg()[0]!) },
+    hostSpeed: speedAtStart,
   };
 }
 

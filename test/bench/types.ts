@@ -1,3 +1,4 @@
+import type { HostSpeed } from './host-speed.js';
 /** One measured figure, with the baseline measured in the same run where there is one. */
 export interface BenchResult {
   name: string;
@@ -22,6 +23,8 @@ export interface Machine {
   os: string;
   /** 1-minute load average when the run started and when it finished: other work on the machine. */
   loadAverage?: { start: number; end: number };
+  /** The host's speed when the run started (host-speed.ts). */
+  hostSpeed?: HostSpeed;
 }
 
 /** What `npm run bench` writes to test/bench/results/. */

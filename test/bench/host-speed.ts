@@ -1,0 +1,45 @@
+/**
+ * How fast the host is right now, measured before the benchmarks start: a fixed CPU job and a
+ * fixed run of fsynced writes. On a shared virtual machine both vary through the day (the same
+ * code's throughput run took 120 s in one run and 209 s in another), and these two figures say
+ * which kind of moment a run met.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { round } from './stats.js';
+
+export interface HostSpeed {
+  /** Milliseconds to sha256 64 MiB in 1 MiB pieces, on one core. */
+  sha256Of64MiBMs: number;
+  /** Median milliseconds of a 4 KiB append + fdatasync in the temporary directory, of 100. */
+  fdatasyncMs: number;
+}
+
+export async function hostSpeed(): Promise<HostSpeed> {
+  const piece = Buffer.alloc(1 << 20, 7);
+  const started = performance.now();
+  const hash = createHash('sha256');
+  for (let i = 0; i < 64; i++) hash.update(piece);
+  hash.digest();
+  const sha256Of64MiBMs = round(performance.now() - started, 1);
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-host-'));
+  const file = await open(path.join(dir, 'probe'), 'a');
+  const times: number[] = [];
+  try {
+    const block = Buffer.alloc(4096, 1);
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      await file.write(block);
+      await file.datasync();
+      times.push(performance.now() - t);
+    }
+  } finally {
+    await file.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  times.sort((a, b) => a - b);
+  return { sha256Of64MiBMs, fdatasyncMs: round(times[50]!, 2) };
+}
