@@ -1,10 +1,11 @@
 /**
  * How fast the host is right now, measured before the benchmarks start: a fixed CPU job and a
- * fixed run of fsynced writes. On a shared virtual machine both vary through the day (the same
+ * fixed run of fsynced writes, a fixed run of sandbox-style vm calls. On a shared virtual machine both vary through the day (the same
  * code's throughput run took 120 s in one run and 209 s in another), and these two figures say
  * which kind of moment a run met.
  */
 import { createHash } from 'node:crypto';
+import vm from 'node:vm';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,12 @@ export interface HostSpeed {
   sha256Of64MiBMs: number;
   /** Median milliseconds of a 4 KiB append + fdatasync in the temporary directory, of 100. */
   fdatasyncMs: number;
+  /**
+   * Microseconds per `vm` call with a timeout, of 2,000: Node starts a watchdog thread for each,
+   * and the SDK makes such a call for every entry into the workflow sandbox, so this follows how
+   * quickly the host starts threads (62 µs on a quiet spell of this machine, 85 µs on a slow one).
+   */
+  vmCallWithTimeoutUs?: number;
 }
 
 export async function hostSpeed(): Promise<HostSpeed> {
@@ -41,5 +48,11 @@ export async function hostSpeed(): Promise<HostSpeed> {
     await rm(dir, { recursive: true, force: true });
   }
   times.sort((a, b) => a - b);
-  return { sha256Of64MiBMs, fdatasyncMs: round(times[50]!, 2) };
+
+  const context = vm.createContext({});
+  const script = new vm.Script('1 + 1');
+  const calls = performance.now();
+  for (let i = 0; i < 2000; i++) script.runInContext(context, { timeout: 5000 });
+  const vmCallWithTimeoutUs = round(((performance.now() - calls) / 2000) * 1000, 1);
+  return { sha256Of64MiBMs, fdatasyncMs: round(times[50]!, 2), vmCallWithTimeoutUs };
 }

@@ -83,6 +83,14 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
           ? [
               ['host speed at start: sha256 of 64 MiB', `${m.hostSpeed.sha256Of64MiBMs} ms`],
               ['host speed at start: 4 KiB append + fdatasync (median)', `${m.hostSpeed.fdatasyncMs} ms`],
+              ...(m.hostSpeed.vmCallWithTimeoutUs
+                ? [
+                    [
+                      'host speed at start: vm call with a timeout (a watchdog thread)',
+                      `${m.hostSpeed.vmCallWithTimeoutUs} µs`,
+                    ],
+                  ]
+                : []),
             ]
           : []),
       ],
