@@ -11,7 +11,7 @@
  * canary analysis have their own suites against real processes and servers.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -333,6 +333,21 @@ export interface World {
 
 const queryState = (handle: WorkflowHandle) => handle.query(stateQuery);
 
+/**
+ * A ledger directory that lives as long as this process: every test file and benchmark run is
+ * a process of its own, and a day of runs otherwise leaves gigabytes of ledgers in /tmp.
+ */
+const temporaryLedgers: string[] = [];
+function temporaryLedgerDir(): string {
+  if (temporaryLedgers.length === 0)
+    process.once('exit', () => {
+      for (const dir of temporaryLedgers) rmSync(dir, { recursive: true, force: true });
+    });
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-'));
+  temporaryLedgers.push(dir);
+  return dir;
+}
+
 export async function createWorld(
   harness: Harness,
   opts: {
@@ -350,7 +365,7 @@ export async function createWorld(
   const serving = new Map<string, ServingState>();
   const logger = createLogger({ level: 'error', pretty: false });
   const ledger = await createLedger(
-    { type: 'file', path: opts.ledgerDir ?? mkdtempSync(path.join(tmpdir(), 'tollgate-ledger-')) },
+    { type: 'file', path: opts.ledgerDir ?? temporaryLedgerDir() },
     { logger },
   );
   const evidenceActivities = createEvidenceActivities({ ledger, client, logger });
