@@ -42,7 +42,6 @@ export function describeReplayError(error: Error): string {
 }
 
 export interface ReplayPool {
-  readonly jobs: number;
   replay(items: ReplayItem[]): Promise<ReplayOutcome[]>;
   close(): Promise<void>;
 }
@@ -128,7 +127,6 @@ export async function startReplayPool(bundle: { code: string }, jobs: number): P
   }
   let batches = 0;
   return {
-    jobs: processes.length,
     async replay(items) {
       const batch = batches++;
       const size = Math.ceil(items.length / processes.length);

@@ -3,8 +3,7 @@
  * single-threaded verification would, and answers with the slice's first bad record.
  */
 import { parentPort } from 'node:worker_threads';
-import type { BadRecord } from './verify.js';
-import { firstBadRecord } from './verify.js';
+import { firstBadRecord, type BadRecord } from './verify.js';
 
 export interface SliceRequest {
   id: number;

@@ -7,6 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChaosReport } from '../chaos/types.js';
+import type { HostSpeed } from './host-speed.js';
 import { targetMet, type BenchResult, type BenchRun } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,6 +57,22 @@ function busyWarning(run: BenchRun): string[] {
   ];
 }
 
+function hostSpeedRows(speed: HostSpeed): string[][] {
+  return [
+    ['host speed at start: sha256 of 64 MiB', `${speed.sha256Of64MiBMs} ms`],
+    ['host speed at start: 4 KiB append + fdatasync (median)', `${speed.fdatasyncMs} ms`],
+    // Runs before this figure was recorded lack it.
+    ...(speed.vmCallWithTimeoutUs === undefined
+      ? []
+      : [
+          [
+            'host speed at start: vm call with a timeout (a watchdog thread)',
+            `${speed.vmCallWithTimeoutUs} µs`,
+          ],
+        ]),
+  ];
+}
+
 export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
   const m = run.machine;
   const out: string[] = [
@@ -79,20 +96,7 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
         ...(m.loadAverage
           ? [['load average (1 min) at start / end', `${m.loadAverage.start} / ${m.loadAverage.end}`]]
           : []),
-        ...(m.hostSpeed
-          ? [
-              ['host speed at start: sha256 of 64 MiB', `${m.hostSpeed.sha256Of64MiBMs} ms`],
-              ['host speed at start: 4 KiB append + fdatasync (median)', `${m.hostSpeed.fdatasyncMs} ms`],
-              ...(m.hostSpeed.vmCallWithTimeoutUs
-                ? [
-                    [
-                      'host speed at start: vm call with a timeout (a watchdog thread)',
-                      `${m.hostSpeed.vmCallWithTimeoutUs} µs`,
-                    ],
-                  ]
-                : []),
-            ]
-          : []),
+        ...(m.hostSpeed ? hostSpeedRows(m.hostSpeed) : []),
       ],
     ),
     '',

@@ -207,7 +207,6 @@ export async function run(): Promise<BenchResult[]> {
     let promotions: { results: PromotionResult[]; seconds: number; footprint: HistoryFootprint };
     let long: HistoryFootprint;
     let idleMiB: number;
-    let archived: string[] = [];
     try {
       // One promotion first, so bundling and first-use costs stay out of the timed run. The long
       // canary runs beside it: only its history is measured, not its time, and nothing else is
@@ -245,14 +244,16 @@ export async function run(): Promise<BenchResult[]> {
           temporal.env.client.workflow.getHandle(`${h.workflowId}-archive`).result(),
         ),
       );
-      archived = run.result.handles.map((h) => h.workflowId);
+      handedOver = {
+        ledgerDir: path.join(dir, 'ledger'),
+        promotionIds: run.result.handles.map((h) => h.workflowId),
+      };
       phases.mark('archives');
     } finally {
       await worker.stop();
     }
     phases.mark('worker stop');
 
-    handedOver = { ledgerDir: path.join(dir, 'ledger'), promotionIds: archived };
     const bakesMs = [0, 1, 2].map(() => durationMs(BAKE));
     const bare = await bareRun(temporal, promotions.footprint, bakesMs);
     phases.mark('baseline (with its worker)');
