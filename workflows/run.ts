@@ -5,6 +5,7 @@
 import {
   CancellationScope,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -51,6 +52,12 @@ const STAGE_ACTIVITY_OPTIONS: ActivityOptions = {
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 };
+
+/**
+ * patched() ids: each guards a change to what a promotion does, so the histories of promotions
+ * that ran the earlier code still replay (test/workflow/replay.test.ts).
+ */
+export const LOCK_ANSWER_BEFORE_REQUEST = 'lock-answer-before-request';
 
 function actorOf(
   action: { actor: string; channel: Actor['channel']; chatIdentity?: Actor['chatIdentity'] },
@@ -283,7 +290,11 @@ export class PromotionRun {
   async acquireStageLock(stage: Stage): Promise<StageStop | undefined> {
     this.setGate('lock');
     const mode = this.input.pipeline.onConflict;
-    this.lockAnswers.delete(stage.name);
+    // The lock's answer can arrive before this code runs again: a workflow task that ran the
+    // request (a local activity) timed out on an overloaded worker or died with it, the lock
+    // answered, and the retried task delivers that answer first. Wiping it waited forever (seen
+    // in the 200-promotion benchmark): the lock ignores its holder's repeated request.
+    if (!patched(LOCK_ANSWER_BEFORE_REQUEST)) this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
     await this.coordination.requestStageLock({
       app: this.input.release.app,

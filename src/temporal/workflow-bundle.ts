@@ -10,15 +10,21 @@ import { sharedWorkflowModules, workflowsPath } from './workflows-path.js';
 const bundles = new Map<string, Promise<{ code: string }>>();
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-export function workflowBundle(path = workflowsPath): Promise<{ code: string }> {
-  let bundle = bundles.get(path);
+export function workflowBundle(
+  path = workflowsPath,
+  /** Workflow interceptor modules bundled with the code (tests that disturb a workflow on purpose). */
+  interceptorModules: string[] = [],
+): Promise<{ code: string }> {
+  const key = [path, ...interceptorModules].join('\0');
+  let bundle = bundles.get(key);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: path,
       ...(path === workflowsPath ? { preloadModules: sharedWorkflowModules } : {}),
+      ...(interceptorModules.length > 0 ? { workflowInterceptorModules: interceptorModules } : {}),
       logger: silent,
     });
-    bundles.set(path, bundle);
+    bundles.set(key, bundle);
   }
   return bundle;
 }

@@ -50,7 +50,7 @@ import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from '../../workfl
 import { stageLockWorkflowId } from '../../workflows/stage-lock.js';
 import type { promotion } from '../../workflows/promotion.js';
 import type { PromotionInput, PromotionState } from '../../workflows/types.js';
-import type { Harness } from './temporal.js';
+import { workflowBundle, type Harness } from './temporal.js';
 
 export const PEOPLE = {
   alice: ['developers'],
@@ -355,6 +355,8 @@ export async function createWorld(
     evidenceFailures?: number;
     /** An existing file ledger to record into (default: a new temporary one). */
     ledgerDir?: string;
+    /** Workflow interceptor modules for the orchestration worker (disturbing workflows on purpose). */
+    interceptorModules?: string[];
   } = {},
 ): Promise<World> {
   const client = harness.env.client;
@@ -415,7 +417,13 @@ export async function createWorld(
   const world = { ops, serving, labels: () => labels };
   const stages = opts.stages ?? ['dev', 'staging', 'prod'];
   const workers: Worker[] = [
-    await harness.createWorker({ taskQueue, activities: orchestration }),
+    await harness.createWorker({
+      taskQueue,
+      activities: orchestration,
+      ...(opts.interceptorModules
+        ? { workflowBundle: await workflowBundle(undefined, opts.interceptorModules) }
+        : {}),
+    }),
     ...(await Promise.all(
       stages.map((stage) =>
         harness.createWorker({
