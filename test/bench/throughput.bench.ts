@@ -34,6 +34,7 @@ import { HISTORY_LIMITS, historyFootprint, type HistoryFootprint } from './histo
 import { phaseClock, ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
 import { offerCorpus } from './corpus.js';
+import { resultsWithin } from './deadline.js';
 import { residentMiB, startWorkerProcess } from './worker-process.js';
 import { durationMs } from '../../src/domain/common.js';
 
@@ -41,6 +42,8 @@ const PROMOTIONS = Number(process.env.TOLLGATE_BENCH_PROMOTIONS ?? 200);
 const BAKE = process.env.TOLLGATE_BENCH_BAKE ?? '2s';
 const TRAFFIC_RPS = Number(process.env.TOLLGATE_BENCH_TRAFFIC_RPS ?? 5);
 const LONG_STEPS = Number(process.env.TOLLGATE_BENCH_LONG_CANARY_STEPS ?? 100);
+/** The measured promotions took 2–4 minutes here; a run still going after this has a stuck one. */
+const MEASURED_DEADLINE_MINUTES = 15;
 const benchAppDir = fileURLToPath(new URL('./fixtures/bench-app/', import.meta.url));
 const barePath = fileURLToPath(new URL('./fixtures/bare-promotion.ts', import.meta.url));
 
@@ -228,7 +231,7 @@ export async function run(): Promise<BenchResult[]> {
         const handles = await Promise.all(
           Array.from({ length: PROMOTIONS }, (_, i) => promote(temporal, config, `bench-${i}`)),
         );
-        return { handles, results: await Promise.all(handles.map((h) => h.result())) };
+        return { handles, results: await resultsWithin(handles, MEASURED_DEADLINE_MINUTES) };
       });
       worker.stopSampling();
       phases.mark('measured promotions');
