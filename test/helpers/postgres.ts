@@ -31,17 +31,25 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768–60999): a port from there (listen on 0) was
+ * taken by an outgoing connection or another server in the seconds initdb takes, and PostgreSQL
+ * then failed with "Address already in use" (the chaos suite, several servers starting at once).
+ */
+async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 31999 for PostgreSQL');
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
@@ -74,7 +82,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user) await chown(root, user.uid, user.gid);
   const data = path.join(root, 'data');
   const logFile = path.join(root, 'server.log');
-  const port = await freePort();
+  let port = await freePort();
 
   await asServerUser(initdb, [
     '-D',
@@ -99,12 +107,20 @@ export async function startPostgres(): Promise<PostgresServer> {
       `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
       'start',
     ]);
-  try {
-    await startServer();
-  } catch (err) {
-    const log = await readFile(logFile, 'utf8').catch(() => '');
-    await rm(root, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+  // Another server started at the same moment can still pick the same port: try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startServer();
+      break;
+    } catch (err) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      if (attempt < 3 && log.includes('Address already in use')) {
+        port = await freePort();
+        continue;
+      }
+      await rm(root, { recursive: true, force: true });
+      throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+    }
   }
 
   const base = `postgresql://postgres@127.0.0.1:${port}`;
