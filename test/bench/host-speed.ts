@@ -1,8 +1,8 @@
 /**
- * How fast the host is right now, measured before the benchmarks start: a fixed CPU job and a
- * fixed run of fsynced writes, a fixed run of sandbox-style vm calls. On a shared virtual machine both vary through the day (the same
- * code's throughput run took 120 s in one run and 209 s in another), and these two figures say
- * which kind of moment a run met.
+ * How fast the host is right now, measured before the benchmarks start: a fixed CPU job, a
+ * fixed run of fsynced writes and a fixed run of sandbox-style vm calls. On a shared virtual
+ * machine all three vary through the day (the same code's throughput run took 120 s in one run
+ * and 209 s in another), and they say which kind of moment a run met.
  */
 import { createHash } from 'node:crypto';
 import vm from 'node:vm';

@@ -36,12 +36,15 @@ if (files.length === 0) {
 const loadAtStart = os.loadavg()[0]!;
 const speedAtStart = await hostSpeed();
 
+/** The Temporal CLI's version, asked once: the report is saved after every benchmark. */
+const temporalVersion: Promise<string | undefined> = findTemporalCli().then(async (temporal) =>
+  temporal.type === 'existing-path'
+    ? (await promisify(execFile)(temporal.path, ['--version'])).stdout.trim()
+    : undefined,
+);
+
 async function machine(): Promise<Machine> {
-  const temporal = await findTemporalCli();
-  const version =
-    temporal.type === 'existing-path'
-      ? (await promisify(execFile)(temporal.path, ['--version'])).stdout.trim()
-      : undefined;
+  const version = await temporalVersion;
   return {
     cpuModel: os.cpus()[0]?.model,
     cpus: os.cpus().length,
