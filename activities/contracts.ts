@@ -58,14 +58,20 @@ export interface OrchestrationActivities {
   }): Promise<{ sha256: string; events: number }>;
   /** Best effort: delivery failures are retried by the activity itself and never fail the promotion. */
   notify(req: NotifyRequest): Promise<void>;
-  /** Asks the app×stage lock for this promotion (the answer arrives as a signal). */
+  /**
+   * Asks the app×stage lock for this promotion. With `grantOnStart`, a stage whose lock is not
+   * running is granted at once, by starting the lock with this promotion as its holder, and the
+   * reply says so (`{ granted: true }`). Otherwise the running lock answers with a `lockAnswer`
+   * signal, and the reply is empty.
+   */
   requestStageLock(req: {
     app: string;
     stage: string;
     promotionId: string;
     workflowId: string;
     mode: 'queue' | 'reject' | 'supersede';
-  }): Promise<void>;
+    grantOnStart?: boolean;
+  }): Promise<{ granted: true } | undefined>;
   releaseStageLock(req: {
     app: string;
     stage: string;

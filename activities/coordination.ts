@@ -3,7 +3,7 @@
  * need a Temporal client but no target credentials, so they run on the orchestration queue.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { OrchestrationActivities } from './contracts.js';
 import { lockReleaseSignal, lockRequestSignal, freezeSignal } from '../workflows/messages.js';
 import { stageLockWorkflowId } from '../workflows/stage-lock.js';
@@ -19,14 +19,32 @@ export function createCoordinationActivities(deps: {
 > {
   const { client, taskQueue } = deps;
   return {
-    async requestStageLock({ app, stage, promotionId, workflowId, mode }) {
+    async requestStageLock({ app, stage, promotionId, workflowId, mode, grantOnStart }) {
+      const lockId = stageLockWorkflowId(app, stage);
+      const request = { promotionId, workflowId, mode };
+      if (grantOnStart) {
+        // A lock that is not running holds nothing: starting it with this promotion as its holder
+        // is the grant, with no round trip through the lock's workflow task and a signal back.
+        try {
+          await client.workflow.start('stageLock', {
+            workflowId: lockId,
+            taskQueue,
+            args: [{ app, stage, holder: request, queue: [] }],
+          });
+          return { granted: true };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+      // The lock is running (held, or answering others): it answers this request by signal.
       await client.workflow.signalWithStart('stageLock', {
-        workflowId: stageLockWorkflowId(app, stage),
+        workflowId: lockId,
         taskQueue,
         args: [{ app, stage, queue: [] }],
         signal: lockRequestSignal,
-        signalArgs: [{ promotionId, workflowId, mode }],
+        signalArgs: [request],
       });
+      return undefined;
     },
     async releaseStageLock({ app, stage, workflowId }) {
       try {

@@ -9,6 +9,7 @@ import {
   CancellationScope,
   condition,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -27,6 +28,7 @@ import {
 } from '../activities/contracts.js';
 import { EvidenceTrail, SYSTEM_ACTOR } from './evidence-trail.js';
 import { lockAnswerSignal, stateQuery } from './messages.js';
+import { LOCK_GRANTED_ON_START } from './stage-lock.js';
 import type { PromotionState, PromotionStatus, ServingState } from './types.js';
 
 export interface RollbackInput {
@@ -147,14 +149,17 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   }
 
   state.gate = 'lock';
-  await coordination.requestStageLock({
+  const grantOnStart = patched(LOCK_GRANTED_ON_START);
+  const reply = await coordination.requestStageLock({
     app,
     stage,
     promotionId: input.rollbackId,
     workflowId,
     mode: 'reject',
+    ...(grantOnStart ? { grantOnStart } : {}),
   });
-  await condition(() => lockAnswer !== undefined);
+  if (reply?.granted) lockAnswer = { granted: true };
+  else await condition(() => lockAnswer !== undefined);
   if (!lockAnswer!.granted) {
     const heldBy = lockAnswer!.heldBy ?? 'another promotion';
     const outcome = `${app} is being promoted to ${stage} by ${heldBy}: abort it first (tollgate abort ${heldBy}) or roll back when it has finished`;

@@ -39,6 +39,7 @@ import {
   voteUpdate,
   waiveUpdate,
 } from './messages.js';
+import { LOCK_GRANTED_ON_START } from './stage-lock.js';
 import type { Gate, PromotionInput, PromotionState, PromotionStatus, StageState } from './types.js';
 
 export interface StageStop {
@@ -296,14 +297,17 @@ export class PromotionRun {
     // in the 200-promotion benchmark): the lock ignores its holder's repeated request.
     if (!patched(LOCK_ANSWER_BEFORE_REQUEST)) this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
-    await this.coordination.requestStageLock({
+    const grantOnStart = patched(LOCK_GRANTED_ON_START);
+    const reply = await this.coordination.requestStageLock({
       app: this.input.release.app,
       stage: stage.name,
       promotionId: this.input.promotionId,
       workflowId: this.workflowId,
       mode,
+      ...(grantOnStart ? { grantOnStart } : {}),
     });
-    await condition(() => this.lockAnswers.has(stage.name));
+    if (reply?.granted) this.lockAnswers.set(stage.name, { granted: true });
+    else await condition(() => this.lockAnswers.has(stage.name));
     const answer = this.lockAnswers.get(stage.name)!;
     if (!answer.granted) {
       await this.evidence.add('lock.refused', { heldBy: answer.heldBy ?? null, mode }, { stage: stage.name });

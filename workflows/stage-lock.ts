@@ -2,12 +2,15 @@
  * One promotion per app × stage at a time. A `stageLock` workflow (id `tollgate-lock-<app>-<stage>`)
  * grants the stage to one promotion and answers the others as the pipeline's `onConflict` says:
  * queue them, refuse them, or supersede the holder (which then aborts and rolls back).
- * It completes when nobody holds or waits, so idle locks cost nothing.
+ * It completes when nobody holds or waits, so idle locks cost nothing. A stage nobody holds is
+ * granted by starting its lock with the promotion as holder (the request activity's reply); only
+ * requests that find the lock running are answered by signal.
  */
 import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +29,13 @@ export interface StageLockState {
   queue: LockRequest[];
 }
 
+/**
+ * patched() ids. LOCK_GRANTED_ON_START guards the promotion's and the rollback's side (they take a
+ * grant from the request's reply); HOLDER_ASKS_AGAIN the lock's (it answers its holder again).
+ */
+export const LOCK_GRANTED_ON_START = 'lock-granted-on-start';
+export const HOLDER_ASKS_AGAIN = 'holder-asks-again';
+
 export function stageLockWorkflowId(app: string, stage: string): string {
   return `tollgate-lock-${app}-${stage}`;
 }
@@ -34,11 +44,17 @@ export async function stageLock(initial: StageLockState): Promise<void> {
   const state: StageLockState = { ...initial, queue: [...initial.queue] };
   const refusals: LockRequest[] = [];
   let supersedeFor: LockRequest | undefined;
+  let holderAsked = false;
 
   setHandler(lockRequestSignal, (req) => {
-    const known =
-      state.holder?.workflowId === req.workflowId || state.queue.some((q) => q.workflowId === req.workflowId);
-    if (known) return; // a retried request activity
+    if (state.holder?.workflowId === req.workflowId) {
+      // The holder asks again. Granted by this lock's start, it may never have seen that reply:
+      // the workflow task that ran the request was lost, and the retried request found the lock
+      // running. A holder granted by signal has its answer already; a second one does no harm.
+      if (patched(HOLDER_ASKS_AGAIN)) holderAsked = true;
+      return;
+    }
+    if (state.queue.some((q) => q.workflowId === req.workflowId)) return; // a retried request activity
     if (!state.holder) state.queue.push(req);
     else if (req.mode === 'reject') refusals.push(req);
     else if (req.mode === 'supersede') {
@@ -52,7 +68,13 @@ export async function stageLock(initial: StageLockState): Promise<void> {
   });
 
   for (;;) {
-    await condition(() => refusals.length > 0 || supersedeFor !== undefined || !state.holder);
+    await condition(() => refusals.length > 0 || supersedeFor !== undefined || !state.holder || holderAsked);
+    if (holderAsked) {
+      holderAsked = false;
+      const holder = state.holder;
+      if (holder && !(await answer(holder, { granted: true })) && state.holder === holder)
+        state.holder = undefined;
+    }
     for (const req of refusals.splice(0)) {
       await answer(req, { granted: false, heldBy: state.holder?.promotionId ?? 'another promotion' });
     }
