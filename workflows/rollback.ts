@@ -7,9 +7,7 @@
  */
 import {
   CancellationScope,
-  condition,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -28,7 +26,7 @@ import {
 } from '../activities/contracts.js';
 import { EvidenceTrail, SYSTEM_ACTOR } from './evidence-trail.js';
 import { lockAnswerSignal, stateQuery } from './messages.js';
-import { LOCK_GRANTED_ON_START } from './stage-lock.js';
+import { awaitStageLock, type LockAnswer } from './stage-lock.js';
 import type { PromotionState, PromotionStatus, ServingState } from './types.js';
 
 export interface RollbackInput {
@@ -108,7 +106,7 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   };
   const log = (type: string, summary: string) =>
     state.timeline.push({ at: new Date().toISOString(), type, summary, stage });
-  let lockAnswer: { granted: boolean; heldBy?: string } | undefined;
+  let lockAnswer: LockAnswer | undefined;
   setHandler(stateQuery, () => state);
   setHandler(lockAnswerSignal, (answer) => {
     if (answer.stage === stage) lockAnswer = answer;
@@ -149,19 +147,20 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   }
 
   state.gate = 'lock';
-  const grantOnStart = patched(LOCK_GRANTED_ON_START);
-  const reply = await coordination.requestStageLock({
-    app,
-    stage,
-    promotionId: input.rollbackId,
-    workflowId,
-    mode: 'reject',
-    ...(grantOnStart ? { grantOnStart } : {}),
-  });
-  if (reply?.granted) lockAnswer = { granted: true };
-  else await condition(() => lockAnswer !== undefined);
-  if (!lockAnswer!.granted) {
-    const heldBy = lockAnswer!.heldBy ?? 'another promotion';
+  const answer = await awaitStageLock(
+    (grant) =>
+      coordination.requestStageLock({
+        app,
+        stage,
+        promotionId: input.rollbackId,
+        workflowId,
+        mode: 'reject',
+        ...grant,
+      }),
+    () => lockAnswer,
+  );
+  if (!answer.granted) {
+    const heldBy = answer.heldBy ?? 'another promotion';
     const outcome = `${app} is being promoted to ${stage} by ${heldBy}: abort it first (tollgate abort ${heldBy}) or roll back when it has finished`;
     await evidence.add('lock.refused', { heldBy, mode: 'reject', status: 'failed', outcome }, { stage });
     return finish('failed', outcome, { problem: 'locked' });

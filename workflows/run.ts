@@ -39,7 +39,7 @@ import {
   voteUpdate,
   waiveUpdate,
 } from './messages.js';
-import { LOCK_GRANTED_ON_START } from './stage-lock.js';
+import { awaitStageLock, type LockAnswer } from './stage-lock.js';
 import type { Gate, PromotionInput, PromotionState, PromotionStatus, StageState } from './types.js';
 
 export interface StageStop {
@@ -93,7 +93,7 @@ export class PromotionRun {
   private readonly deploysStarted = new Set<string>();
   private readonly stageProxies = new Map<string, StageActivities>();
   private readonly lockRequested = new Set<string>();
-  private readonly lockAnswers = new Map<string, { granted: boolean; heldBy?: string }>();
+  private readonly lockAnswers = new Map<string, LockAnswer>();
   private readonly notifications: Promise<void>[] = [];
   private readonly notifier: Pick<OrchestrationActivities, 'notify'>;
   private approvalOpenFor: string | undefined;
@@ -297,18 +297,18 @@ export class PromotionRun {
     // in the 200-promotion benchmark): the lock ignores its holder's repeated request.
     if (!patched(LOCK_ANSWER_BEFORE_REQUEST)) this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
-    const grantOnStart = patched(LOCK_GRANTED_ON_START);
-    const reply = await this.coordination.requestStageLock({
-      app: this.input.release.app,
-      stage: stage.name,
-      promotionId: this.input.promotionId,
-      workflowId: this.workflowId,
-      mode,
-      ...(grantOnStart ? { grantOnStart } : {}),
-    });
-    if (reply?.granted) this.lockAnswers.set(stage.name, { granted: true });
-    else await condition(() => this.lockAnswers.has(stage.name));
-    const answer = this.lockAnswers.get(stage.name)!;
+    const answer = await awaitStageLock(
+      (grant) =>
+        this.coordination.requestStageLock({
+          app: this.input.release.app,
+          stage: stage.name,
+          promotionId: this.input.promotionId,
+          workflowId: this.workflowId,
+          mode,
+          ...grant,
+        }),
+      () => this.lockAnswers.get(stage.name),
+    );
     if (!answer.granted) {
       await this.evidence.add('lock.refused', { heldBy: answer.heldBy ?? null, mode }, { stage: stage.name });
       return {

@@ -40,6 +40,26 @@ export function stageLockWorkflowId(app: string, stage: string): string {
   return `tollgate-lock-${app}-${stage}`;
 }
 
+export interface LockAnswer {
+  granted: boolean;
+  heldBy?: string;
+}
+
+/**
+ * The requester's side of the lock, for a promotion or a rollback: asks through `request` (the
+ * requestStageLock activity) and returns the answer, from the reply when the request started
+ * the lock, else from the lock's signal, which the caller's handler hands over via `answered`.
+ */
+export async function awaitStageLock(
+  request: (grant: { grantOnStart?: true }) => Promise<{ granted: true } | undefined>,
+  answered: () => LockAnswer | undefined,
+): Promise<LockAnswer> {
+  const reply = await request(patched(LOCK_GRANTED_ON_START) ? { grantOnStart: true } : {});
+  if (reply?.granted) return reply;
+  await condition(() => answered() !== undefined);
+  return answered()!;
+}
+
 export async function stageLock(initial: StageLockState): Promise<void> {
   const state: StageLockState = { ...initial, queue: [...initial.queue] };
   const refusals: LockRequest[] = [];
@@ -99,7 +119,7 @@ export async function stageLock(initial: StageLockState): Promise<void> {
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof stageLock>(state);
   }
 
-  async function answer(req: LockRequest, reply: { granted: boolean; heldBy?: string }): Promise<boolean> {
+  async function answer(req: LockRequest, reply: LockAnswer): Promise<boolean> {
     try {
       await getExternalWorkflowHandle(req.workflowId).signal(lockAnswerSignal, {
         stage: state.stage,
