@@ -203,7 +203,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    // Ledgers close before their directories go, the dev server last.
+    // In reverse order of set-up, so every ledger closes before its directory is removed.
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
 }
