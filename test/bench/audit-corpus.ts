@@ -20,6 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { createLedger } from '../../src/ledger/create.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { createLogger } from '../../src/logging/logger.js';
 
 export const RECORDED_CORPUS = fileURLToPath(new URL('./fixtures/audit-corpus.tar.xz', import.meta.url));
 /** Inside the tarball, beside the ledger's own folders. */
@@ -52,21 +55,29 @@ export const MIX_NOTE = MIX.map((k) => `${k.of10}/10 ${k.kind} (${k.status})`).j
 
 export interface RecordedCorpus {
   manifest: CorpusManifest;
-  /** The unpacked file ledger: evidence chains, archived histories and their index. */
-  ledgerDir: string;
+  /** The unpacked file ledger, open: evidence chains, archived histories and their index. */
+  ledger: Ledger;
+  /** Closes the ledger and removes the unpacked copy. */
   dispose(): Promise<void>;
 }
 
-/** Unpacks the recorded archive into a temporary directory. */
+/** Unpacks the recorded archive into a temporary directory and opens its ledger. */
 export async function openRecordedCorpus(tarball = RECORDED_CORPUS): Promise<RecordedCorpus> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-audit-corpus-'));
-  const dispose = () => rm(dir, { recursive: true, force: true });
+  const remove = () => rm(dir, { recursive: true, force: true });
   try {
     await promisify(execFile)('tar', ['-xJf', tarball, '-C', dir]);
     const text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
-    return { manifest: CorpusManifest.parse(JSON.parse(text)), ledgerDir: dir, dispose };
+    const manifest = CorpusManifest.parse(JSON.parse(text));
+    const logger = createLogger({ level: 'error', pretty: false });
+    const ledger = await createLedger({ type: 'file', path: dir }, { logger });
+    const dispose = async () => {
+      await ledger.close();
+      await remove();
+    };
+    return { manifest, ledger, dispose };
   } catch (err) {
-    await dispose();
+    await remove();
     throw new Error(
       `cannot open the recorded audit corpus ${tarball} (${(err as Error).message.split('\n')[0]}): re-record it with \`npm run bench:record-corpus\``,
     );

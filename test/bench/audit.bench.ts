@@ -58,7 +58,6 @@ async function auditReplay(items: Archived[], pool: ReplayPool): Promise<ReplayR
 /** What the benchmark replays, and where it came from. */
 interface Archive {
   histories: Archived[];
-  ledgers: Ledger[];
   fromThroughputBench: number;
   recorded?: { promotions: number; manifest: CorpusManifest };
   made?: { promotions: number; seconds: number };
@@ -70,34 +69,27 @@ interface Archive {
  */
 async function gatherArchive(cleanups: (() => Promise<unknown>)[]): Promise<Archive> {
   const logger = createLogger({ level: 'error', pretty: false });
-  const archive: Archive = { histories: [], ledgers: [], fromThroughputBench: 0 };
+  const archive: Archive = { histories: [], fromThroughputBench: 0 };
   const missing = () => HISTORIES - archive.histories.length;
   const take = async (ledger: Ledger, promotionIds: string[]) => {
-    archive.ledgers.push(ledger);
-    cleanups.push(() => ledger.close());
     for (const promotionId of promotionIds)
       for (const source of await historiesFromArchive(ledger, promotionId))
         archive.histories.push({ ...source, promotionId, ledger });
     return promotionIds.length;
   };
-  const openLedger = (dir: string) => createLedger({ type: 'file', path: dir }, { logger });
 
   const handedOver = takeCorpus();
   if (handedOver) {
     cleanups.push(() => handedOver.dispose());
-    archive.fromThroughputBench = await take(
-      await openLedger(handedOver.ledgerDir),
-      handedOver.promotionIds.slice(0, HISTORIES),
-    );
+    const ledger = await createLedger({ type: 'file', path: handedOver.ledgerDir }, { logger });
+    cleanups.push(() => ledger.close());
+    archive.fromThroughputBench = await take(ledger, handedOver.promotionIds.slice(0, HISTORIES));
   }
   if (!MAKE && missing() > 0) {
     const corpus = await openRecordedCorpus();
     cleanups.push(() => corpus.dispose());
     const ids = corpus.manifest.promotionIds.slice(0, missing());
-    archive.recorded = {
-      promotions: await take(await openLedger(corpus.ledgerDir), ids),
-      manifest: corpus.manifest,
-    };
+    archive.recorded = { promotions: await take(corpus.ledger, ids), manifest: corpus.manifest };
   }
   if (missing() > 0) {
     // Loaded only here: the Temporal runtime these install would keep a replay-only run alive.
@@ -108,6 +100,7 @@ async function gatherArchive(cleanups: (() => Promise<unknown>)[]): Promise<Arch
     const temporal = await startDevServer({ subSecondTimers: true });
     cleanups.push(() => temporal.teardown());
     const world = await createWorld(temporal);
+    cleanups.push(() => world.ledger.close());
     // Continue the mix where the recording stopped.
     const from = archive.recorded?.promotions ?? 0;
     const made = await timed(() => makeCorpusPromotions(world, from, from + missing()));
@@ -158,7 +151,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const verify = await timed(async () => {
       const results: LedgerVerification[] = [];
-      for (const ledger of archive.ledgers) results.push(await verifyLedger(ledger));
+      for (const ledger of new Set(sources.map((s) => s.ledger))) results.push(await verifyLedger(ledger));
       return results;
     });
     auditSeconds += verify.seconds;
