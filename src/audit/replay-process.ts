@@ -21,6 +21,13 @@ type Item = { workflowId: string; history: protos.temporal.api.history.v1.IHisto
 
 installTemporalLogging(createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' }));
 
+// The SDK's sandbox compiles a Function for every promise a workflow makes (its stack capture),
+// and with source maps on — tsx turns them on when Tollgate runs from its sources — Node scans
+// each one for a source-map comment: a fifth of every replay (200 recorded histories: 113 →
+// 89 ms each, as fast as the compiled code). This process reports replay errors by message, so
+// it has no use for mapped stack traces.
+process.setSourceMapsEnabled(false);
+
 /** Histories waiting to be replayed, handed to the replay worker one at a time. */
 const queue: Item[] = [];
 let wake: (() => void) | undefined;

@@ -197,11 +197,14 @@ export class LocalTarget implements Target {
   async close(): Promise<void> {
     if (!this.started) return;
     await this.started.catch(() => undefined);
-    for (const rt of this.apps.values()) {
-      rt.traffic.close();
-      await rt.router.close();
-      await Promise.all([rt.stable?.stop(), rt.canary?.proc.stop()]);
-    }
+    // Every app at once: one after another, a dev environment of 200 apps took 5 s to stop.
+    await Promise.all(
+      [...this.apps.values()].map(async (rt) => {
+        rt.traffic.close();
+        await rt.router.close();
+        await Promise.all([rt.stable?.stop(), rt.canary?.proc.stop()]);
+      }),
+    );
     this.apps.clear();
     await new Promise<void>((resolve) => {
       this.metricsServer.close(() => resolve());
