@@ -32,41 +32,64 @@ function inputAt(chainId: string, seq: number) {
   return { ...shapes[seq % shapes.length]!, chainId, promotionId: chainId, seq };
 }
 
-const SEQ_MARK = 987_654_321;
-const PREV_MARK = 'p'.repeat(64);
-const HASH_MARK = 'h'.repeat(64);
+const MARKS = { seq: '987654321', prevHash: 'p'.repeat(64), hash: 'h'.repeat(64) };
+type Mark = keyof typeof MARKS;
+
+/** `text` cut at every marker it holds, so that filling the markers in is plain concatenation. */
+function template(text: string): { parts: string[]; marks: Mark[] } {
+  const parts: string[] = [];
+  const marks: Mark[] = [];
+  let rest = text;
+  for (;;) {
+    const found = (Object.keys(MARKS) as Mark[])
+      .map((mark) => ({ mark, at: rest.indexOf(MARKS[mark]) }))
+      .filter((f) => f.at >= 0)
+      .sort((a, b) => a.at - b.at)[0];
+    if (!found) return { parts: [...parts, rest], marks };
+    parts.push(rest.slice(0, found.at));
+    marks.push(found.mark);
+    rest = rest.slice(found.at + MARKS[found.mark].length);
+  }
+}
+
+function fill(t: { parts: string[]; marks: Mark[] }, values: Record<Mark, string>): string {
+  let text = t.parts[0]!;
+  for (let i = 0; i < t.marks.length; i++) text += values[t.marks[i]!] + t.parts[i + 1]!;
+  return text;
+}
 
 /**
  * Writes a chain of `length` records exactly as the file store would (same canonical hashing,
  * same stored JSON), fast: records differ from their shape only in `seq` and `prevHash`, so each
- * shape's canonical text and stored line are rendered once with markers that are filled in per
- * record. The verification that follows recomputes everything the slow way.
+ * shape's canonical text and stored line are rendered once with markers, cut into templates that
+ * are filled in per record. The verification that follows recomputes everything the slow way.
  */
 async function writeLongChain(file: string, chainId: string, length: number): Promise<void> {
   const templates = promotionChain(chainId, 'approved').map((shape) => {
     const input = normalizeInput({ ...shape, chainId, promotionId: chainId, seq: 0 });
-    const fields = { ...input, controls: input.controls ?? [], seq: SEQ_MARK, prevHash: PREV_MARK };
+    const fields = {
+      ...input,
+      controls: input.controls ?? [],
+      seq: Number(MARKS.seq),
+      prevHash: MARKS.prevHash,
+    };
     return {
-      canonical: canonicalJson(fields)!
-        .split(String(SEQ_MARK))
-        .map((p) => p.split(PREV_MARK)),
-      stored: JSON.stringify({ ...fields, hash: HASH_MARK }),
+      canonical: template(canonicalJson(fields)!),
+      stored: template(JSON.stringify({ ...fields, hash: MARKS.hash })),
     };
   });
   const out = createWriteStream(file);
-  let prevHash = GENESIS_HASH;
-  let chunk: string[] = [];
+  const values = { seq: '', prevHash: GENESIS_HASH, hash: '' };
+  let chunk = '';
   for (let seq = 0; seq < length; seq++) {
     const t = templates[seq % templates.length]!;
-    const canonical = t.canonical.map((p) => p.join(prevHash)).join(String(seq));
-    const hash = sha256Hex(canonical);
-    chunk.push(
-      t.stored.replace(String(SEQ_MARK), String(seq)).replace(PREV_MARK, prevHash).replace(HASH_MARK, hash),
-    );
-    prevHash = hash;
-    if (chunk.length === 10_000 || seq === length - 1) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
-      chunk = [];
+    values.seq = String(seq);
+    values.hash = sha256Hex(fill(t.canonical, values));
+    chunk += `${fill(t.stored, values)}\n`;
+    values.prevHash = values.hash;
+    if (chunk.length > 8_000_000 || seq === length - 1) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
     }
   }
   out.end();

@@ -1,6 +1,6 @@
 /**
  * The stage activities inside an activity context (the SDK's MockActivityEnvironment runs them
- * as the worker would): they heartbeat, and a permanent target error becomes a non-retryable
+ * as the worker would): they heartbeat while they work, and a permanent target error becomes a non-retryable
  * ApplicationFailure while a transient one stays retryable.
  */
 import { test, after } from 'node:test';
@@ -26,8 +26,9 @@ const analyzer = createAnalyzer({ logger: testLogger });
 const { target } = await sampleAppTarget({ stage: 'prod' });
 after(() => target.close());
 
-void test('a deploy run as an activity heartbeats and returns the serving state', async () => {
-  const activities = createStageActivities({ target, analyzer, logger: testLogger });
+void test('a deploy run as an activity heartbeats while it works and returns the serving state', async () => {
+  // Starting the sample app takes longer than a few 20 ms intervals.
+  const activities = createStageActivities({ target, analyzer, logger: testLogger, heartbeatEveryMs: 20 });
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);
