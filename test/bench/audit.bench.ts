@@ -26,7 +26,7 @@ import type { Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { workflowBundle as tollgateBundle } from '../../src/temporal/workflow-bundle.js';
 import { MIX_NOTE, openRecordedCorpus, type CorpusManifest } from './audit-corpus.js';
-import { ratio, round, timed } from './stats.js';
+import { phaseClock, ratio, round, timed } from './stats.js';
 import type { BenchResult } from './types.js';
 import { takeCorpus } from './corpus.js';
 
@@ -111,8 +111,10 @@ async function gatherArchive(cleanups: (() => Promise<unknown>)[]): Promise<Arch
 
 export async function run(): Promise<BenchResult[]> {
   const cleanups: (() => Promise<unknown>)[] = [];
+  const phases = phaseClock();
   try {
     const archive = await gatherArchive(cleanups);
+    phases.mark('histories read from the archives');
     const sources = archive.histories;
     const histories = sources.map((s) => ({ workflowId: s.promotionId, history: s.history }));
     const workflowBundle = await tollgateBundle();
@@ -120,6 +122,7 @@ export async function run(): Promise<BenchResult[]> {
     // before either is timed: the bare side is the SDK's replay in those processes, the audit side
     // is the same replay plus reading the evidence, the cross-check and the verification.
     const pool = await startReplayPool(workflowBundle, JOBS);
+    phases.mark('bundle and replay processes');
     let bareSeconds = 0;
     let auditSeconds = 0;
     const replays: ReplayReport[] = [];
@@ -149,12 +152,14 @@ export async function run(): Promise<BenchResult[]> {
     } finally {
       await pool.close();
     }
+    phases.mark('replays, both sides');
     const verify = await timed(async () => {
       const results: LedgerVerification[] = [];
       for (const ledger of new Set(sources.map((s) => s.ledger))) results.push(await verifyLedger(ledger));
       return results;
     });
     auditSeconds += verify.seconds;
+    phases.mark('verify');
     const failed = replays.flatMap((r) => r.histories).find((h) => !h.deterministic);
     if (failed)
       throw new Error(
@@ -192,6 +197,7 @@ export async function run(): Promise<BenchResult[]> {
             : {}),
           passes: `one each, in blocks of ${BLOCK}, alternating which side goes first`,
           verifySeconds: round(verify.seconds),
+          phaseSeconds: phases.seconds,
         },
       },
     ];
