@@ -34,22 +34,17 @@ function inputAt(chainId: string, seq: number) {
 
 const MARKS = { seq: '987654321', prevHash: 'p'.repeat(64), hash: 'h'.repeat(64) };
 type Mark = keyof typeof MARKS;
+const MARK_OF = new Map(Object.entries(MARKS).map(([mark, text]) => [text, mark as Mark]));
+const MARKED = new RegExp(`(${Object.values(MARKS).join('|')})`);
 
 /** `text` cut at every marker it holds, so that filling the markers in is plain concatenation. */
 function template(text: string): { parts: string[]; marks: Mark[] } {
-  const parts: string[] = [];
-  const marks: Mark[] = [];
-  let rest = text;
-  for (;;) {
-    const found = (Object.keys(MARKS) as Mark[])
-      .map((mark) => ({ mark, at: rest.indexOf(MARKS[mark]) }))
-      .filter((f) => f.at >= 0)
-      .sort((a, b) => a.at - b.at)[0];
-    if (!found) return { parts: [...parts, rest], marks };
-    parts.push(rest.slice(0, found.at));
-    marks.push(found.mark);
-    rest = rest.slice(found.at + MARKS[found.mark].length);
-  }
+  // Splitting on a captured pattern alternates text and marker: even pieces text, odd ones markers.
+  const pieces = text.split(MARKED);
+  return {
+    parts: pieces.filter((_, i) => i % 2 === 0),
+    marks: pieces.filter((_, i) => i % 2 === 1).map((text) => MARK_OF.get(text)!),
+  };
 }
 
 function fill(t: { parts: string[]; marks: Mark[] }, values: Record<Mark, string>): string {
