@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../logging/logger.js';
 import { TargetError } from '../target.js';
+import { launcher, type LaunchedProcess } from './launcher.js';
 
 export interface ProcessRecord {
   version: string;
@@ -13,23 +13,19 @@ export interface ProcessRecord {
 
 /**
  * One running version of an app: a process listening on a loopback port. Either started here
- * (its exit is noticed at once) or adopted from an earlier worker that died and left it running
+ * through the launcher (its exit is reported at once) or adopted from an earlier worker that died and left it running
  * (its liveness is checked by pid and health probe).
  */
 export class VersionProcess {
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private stopping = false;
 
   private constructor(
     readonly record: ProcessRecord,
-    private readonly child: ChildProcess | undefined,
+    /** Set when this worker started it; its launcher reports its exit. */
+    private readonly launched: LaunchedProcess | undefined,
     private readonly healthUrl: string,
     private readonly logFile: string | undefined,
-  ) {
-    child?.once('exit', (code, signal) => {
-      this.exit = { code, signal };
-    });
-  }
+  ) {}
 
   static async start(opts: {
     app: string;
@@ -44,32 +40,29 @@ export class VersionProcess {
     const [command, ...args] = opts.argv(port);
     await mkdir(opts.logDir, { recursive: true });
     const logFile = path.join(opts.logDir, `${opts.app}-${opts.version}-${port}.log`);
-    // Output goes to a file, not a pipe: the process must survive its worker dying.
-    const log = await open(logFile, 'a');
-    const child = spawn(command!, args, {
-      stdio: ['ignore', log.fd, log.fd],
-      env: { ...process.env, PORT: String(port), APP: opts.app, VERSION: opts.version },
-    });
-    const spawned = new Promise<Error | undefined>((resolve) => {
-      child.once('spawn', () => resolve(undefined));
-      child.once('error', resolve);
-    });
-    await log.close();
-    const failure = await spawned;
-    if (failure) {
+    let launched: LaunchedProcess;
+    try {
+      launched = await launcher.start({
+        command: command!,
+        args,
+        env: { ...process.env, PORT: String(port), APP: opts.app, VERSION: opts.version },
+        logFile,
+      });
+    } catch (err) {
+      if (err instanceof TargetError) throw err;
       throw new TargetError(
-        `cannot start ${opts.app} ${opts.version}: ${failure.message} (check the local target's command)`,
+        `cannot start ${opts.app} ${opts.version}: ${(err as Error).message} (check the local target's command)`,
         false,
       );
     }
     const proc = new VersionProcess(
-      { version: opts.version, port, pid: child.pid! },
-      child,
+      { version: opts.version, port, pid: launched.pid },
+      launched,
       `http://127.0.0.1:${port}${opts.healthPath}`,
       logFile,
     );
-    child.once('exit', (code, signal) => {
-      const fields = { app: opts.app, version: opts.version, pid: child.pid, code, signal };
+    launched.onExit(({ code, signal }) => {
+      const fields = { app: opts.app, version: opts.version, pid: launched.pid, code, signal };
       if (proc.stopping) opts.logger.debug(fields, 'version process stopped');
       else opts.logger.warn(fields, 'version process died');
     });
@@ -89,7 +82,8 @@ export class VersionProcess {
   }
 
   alive(): boolean {
-    if (this.child) return this.exit === undefined;
+    if (this.launched?.exit) return false;
+    if (this.launched?.watched) return true;
     return pidAlive(this.record.pid);
   }
 
@@ -118,9 +112,10 @@ export class VersionProcess {
   private async waitHealthy(timeoutMs: number, label: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.exit) {
+      const exit = this.launched?.exit;
+      if (exit) {
         throw new TargetError(
-          `${label} exited (code ${this.exit.code}, signal ${this.exit.signal}) before answering ${this.healthUrl}; its output:\n${await this.logTail()}`,
+          `${label} exited (code ${exit.code}, signal ${exit.signal}) before answering ${this.healthUrl}; its output:\n${await this.logTail()}`,
           false,
         );
       }
