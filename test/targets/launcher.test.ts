@@ -14,7 +14,7 @@ after(() => {
   for (const proc of started) signal(proc.pid, 'SIGKILL');
 });
 
-function signal(pid: number, sig: NodeJS.Signals): boolean {
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   try {
     process.kill(pid, sig);
     return true;
