@@ -11,7 +11,10 @@ export const LocalTargetConfig = z.object({
   command: z.array(z.string()).min(1),
   routerPort: z.number().int().min(0).max(65535).default(0),
   healthPath: z.string().default('/healthz'),
-  /** Built-in traffic generator, requests per second while a canary bakes (0 = off). */
+  /**
+   * Built-in traffic generator, requests per second while a canary bakes: from each weight change
+   * until the analysis reads that bake (0 = off).
+   */
   trafficRps: z.number().nonnegative().default(0),
   /** Path the traffic generator requests (the app's main route). */
   trafficPath: z.string().startsWith('/').default('/'),

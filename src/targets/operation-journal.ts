@@ -11,7 +11,9 @@ export type OperationRequest = Pick<OperationLogEntry, 'key' | 'op' | 'app' | 'v
  * Failed attempts are not recorded, so a retry with the same key does the work.
  */
 export class OperationJournal {
-  private entries: OperationLogEntry[] = [];
+  private readonly entries: OperationLogEntry[] = [];
+  /** The entries by key: a long-lived target's log grows with every operation it ever did. */
+  private readonly byKey = new Map<string, OperationLogEntry>();
   /** The last queued operation per serialization scope (one app, or the whole target). */
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -36,7 +38,7 @@ export class OperationJournal {
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     lines.forEach((line, i) => {
       try {
-        journal.entries.push(JSON.parse(line) as OperationLogEntry);
+        journal.add(JSON.parse(line) as OperationLogEntry);
       } catch {
         // A crash can cut off the last line mid-write; that operation never returned, so it is redone.
         if (i < lines.length - 1)
@@ -44,6 +46,11 @@ export class OperationJournal {
       }
     });
     return journal;
+  }
+
+  private add(entry: OperationLogEntry): void {
+    this.entries.push(entry);
+    if (!this.byKey.has(entry.key)) this.byKey.set(entry.key, entry);
   }
 
   list(): OperationLogEntry[] {
@@ -61,7 +68,7 @@ export class OperationJournal {
   ): Promise<ServingState> {
     const scope = this.perApp ? req.app : '';
     const next = (this.tails.get(scope) ?? Promise.resolve()).then(async () => {
-      const done = this.entries.find((e) => e.key === req.key);
+      const done = this.byKey.get(req.key);
       if (done) return sameOperation(done, req);
       const { result, detail } = await work();
       const entry: OperationLogEntry = {
@@ -71,7 +78,7 @@ export class OperationJournal {
         result,
       };
       await appendFile(this.file, `${JSON.stringify(entry)}\n`);
-      this.entries.push(entry);
+      this.add(entry);
       return result;
     });
     const tail = next.catch(() => undefined);

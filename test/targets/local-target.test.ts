@@ -111,6 +111,53 @@ void test('weight changes, promotion and rollback drop no request', async () => 
   assert.deepEqual([...report.byVersion.keys()].sort(), ['1.0.0', '2.0.0', '3.0.0']);
 });
 
+void test('the traffic generator runs from each weight change until the analysis reads that bake', async () => {
+  const { target } = await newTarget({ trafficRps: 100 });
+  const { endpoint } = await target.deploy({
+    key: 't/deploy-1',
+    app: 'shop',
+    version: '1.0.0',
+    artifacts,
+    mode: 'replace',
+  });
+  const sent = async () => {
+    // Answers still on their way are counted once they arrive.
+    await new Promise((r) => setTimeout(r, 100));
+    let total = 0;
+    for (const { requests } of (await routerCounts(endpoint!.metrics!, 'shop')).values()) total += requests;
+    return total;
+  };
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  assert.equal(await sent(), 0, 'no canary, no generated traffic');
+
+  await target.deploy({ key: 't/deploy-2', app: 'shop', version: '2.0.0', artifacts, mode: 'canary' });
+  await target.setWeight({ key: 't/weight/0', app: 'shop', version: '2.0.0', weight: 50 });
+  const start = new Date().toISOString();
+  await pause(400);
+  const traffic = await target.trafficIn({
+    app: 'shop',
+    version: '2.0.0',
+    start,
+    end: new Date().toISOString(),
+  });
+  assert.ok(traffic.requests >= 10, `the bake got traffic: ${traffic.requests} requests to the canary`);
+  const judged = await sent();
+  await pause(400);
+  assert.equal(await sent(), judged, 'none after the analysis read the bake');
+
+  await target.setWeight({ key: 't/weight/1', app: 'shop', version: '2.0.0', weight: 100 });
+  await pause(400);
+  const next = await sent();
+  assert.ok(
+    next >= judged + 10,
+    `the next weight change bakes with traffic again: ${next - judged} requests`,
+  );
+  await target.promote({ key: 't/promote', app: 'shop', version: '2.0.0' });
+  const promoted = await sent();
+  await pause(300);
+  assert.equal(await sent(), promoted, 'none once the canary is promoted');
+});
+
 void test('a repeated idempotency key returns the recorded result without doing the work again', async () => {
   const { target, stateDir } = await newTarget();
   const first = await target.deploy({

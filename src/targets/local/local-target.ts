@@ -40,6 +40,8 @@ interface AppRuntime {
   stable?: VersionProcess;
   canary?: { proc: VersionProcess; weight: number };
   previousStable?: string;
+  /** When the canary's current weight took effect: its bake began then. */
+  bakeSince?: number;
 }
 
 type LocalConfig = z.output<typeof LocalTargetConfig>;
@@ -73,6 +75,8 @@ export class LocalTarget implements Target {
   private metricsPort = 0;
   private started: Promise<OperationJournal> | undefined;
   private persisting: Promise<void> = Promise.resolve();
+  /** The queued write that has not begun yet, if any. */
+  private nextWrite: Promise<void> | undefined;
   private readonly stateFile: string;
   private readonly logger: Logger;
 
@@ -191,6 +195,12 @@ export class LocalTarget implements Target {
 
   async trafficIn(q: { app: string; version: string; start: string; end: string }): Promise<VersionTraffic> {
     await this.start();
+    // The analysis of a bake ends it: the generator rests until the next weight change. Under
+    // load a promotion spends far longer between its steps than in its bakes, and traffic there
+    // was never analysed (200 promotions at once: most of the worker's time went to it). A
+    // window that ends before the current weight took effect is an earlier step's, read late.
+    const rt = this.apps.get(q.app);
+    if (rt?.canary && rt.bakeSince !== undefined && Date.parse(q.end) >= rt.bakeSince) rt.traffic.stop();
     return this.metrics.trafficIn(q.app, q.version, new Date(q.start), new Date(q.end));
   }
 
@@ -314,7 +324,7 @@ export class LocalTarget implements Target {
     });
   }
 
-  /** New routes take effect for the next request; the traffic generator runs while a canary bakes. */
+  /** New routes take effect for the next request; the traffic generator runs while a canary bakes (see trafficIn). */
   private route(app: string, rt: AppRuntime): void {
     const routes: Routes = {};
     if (rt.stable) routes.stable = { version: rt.stable.record.version, port: rt.stable.record.port };
@@ -325,8 +335,10 @@ export class LocalTarget implements Target {
         weight: rt.canary.weight,
       };
     rt.router.setRoutes(routes);
-    if (rt.canary) rt.traffic.start();
-    else rt.traffic.stop();
+    if (rt.canary) {
+      rt.bakeSince = Date.now();
+      rt.traffic.start();
+    } else rt.traffic.stop();
     this.logger.debug({ app, routes }, 'router updated');
   }
 
@@ -402,10 +414,16 @@ export class LocalTarget implements Target {
 
   /**
    * Writes serving.json. Operations on different apps run concurrently, so writes queue up; each
-   * one snapshots the state when its turn comes, which includes every change made before it.
+   * one snapshots the state when its turn comes, which includes every change made before it. So
+   * a write that has not begun serves every operation that asks meanwhile: with 200 apps changing
+   * at once, a write each would rewrite the whole file 200 times in a row.
    */
   private persist(): Promise<void> {
-    const write = this.persisting.then(() => writeState(this.stateFile, this.snapshot()));
+    this.nextWrite ??= this.persisting.then(() => {
+      this.nextWrite = undefined;
+      return writeState(this.stateFile, this.snapshot());
+    });
+    const write = this.nextWrite;
     this.persisting = write.catch(() => undefined);
     return write;
   }
