@@ -24,7 +24,7 @@ export interface ReplayOutcome {
 }
 
 export type PoolRequest =
-  | { type: 'init'; bundleFile: string }
+  | { type: 'init'; bundleFile: string; captureStackTraces: boolean }
   | { type: 'replay'; batch: number; workflowIds: string[]; histories: Uint8Array[] }
   | { type: 'close' };
 export type PoolReply =
@@ -54,7 +54,7 @@ class ReplayProcess {
   private failure?: Error;
   readonly ready: Promise<void>;
 
-  constructor(bundleFile: string) {
+  constructor(bundleFile: string, captureStackTraces: boolean) {
     this.child = fork(childModule, [], {
       execArgv: execArgvFor(childModule),
       serialization: 'advanced',
@@ -77,7 +77,7 @@ class ReplayProcess {
           );
       });
     });
-    this.child.send({ type: 'init', bundleFile } satisfies PoolRequest);
+    this.child.send({ type: 'init', bundleFile, captureStackTraces } satisfies PoolRequest);
   }
 
   private fail(error: Error, reject: (e: Error) => void) {
@@ -109,12 +109,28 @@ class ReplayProcess {
   }
 }
 
+export interface ReplayPoolOptions {
+  /**
+   * Keep the SDK's per-promise stack capture, which a replay has no use for
+   * (replay-stack-traces.ts): the pool then replays exactly as `Worker.runReplayHistories` does
+   * out of the box — the audit benchmark's bare baseline. Default false.
+   */
+  captureStackTraces?: boolean;
+}
+
 /** Starts `jobs` replay processes for `bundle` and waits until each has loaded it. */
-export async function startReplayPool(bundle: { code: string }, jobs: number): Promise<ReplayPool> {
+export async function startReplayPool(
+  bundle: { code: string },
+  jobs: number,
+  opts: ReplayPoolOptions = {},
+): Promise<ReplayPool> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-replay-'));
   const bundleFile = path.join(dir, 'workflow-bundle.js');
   await writeFile(bundleFile, bundle.code);
-  const processes = Array.from({ length: Math.max(1, jobs) }, () => new ReplayProcess(bundleFile));
+  const processes = Array.from(
+    { length: Math.max(1, jobs) },
+    () => new ReplayProcess(bundleFile, opts.captureStackTraces ?? false),
+  );
   const close = async () => {
     await Promise.all(processes.map((p) => p.close()));
     await rm(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import {
   type PoolRequest,
   type ReplayOutcome,
 } from './replay-pool.js';
+import { stopStackTraceCapture } from './replay-stack-traces.js';
 
 type Item = { workflowId: string; history: protos.temporal.api.history.v1.IHistory };
 
@@ -44,7 +45,8 @@ let outcomes: ReplayOutcome[] = [];
 let expected = 0;
 let batch = 0;
 
-async function serve(bundleFile: string) {
+async function serve(bundleFile: string, captureStackTraces: boolean) {
+  if (!captureStackTraces) stopStackTraceCapture();
   const workflowBundle = { code: await readFile(bundleFile, 'utf8') };
   send({ type: 'ready' });
   for await (const result of Worker.runReplayHistories(
@@ -61,7 +63,7 @@ async function serve(bundleFile: string) {
 
 process.on('message', (message: PoolRequest) => {
   if (message.type === 'init') {
-    serve(message.bundleFile).catch((err: unknown) => {
+    serve(message.bundleFile, message.captureStackTraces).catch((err: unknown) => {
       send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
       process.exit(1);
     });

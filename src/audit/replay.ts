@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
 import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
+import { stopStackTraceCapture } from './replay-stack-traces.js';
 import {
   describeReplayError,
   REPLAY_NAME,
@@ -141,6 +142,7 @@ async function replayOutcomes(
       await pool.close();
     }
   }
+  stopStackTraceCapture();
   const outcomes: ReplayOutcome[] = [];
   for await (const result of Worker.runReplayHistories(
     { workflowBundle: bundle, replayName: REPLAY_NAME },

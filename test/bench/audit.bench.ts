@@ -1,8 +1,9 @@
 /**
  * Audit benchmark: `audit replay` (replay against the current workflow code + cross-check of
  * every evidence marker with the ledger) and `audit verify` (every chain and archive) over N
- * archived promotion histories, against bare SDK replay (`Worker.runReplayHistories`) of the
- * same histories with the same bundle in the same replay processes. The archives replayed:
+ * archived promotion histories, against bare SDK replay (`Worker.runReplayHistories` with its
+ * defaults) of the same histories with the same bundle in as many replay processes of its own.
+ * The archives replayed:
  *  - the throughput benchmark's 200 promotions of the same run (three stages, the real worker
  *    and local targets; handed over through corpus.ts), made by this very code;
  *  - the rest from the recorded archive of one-stage promotions (audit-corpus.ts), written by the
@@ -118,16 +119,21 @@ export async function run(): Promise<BenchResult[]> {
     const sources = archive.histories;
     const histories = sources.map((s) => ({ workflowId: s.promotionId, history: s.history }));
     const workflowBundle = await tollgateBundle();
-    // One pool of replay processes serves both sides, started (and warmed up on two histories)
-    // before either is timed: the bare side is the SDK's replay in those processes, the audit side
-    // is the same replay plus reading the evidence, the cross-check and the verification.
-    const pool = await startReplayPool(workflowBundle, JOBS);
+    // Two pools of replay processes, both started (and warmed up on two histories) before either
+    // side is timed: the bare side is the SDK's replay as it comes (`captureStackTraces`), the
+    // audit side is `replayHistories`' pool — the same replay without the stack capture no replay
+    // uses (src/audit/replay-stack-traces.ts) — plus reading the evidence, the cross-check and
+    // the verification.
+    const [barePool, pool] = await Promise.all([
+      startReplayPool(workflowBundle, JOBS, { captureStackTraces: true }),
+      startReplayPool(workflowBundle, JOBS),
+    ]);
     phases.mark('bundle and replay processes');
     let bareSeconds = 0;
     let auditSeconds = 0;
     const replays: ReplayReport[] = [];
     try {
-      if ((await pool.replay(histories.slice(0, 2))).some((o) => o.error))
+      if ((await barePool.replay(histories.slice(0, 2))).some((o) => o.error))
         throw new Error('warm-up replay failed');
       await auditReplay(sources.slice(0, 2), pool);
 
@@ -137,7 +143,7 @@ export async function run(): Promise<BenchResult[]> {
       // full passes each cost the budget of the whole benchmark run.
       for (let from = 0, block = 0; from < sources.length; from += BLOCK, block++) {
         const bare = async () => {
-          const run = await timed(() => pool.replay(histories.slice(from, from + BLOCK)));
+          const run = await timed(() => barePool.replay(histories.slice(from, from + BLOCK)));
           const failed = run.result.find((o) => o.error);
           if (failed) throw new Error(`bare replay failed: ${failed.error}`);
           bareSeconds += run.seconds;
@@ -150,7 +156,7 @@ export async function run(): Promise<BenchResult[]> {
         for (const side of block % 2 === 0 ? [bare, audit] : [audit, bare]) await side();
       }
     } finally {
-      await pool.close();
+      await Promise.all([barePool.close(), pool.close()]);
     }
     phases.mark('replays, both sides');
     const verify = await timed(async () => {
@@ -171,7 +177,7 @@ export async function run(): Promise<BenchResult[]> {
 
     return [
       {
-        note: `Histories: the throughput benchmark's ${archive.fromThroughputBench} promotions of the same run (dev → staging → prod with a 3-step canary, the real worker and local targets; their archives are handed over, test/bench/corpus.ts)${recorded ? `, and ${recorded.promotions} from the recorded archive of real one-stage promotions (test/bench/audit-corpus.ts; made by commit ${recorded.manifest.commit.slice(0, 7)} on ${recorded.manifest.recordedAt.slice(0, 10)}, replayed against today's code as an auditor replays the archive of past releases)` : ''}${archive.made ? `, and ${archive.made.promotions} made here as real one-stage promotions in ${round(archive.made.seconds)} s` : ''}; the one-stage mix: ${MIX_NOTE}: policy, deploy, promote, a 3-step canary at prod with 10 ms bakes, through the promotion world's recording stage activities, all with the real file ledger and archived by the real archive workflow. Recorded, not made in the run, because making 800 took about 200 s of the 10-minute budget (TOLLGATE_BENCH_MAKE_HISTORIES=1 makes them). Both sides replay in the same pool of replay processes (one per core; src/audit/replay-pool.ts, what \`replayHistories\` uses with \`jobs\`), started before either side is timed: the SDK replays one history at a time on one thread, so a single process used one of the two cores (1,000 histories: 76 s per side in one process); a third process gave nothing more on two cores. The replay processes turn source maps off: run from the sources, tsx turns them on, and Node then scanned every Function the sandbox compiles per promise for a source-map comment (200 recorded histories in one process: 113 → 89 ms each, as fast as the compiled code; bare side of the 1,000: 58–72 s → 60 s on a slower spell of the host). Profile (node --cpu-prof): what the audit adds to the SDK replay — reading evidence out of the markers, the cross-check against the ledger and verifying every chain and archive — is a few per cent; the rest is the SDK's replay, the same call on both sides, and most of that is the sandbox's per-promise stack capture (a Function compiled per promise to find its workflow) and a watchdog thread started for every call into the workflow context (vm's timeout option). Each history is replayed once by each side, in blocks of 100 that alternate which side goes first: a single pass each favoured whichever side ran second (ratios from 0.58 to 1.59 between runs).`,
+        note: `Histories: the throughput benchmark's ${archive.fromThroughputBench} promotions of the same run (dev → staging → prod with a 3-step canary, the real worker and local targets; their archives are handed over, test/bench/corpus.ts)${recorded ? `, and ${recorded.promotions} from the recorded archive of real one-stage promotions (test/bench/audit-corpus.ts; made by commit ${recorded.manifest.commit.slice(0, 7)} on ${recorded.manifest.recordedAt.slice(0, 10)}, replayed against today's code as an auditor replays the archive of past releases)` : ''}${archive.made ? `, and ${archive.made.promotions} made here as real one-stage promotions in ${round(archive.made.seconds)} s` : ''}; the one-stage mix: ${MIX_NOTE}: policy, deploy, promote, a 3-step canary at prod with 10 ms bakes, through the promotion world's recording stage activities, all with the real file ledger and archived by the real archive workflow. Recorded, not made in the run, because making 800 took about 200 s of the 10-minute budget (TOLLGATE_BENCH_MAKE_HISTORIES=1 makes them). Each side replays in a pool of replay processes of its own (one per core; src/audit/replay-pool.ts, what \`replayHistories\` uses with \`jobs\`), both started before either side is timed: the SDK replays one history at a time on one thread, so a single process used one of the two cores (1,000 histories: 76 s per side in one process); a third process gave nothing more on two cores. The replay processes turn source maps off: run from the sources, tsx turns them on, and Node then scanned every Function the sandbox compiles per promise for a source-map comment (200 recorded histories in one process: 113 → 89 ms each, as fast as the compiled code; bare side of the 1,000: 58–72 s → 60 s on a slower spell of the host). Profile (node --cpu-prof): what the audit adds to the SDK replay — reading evidence out of the markers, the cross-check against the ledger and verifying every chain and archive — is a few per cent; the rest was the SDK's replay, and most of that the sandbox's per-promise stack capture (a Function compiled and an Error captured for every promise, kept for the live \`__stack_trace\` query) and a watchdog thread started for every call into the workflow context (vm's timeout option). A replay answers no query, so \`replayHistories\` now stops that stack capture (src/audit/replay-stack-traces.ts): 200 recorded histories in one process, 102–120 → 38–48 ms each; 400 in the two-process pools, 16.3–18.1 s with it → 10.1–11.4 s without. The baseline keeps it, as \`Worker.runReplayHistories\` does out of the box, so a ratio below 1 is that saving less what the audit adds (the cross-check and the verification: \`verifySeconds\` in the details). What is left of a replay is mostly the watchdog (runInContext: 30 % of a replay's profile). Each history is replayed once by each side, in blocks of 100 that alternate which side goes first: a single pass each favoured whichever side ran second (ratios from 0.58 to 1.59 between runs).`,
         name: `audit: replay + cross-check + verify of ${sources.length} archived promotion histories`,
         unit: 's',
         value: round(auditSeconds),
@@ -179,7 +185,7 @@ export async function run(): Promise<BenchResult[]> {
         ratio: ratio(auditSeconds, bareSeconds),
         target: { of: 'ratio', max: 1.2 },
         details: {
-          baseline: `Worker.runReplayHistories of the same histories, same bundle, in the same ${JOBS} replay processes`,
+          baseline: `Worker.runReplayHistories of the same histories with its defaults, same bundle, in ${JOBS} replay processes of its own`,
           replayProcesses: JOBS,
           events: sources.reduce((n, s) => n + (s.history.events?.length ?? 0), 0),
           records: replays.reduce((n, r) => n + (r.crossChecks ?? []).reduce((m, c) => m + c.matched, 0), 0),

@@ -76,6 +76,14 @@ export async function startDevServer(
      * timers of a second or more are not affected.
      */
     subSecondTimers?: boolean;
+    /**
+     * Hand each workflow task, activity task and fired timer on as soon as it is due. The history
+     * service loads its timer and transfer queues at most 20 times a second each, so a workflow
+     * that is alone on the server waits for that limiter at every step (a 100-step canary with
+     * 20 ms bakes: timers fired 70–160 ms after they were set, 27.5 s in all; 20.5 s without the
+     * limit). Under load each load takes a batch, and the limit hardly shows.
+     */
+    unthrottledQueues?: boolean;
   } = {},
 ): Promise<Harness> {
   const executable = await findTemporalCli();
@@ -83,6 +91,12 @@ export async function startDevServer(
     ...(opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
     ...(opts.logLevel ? ['--log-level', opts.logLevel] : []),
     ...(opts.subSecondTimers ? ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'] : []),
+    ...(opts.unthrottledQueues
+      ? ['timer', 'transfer'].flatMap((queue) => [
+          '--dynamic-config-value',
+          `history.${queue}ProcessorMaxPollRPS=1000`,
+        ])
+      : []),
   ];
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable, searchAttributes: TOLLGATE_SEARCH_ATTRIBUTES, ui: false, extraArgs },
