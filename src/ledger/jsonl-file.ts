@@ -96,11 +96,10 @@ export class JsonlFile {
     if (fileSize > this.size) {
       const tail = await this.readBytes(this.size, fileSize - this.size);
       let lineStart = 0;
-      for (let i = 0; i < tail.length; i++) {
-        if (tail[i] === NEWLINE) {
-          this.starts.push(this.size + lineStart);
-          lineStart = i + 1;
-        }
+      // indexOf searches natively: a byte-by-byte loop here took seconds for a 1M-record chain.
+      for (let end = tail.indexOf(NEWLINE); end !== -1; end = tail.indexOf(NEWLINE, lineStart)) {
+        this.starts.push(this.size + lineStart);
+        lineStart = end + 1;
       }
       this.size += lineStart;
       if (lineStart < tail.length && holdingLock) await this.cutTornTail(fileSize);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.js';
 import { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
 import { LedgerConflictError } from './ledger.js';
@@ -24,8 +24,9 @@ const INPUT_FIELDS = [
 /** A stored record is strict: an unknown or renamed key is tampering, not a newer version. */
 export const StoredRecord = EvidenceRecord.strict();
 
+/** One-shot `crypto.hash`: half the cost of a `createHash` object for a record-sized input. */
 export function sha256Hex(bytes: string | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
 
 /** sha256 hex over the RFC 8785 canonical JSON of the record without `hash`. */

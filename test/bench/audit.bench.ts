@@ -114,21 +114,25 @@ export async function run(): Promise<BenchResult[]> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const phases = phaseClock();
   try {
-    const archive = await gatherArchive(cleanups);
-    phases.mark('histories read from the archives');
-    const sources = archive.histories;
-    const histories = sources.map((s) => ({ workflowId: s.promotionId, history: s.history }));
-    const workflowBundle = await tollgateBundle();
     // Two pools of replay processes, both started (and warmed up on two histories) before either
     // side is timed: the bare side is the SDK's replay as it comes (`captureStackTraces`), the
     // audit side is `replayHistories`' pool — the same replay without the stack capture no replay
     // uses (src/audit/replay-stack-traces.ts) — plus reading the evidence, the cross-check and
-    // the verification.
-    const [barePool, pool] = await Promise.all([
-      startReplayPool(workflowBundle, JOBS, { captureStackTraces: true }),
-      startReplayPool(workflowBundle, JOBS),
-    ]);
-    phases.mark('bundle and replay processes');
+    // the verification. They start while this process reads the archives; neither is timed.
+    const pools = tollgateBundle().then((workflowBundle) =>
+      Promise.all([
+        startReplayPool(workflowBundle, JOBS, { captureStackTraces: true }),
+        startReplayPool(workflowBundle, JOBS),
+      ]),
+    );
+    cleanups.push(async () => {
+      for (const started of (await pools.catch(() => undefined)) ?? []) await started.close();
+    });
+    const archive = await gatherArchive(cleanups);
+    const sources = archive.histories;
+    const histories = sources.map((s) => ({ workflowId: s.promotionId, history: s.history }));
+    const [barePool, pool] = await pools;
+    phases.mark('histories read from the archives, bundle and replay processes');
     let bareSeconds = 0;
     let auditSeconds = 0;
     const replays: ReplayReport[] = [];
