@@ -56,6 +56,7 @@ async function readOptional(file: string): Promise<Buffer | undefined> {
 export class FileLedger implements Ledger {
   private readonly chains = new Map<string, JsonlFile>();
   private readonly index: JsonlFile;
+  private parsedIndex: { version: number; entries: ArtifactEntry[] } = { version: 0, entries: [] };
 
   constructor(
     readonly dir: string,
@@ -212,14 +213,28 @@ export class FileLedger implements Ledger {
     return readOptional(fileLayout.artifactFile(this.dir, promotionId, name));
   }
 
-  private async indexEntries(): Promise<ArtifactEntry[]> {
-    return (await this.index.lines()).map((line, i) => parseLine<ArtifactEntry>(this.index.file, i, line));
+  /**
+   * Every entry of the archive index, parsed once: the index only grows, so each call parses the
+   * lines appended since the last (an audit of 1,000 promotions read and parsed the whole index
+   * for each of them). Call after the index was brought up to date.
+   */
+  private async indexEntries(): Promise<readonly ArtifactEntry[]> {
+    const stale = this.parsedIndex.version !== this.index.version;
+    if (stale || this.parsedIndex.entries.length > this.index.length)
+      this.parsedIndex = { version: this.index.version, entries: [] };
+    const { entries } = this.parsedIndex;
+    const first = entries.length;
+    (await this.index.lines(first)).forEach((line, i) =>
+      // Frozen: callers get the cached entries themselves.
+      entries.push(Object.freeze(parseLine<ArtifactEntry>(this.index.file, first + i, line))),
+    );
+    return entries;
   }
 
   async listArtifacts(promotionId?: string): Promise<ArtifactEntry[]> {
     await this.index.ensureFresh();
     const entries = await this.indexEntries();
-    return promotionId === undefined ? entries : entries.filter((e) => e.promotionId === promotionId);
+    return entries.filter((e) => promotionId === undefined || e.promotionId === promotionId);
   }
 
   async close(): Promise<void> {

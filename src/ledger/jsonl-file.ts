@@ -34,6 +34,8 @@ export class JsonlFile {
   /** Byte offset where each complete line starts; `size` is where the next line will start. */
   private starts: number[] = [];
   private size = 0;
+  /** Counts the times the file was found shorter than read before (replaced or cut by hand). */
+  private rewrites = 0;
   private opened = false;
   private handle: FileHandle | undefined;
   /** Serializes this process's writers before they compete for the cross-process lock. */
@@ -46,6 +48,14 @@ export class JsonlFile {
 
   get length(): number {
     return this.starts.length;
+  }
+
+  /**
+   * Changes whenever lines read earlier may no longer be what the file holds, so a caller that
+   * keeps what it parsed of lines 0…n-1 (the index of archives) knows to read them again.
+   */
+  get version(): number {
+    return this.rewrites;
   }
 
   /**
@@ -92,6 +102,7 @@ export class JsonlFile {
     if (fileSize < this.size) {
       this.starts = [];
       this.size = 0;
+      this.rewrites++;
     }
     if (fileSize > this.size) {
       const tail = await this.readBytes(this.size, fileSize - this.size);
@@ -145,14 +156,18 @@ export class JsonlFile {
     return (await this.readBytes(start, end - start - 1)).toString('utf8');
   }
 
-  async lines(): Promise<string[]> {
-    if (this.size === 0) return [];
+  /** The text of every line from line `first` (0-based) on, without newlines. */
+  async lines(first = 0): Promise<string[]> {
+    const from = this.starts[first];
+    if (from === undefined) return [];
     // Decoded line by line: the whole file as one string fails beyond V8's string limit (512 MiB,
     // about 700,000 records), which a long-lived chain such as a security chain can reach.
-    const bytes = await this.readBytes(0, this.size);
-    return this.starts.map((start, i) =>
-      bytes.toString('utf8', start, (this.starts[i + 1] ?? this.size) - 1),
-    );
+    const bytes = await this.readBytes(from, this.size - from);
+    return this.starts
+      .slice(first)
+      .map((start, i) =>
+        bytes.toString('utf8', start - from, (this.starts[first + i + 1] ?? this.size) - from - 1),
+      );
   }
 
   /** Appends one line and fsyncs it; call inside `locked`. */

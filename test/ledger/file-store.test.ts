@@ -97,6 +97,23 @@ void test('a damaged line in the middle of a chain is an integrity error, never 
   await reopened.close();
 });
 
+void test('an archive index rewritten behind an open ledger is read again, not served from memory', async () => {
+  const dir = path.join(root, 'index-rewritten');
+  const ledger = await openAt(dir);
+  after(() => ledger.close());
+  await ledger.putArtifact('p-one', 'history-1.json', Buffer.from('{"one":1}'));
+  await ledger.putArtifact('p-two', 'history-2.json', Buffer.from('{"two":2}'));
+  assert.equal((await ledger.listArtifacts()).length, 2);
+  // Someone with write access renames the second entry (shorter, so the file shrinks, but it
+  // keeps its two lines): the open ledger must show what the file now says.
+  const index = fileLayout.artifactIndex(dir);
+  await writeFile(index, (await readFile(index, 'utf8')).replace('history-2.json', 'h-9.json'));
+  assert.deepEqual(
+    (await ledger.listArtifacts()).map((e) => `${e.promotionId}/${e.name}`),
+    ['p-one/history-1.json', 'p-two/h-9.json'],
+  );
+});
+
 void test('a relative ledger path is resolved against the base directory', async () => {
   const ledger = await createLedger(
     { type: 'file', path: 'rel/ledger' },

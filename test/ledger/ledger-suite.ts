@@ -289,4 +289,26 @@ export function ledgerSuite(openStore: () => Promise<StoreUnderTest>): void {
       assert.equal(entry?.size, history.length);
       assert.equal(entry?.keyId, 'ledger:x');
     }));
+
+  void test('archives written by another process are listed by one that listed before', () =>
+    withStore(async (store) => {
+      await store.ledger.putArtifact('p-list-a', 'history-a.json', Buffer.from('{"a":1}'));
+      assert.deepEqual(
+        (await store.ledger.listArtifacts()).map((e) => e.name),
+        ['history-a.json'],
+      );
+      const other = await store.reopen();
+      after(() => other.close());
+      await other.putArtifact('p-list-b', 'history-b.json', Buffer.from('{"b":2}'));
+      await other.putArtifact('p-list-a', 'history-a2.json', Buffer.from('{"a":2}'));
+      assert.deepEqual(
+        (await store.ledger.listArtifacts('p-list-a')).map((e) => e.name),
+        ['history-a.json', 'history-a2.json'],
+      );
+      assert.deepEqual((await store.ledger.listArtifacts()).map((e) => `${e.promotionId}/${e.name}`).sort(), [
+        'p-list-a/history-a.json',
+        'p-list-a/history-a2.json',
+        'p-list-b/history-b.json',
+      ]);
+    }));
 }
