@@ -51,8 +51,10 @@ export class JsonlFile {
   }
 
   /**
-   * Changes whenever lines read earlier may no longer be what the file holds, so a caller that
-   * keeps what it parsed of lines 0…n-1 (the index of archives) knows to read them again.
+   * Changes when the file is found shorter than what was read of it (replaced or cut by hand), so
+   * a caller that keeps what it parsed of lines 0…n-1 (the index of archives) reads them again.
+   * Like the rest of this class it takes the file to be append-only otherwise: verification, run
+   * by a fresh process, is what finds any other edit.
    */
   get version(): number {
     return this.rewrites;
