@@ -219,8 +219,7 @@ export class FileLedger implements Ledger {
    * for each of them). Call after the index was brought up to date.
    */
   private async indexEntries(): Promise<readonly ArtifactEntry[]> {
-    const stale = this.parsedIndex.version !== this.index.version;
-    if (stale || this.parsedIndex.entries.length > this.index.length)
+    if (this.parsedIndex.version !== this.index.version)
       this.parsedIndex = { version: this.index.version, entries: [] };
     const { entries } = this.parsedIndex;
     const first = entries.length;

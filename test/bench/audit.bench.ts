@@ -125,6 +125,7 @@ export async function run(): Promise<BenchResult[]> {
         startReplayPool(workflowBundle, JOBS),
       ]),
     );
+    // Closed with everything else at the end: idle, they cost the timed verification nothing.
     cleanups.push(async () => {
       for (const started of (await pools.catch(() => undefined)) ?? []) await started.close();
     });
@@ -136,31 +137,27 @@ export async function run(): Promise<BenchResult[]> {
     let bareSeconds = 0;
     let auditSeconds = 0;
     const replays: ReplayReport[] = [];
-    try {
-      if ((await barePool.replay(histories.slice(0, 2))).some((o) => o.error))
-        throw new Error('warm-up replay failed');
-      await auditReplay(sources.slice(0, 2), pool);
+    if ((await barePool.replay(histories.slice(0, 2))).some((o) => o.error))
+      throw new Error('warm-up replay failed');
+    await auditReplay(sources.slice(0, 2), pool);
 
-      // Both sides replay every history once, block by block, alternating which side goes first
-      // (bare–audit, audit–bare, …): a single pass each favoured whichever ran second or met a
-      // busier moment of a shared machine (60 histories: audit 0.58× bare; 1,000: 1.59×), and two
-      // full passes each cost the budget of the whole benchmark run.
-      for (let from = 0, block = 0; from < sources.length; from += BLOCK, block++) {
-        const bare = async () => {
-          const run = await timed(() => barePool.replay(histories.slice(from, from + BLOCK)));
-          const failed = run.result.find((o) => o.error);
-          if (failed) throw new Error(`bare replay failed: ${failed.error}`);
-          bareSeconds += run.seconds;
-        };
-        const audit = async () => {
-          const run = await timed(() => auditReplay(sources.slice(from, from + BLOCK), pool));
-          auditSeconds += run.seconds;
-          replays.push(...run.result);
-        };
-        for (const side of block % 2 === 0 ? [bare, audit] : [audit, bare]) await side();
-      }
-    } finally {
-      await Promise.all([barePool.close(), pool.close()]);
+    // Both sides replay every history once, block by block, alternating which side goes first
+    // (bare–audit, audit–bare, …): a single pass each favoured whichever ran second or met a
+    // busier moment of a shared machine (60 histories: audit 0.58× bare; 1,000: 1.59×), and two
+    // full passes each cost the budget of the whole benchmark run.
+    for (let from = 0, block = 0; from < sources.length; from += BLOCK, block++) {
+      const bare = async () => {
+        const run = await timed(() => barePool.replay(histories.slice(from, from + BLOCK)));
+        const failed = run.result.find((o) => o.error);
+        if (failed) throw new Error(`bare replay failed: ${failed.error}`);
+        bareSeconds += run.seconds;
+      };
+      const audit = async () => {
+        const run = await timed(() => auditReplay(sources.slice(from, from + BLOCK), pool));
+        auditSeconds += run.seconds;
+        replays.push(...run.result);
+      };
+      for (const side of block % 2 === 0 ? [bare, audit] : [audit, bare]) await side();
     }
     phases.mark('replays, both sides');
     const verify = await timed(async () => {

@@ -5,9 +5,9 @@
  * whole parent while the parent's event loop waits. In a worker of 850 MiB (200 promotions at
  * once) one start blocked it for about 60 ms, against 1.5 ms from a 44 MiB process; a promotion
  * starts three versions. The launcher is forked at the first start (so one fork of the worker,
- * usually while it is still small) and reports each started process's pid and exit. Stopping needs no launcher: it is a signal to the
- * pid. If the launcher dies, the processes it started run on and are watched by pid alone; the
- * next start forks a new launcher.
+ * usually while it is still small) and reports each started process's pid and exit. Stopping
+ * needs no launcher: it is a signal to the pid. If the launcher dies, the processes it started
+ * run on and are watched by pid alone; the next start forks a new launcher.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { execArgvFor, projectModule } from '../../server/paths.js';
