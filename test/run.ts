@@ -1,12 +1,15 @@
 /**
  * `npm test`: finds every test/**\/*.test.ts itself (Node 20's runner neither finds .ts files nor
  * expands globs), compiles the project (tests drive the built `tollgate` command, as users run it),
- * provisions the Temporal servers once for all test processes, then hands the files to node:test. Finding no test file is a failure, so a suite can never pass by running
+ * provisions every server the tests start (Temporal CLI, Java test server, PostgreSQL, Prometheus)
+ * once for all test processes, then hands the files to node:test. Finding no test file is a failure, so a suite can never pass by running
  * nothing. Arguments narrow the run: `npm test -- test/ledger` or a single file.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { findPostgresBin } from '../src/server/postgres.js';
+import { findPrometheus } from '../src/server/prometheus.js';
 import { findTemporalCli } from '../src/server/temporal-cli.js';
 import { findTestServer } from '../src/server/test-server.js';
 import { projectRoot } from '../src/server/paths.js';
@@ -40,6 +43,8 @@ const cli = await findTemporalCli();
 if (cli.type === 'existing-path') env.TEMPORAL_CLI_PATH = cli.path;
 const testServer = await findTestServer();
 if (testServer.type === 'existing-path') env.TEMPORAL_TEST_SERVER_PATH = testServer.path;
+env.TOLLGATE_PG_BIN = await findPostgresBin();
+env.PROMETHEUS_BIN = await findPrometheus();
 
 process.stdout.write(`running ${files.length} test files\n`);
 const child = spawn(

@@ -1,14 +1,19 @@
-import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureCached, isCached } from './cache.js';
 import { projectRoot, tollgateHome } from './paths.js';
-import { withDirLock } from './lock.js';
 import { runWithHeartbeat, whichOnPath } from './run-command.js';
-import { ProvisioningError, type ProvisionOptions, type ServerExecutable } from './temporal-cli.js';
+import {
+  defaultProgress,
+  isExecutable,
+  ProvisioningError,
+  type ProvisionOptions,
+  type ServerExecutable,
+} from './temporal-cli.js';
 
 /** The Maven project that pins the Java test server's version (its pom is the single source). */
 const POM = path.join(projectRoot, 'deploy', 'test-server', 'pom.xml');
-
-const defaultProgress = (line: string) => process.stderr.write(`tollgate: ${line}\n`);
 
 export function testServerCacheDir(): string {
   return path.join(tollgateHome(), 'test-server');
@@ -23,31 +28,27 @@ export async function findTestServer(opts: ProvisionOptions = {}): Promise<Serve
   const progress = opts.progress ?? defaultProgress;
   const fromEnv = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (fromEnv) {
-    try {
-      await access(fromEnv, constants.X_OK);
-      return { type: 'existing-path', path: fromEnv };
-    } catch {
-      throw new ProvisioningError(
-        `TEMPORAL_TEST_SERVER_PATH is set to ${fromEnv}, which is not an executable file.`,
-      );
-    }
+    if (await isExecutable(fromEnv)) return { type: 'existing-path', path: fromEnv };
+    throw new ProvisioningError(
+      `TEMPORAL_TEST_SERVER_PATH is set to ${fromEnv}, which is not an executable file.`,
+    );
   }
   const dir = testServerCacheDir();
   const wrapper = path.join(dir, 'temporal-test-server');
-  const stampFile = path.join(dir, 'pom.stamp');
-  const pom = await readFile(POM, 'utf8');
-  const isCurrent = async () => (await readFile(stampFile, 'utf8').catch(() => '')) === pom;
-  if (await isCurrent()) return { type: 'existing-path', path: wrapper };
+  const stamp = `pom sha256 ${createHash('sha256')
+    .update(await readFile(POM))
+    .digest('hex')}`;
+  if ((await isCached(dir, stamp)) && (await isExecutable(wrapper)))
+    return { type: 'existing-path', path: wrapper };
 
   const [mvn, java] = await Promise.all([whichOnPath('mvn'), whichOnPath('java')]);
   if (mvn && java) {
-    await mkdir(dir, { recursive: true });
-    return withDirLock(
-      path.join(dir, '.build.lock'),
-      () => progress('another process is fetching the Java test server; waiting for it'),
-      async () => {
-        if (await isCurrent()) return { type: 'existing-path', path: wrapper };
-        progress(`fetching Temporal's Java test server from Maven Central into ${dir} (first time only)`);
+    await ensureCached({
+      dir,
+      stamp,
+      onWait: () => progress('another process is fetching the Java test server; waiting for it'),
+      fill: async () => {
+        progress(`fetching Temporal's Java test server from Maven Central into ${dir}`);
         const lib = path.join(dir, 'lib');
         await rm(lib, { recursive: true, force: true });
         const result = await runWithHeartbeat(
@@ -65,10 +66,9 @@ export async function findTestServer(opts: ProvisionOptions = {}): Promise<Serve
           `#!/bin/sh\nexec "${java}" -cp "${lib}/*" io.temporal.testserver.TestServer "$@"\n`,
         );
         await chmod(wrapper, 0o755);
-        await writeFile(stampFile, pom);
-        return { type: 'existing-path', path: wrapper };
       },
-    );
+    });
+    return { type: 'existing-path', path: wrapper };
   }
   if (opts.allowDownload ?? true) {
     progress('no Java/Maven found for the time-skipping test server: falling back to the SDK download');

@@ -1,22 +1,24 @@
 /**
- * A real PostgreSQL 15 server for tests and benchmarks, from the Debian binaries: its own data
+ * A real PostgreSQL server for tests and benchmarks, from the binaries the project provisions
+ * (src/server/postgres.ts: the system's server or the pinned npm package): its own data
  * directory, port and socket directory, trust authentication on 127.0.0.1 only. initdb refuses
- * to run as root, so when the tests run as root the server runs as the `postgres` user.
+ * to run as root, so when the tests run as root the server runs as the `postgres` user, or as
+ * `nobody` on a machine without one.
  *
  *   const postgres = await startPostgres();
  *   after(() => postgres.stop());
  *   const url = await postgres.createDatabase('ledger_suite');
  */
 import { execFile } from 'node:child_process';
-import { access, chown, mkdtemp, rm, readFile } from 'node:fs/promises';
+import { chown, mkdtemp, rm, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { findPostgresBin } from '../../src/server/postgres.js';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.TOLLGATE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export interface PostgresServer {
   /** Connection string of the default `postgres` database. */
@@ -52,31 +54,24 @@ async function freePort(): Promise<number> {
   throw new Error('no free port between 20000 and 31999 for PostgreSQL');
 }
 
-async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
+async function serverUser(): Promise<{ name: string; uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
-    throw new Error(
-      'tests run as root, but there is no `postgres` user to run PostgreSQL as (apt-get install postgresql-15)',
-    );
-  });
-  const { stdout: gid } = await run('id', ['-g', 'postgres']);
-  return { uid: Number(stdout.trim()), gid: Number(gid.trim()) };
+  for (const name of ['postgres', 'nobody']) {
+    const ids = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]).catch(() => undefined);
+    if (ids) return { name, uid: Number(ids[0].stdout.trim()), gid: Number(ids[1].stdout.trim()) };
+  }
+  throw new Error(
+    'tests run as root, but there is neither a `postgres` nor a `nobody` user to run PostgreSQL as',
+  );
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
-  const initdb = path.join(PG_BIN, 'initdb');
-  const pgCtl = path.join(PG_BIN, 'pg_ctl');
-  try {
-    await access(initdb);
-    await access(pgCtl);
-  } catch {
-    throw new Error(
-      `PostgreSQL 15 server binaries not found in ${PG_BIN} (apt-get install postgresql-15, or set TOLLGATE_PG_BIN)`,
-    );
-  }
-  const user = await postgresUser();
+export async function startPostgres(opts: { bin?: string } = {}): Promise<PostgresServer> {
+  const bin = opts.bin ?? (await findPostgresBin());
+  const initdb = path.join(bin, 'initdb');
+  const pgCtl = path.join(bin, 'pg_ctl');
+  const user = await serverUser();
   const asServerUser = (cmd: string, args: string[]) =>
-    user ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args);
+    user ? run('runuser', ['-u', user.name, '--', cmd, ...args]) : run(cmd, args);
 
   const root = await mkdtemp(path.join(tmpdir(), 'tollgate-pg-'));
   if (user) await chown(root, user.uid, user.gid);
@@ -93,7 +88,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     '--no-sync',
     '--encoding=UTF8',
     '--locale=C',
-  ]);
+  ]).catch((err: Error) => {
+    const denied = user && /Permission denied/.test(err.message);
+    throw new Error(
+      denied
+        ? `PostgreSQL runs as \`${user.name}\` (tests run as root), who cannot execute ${initdb}: ` +
+            `make the folders above it readable by others, or set TOLLGATE_PG_BIN. ${err.message}`
+        : err.message,
+    );
+  });
   const startServer = () =>
     asServerUser(pgCtl, [
       '-D',

@@ -1,5 +1,6 @@
 /**
- * A real Prometheus server for tests: the Debian `prometheus` binary run as a plain process with
+ * A real Prometheus server for tests: the binary the project provisions (src/server/prometheus.ts)
+ * run as a plain process with
  * its own config, storage in a temporary directory and a free loopback port, scraping the given
  * targets every second. Resolves once every target has been scraped; stopped by PID.
  *
@@ -7,14 +8,12 @@
  *   after(() => prom.stop());
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-
-const BINARY = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+import { findPrometheus } from '../../src/server/prometheus.js';
 
 export interface PrometheusServer {
   url: string;
@@ -28,11 +27,7 @@ export async function startPrometheus(opts: {
   scrape: string[];
   intervalSeconds?: number;
 }): Promise<PrometheusServer> {
-  if (!existsSync(BINARY)) {
-    throw new Error(
-      `Prometheus is not installed at ${BINARY}: install the Debian package (apt-get install prometheus) or set PROMETHEUS_BIN`,
-    );
-  }
+  const binary = await findPrometheus();
   const interval = `${opts.intervalSeconds ?? 1}s`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tollgate-prometheus-'));
   const configFile = path.join(dir, 'prometheus.yml');
@@ -53,7 +48,7 @@ export async function startPrometheus(opts: {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
-    BINARY,
+    binary,
     [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,

@@ -1,0 +1,4 @@
+/** This machine as the registries name platforms (`linux-x64`, `darwin-arm64`, …). */
+export function platformKey(): string {
+  return `${process.platform}-${process.arch}`;
+}
