@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../src/server/paths.js';
+import type { FreshCloneRun } from './bench/report.js';
 
 /** The shell commands of README's quick-start block, comments removed. */
 export function quickStartCommands(readme: string): string[] {
@@ -25,7 +26,13 @@ function runShell(command: string, cwd: string): Promise<{ code: number | null; 
   const started = Date.now();
   return new Promise((resolve) => {
     const env = { ...process.env };
-    for (const name of ['TEMPORAL_CLI_PATH', 'TEMPORAL_TEST_SERVER_PATH', 'TOLLGATE_PG_BIN', 'PROMETHEUS_BIN', 'TOLLGATE_HOME'])
+    for (const name of [
+      'TEMPORAL_CLI_PATH',
+      'TEMPORAL_TEST_SERVER_PATH',
+      'TOLLGATE_PG_BIN',
+      'PROMETHEUS_BIN',
+      'TOLLGATE_HOME',
+    ])
       delete env[name];
     const child = spawn('bash', ['-c', command], { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code) => resolve({ code, seconds: Math.round((Date.now() - started) / 100) / 10 }));
@@ -36,9 +43,12 @@ const demoOnly = process.argv.includes('--demo-only');
 const commands = quickStartCommands(await readFile(path.join(projectRoot, 'README.md'), 'utf8'));
 const work = await mkdtemp(path.join(tmpdir(), 'tollgate-fresh-'));
 const clone = path.join(work, 'tollgate');
-const results: { command: string; seconds: number; exitCode: number | null }[] = [];
+const results: FreshCloneRun['results'] = [];
 try {
-  const cloned = await runShell(`git clone --quiet --no-hardlinks ${JSON.stringify(projectRoot)} ${JSON.stringify(clone)}`, work);
+  const cloned = await runShell(
+    `git clone --quiet --no-hardlinks ${JSON.stringify(projectRoot)} ${JSON.stringify(clone)}`,
+    work,
+  );
   if (cloned.code !== 0) throw new Error('git clone failed');
   for (const command of demoOnly ? commands.slice(0, 1) : commands) {
     process.stdout.write(`\n$ ${command}\n`);
@@ -53,5 +63,6 @@ process.stdout.write('\ncommand | seconds | exit\n---|---|---\n');
 for (const r of results) process.stdout.write(`${r.command} | ${r.seconds} | ${r.exitCode}\n`);
 const out = path.join(projectRoot, 'test', 'bench', 'results', 'fresh-clone.json');
 await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
+const run: FreshCloneRun = { at: new Date().toISOString(), results };
+await writeFile(out, JSON.stringify(run, null, 2));
 process.exit(results.every((r) => r.exitCode === 0) && results.length > 0 ? 0 : 1);

@@ -15,6 +15,7 @@ export const resultsDir = path.join(here, 'results');
 const root = path.resolve(here, '../..');
 const reportFile = path.join(root, 'BENCHMARKS.md');
 const chaosFile = path.join(root, 'test/chaos/results/latest.json');
+const freshCloneFile = path.join(resultsDir, 'fresh-clone.json');
 
 /** Thousands separated; fractions to three significant digits at most (the figures are noisy). */
 const fmt = (n: number | undefined) =>
@@ -73,7 +74,7 @@ function hostSpeedRows(speed: HostSpeed): string[][] {
   ];
 }
 
-export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
+export function renderReport(run: BenchRun, chaos?: ChaosReport, freshClone?: FreshCloneRun): string {
   const m = run.machine;
   const out: string[] = [
     '# Tollgate benchmarks',
@@ -144,7 +145,36 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport): string {
       ),
     );
   }
+  if (freshClone) {
+    out.push(
+      '',
+      '## Fresh clone',
+      '',
+      `README's quick start in an empty directory (\`npm run check:fresh-clone\`, finished ${freshClone.at}; the`,
+      "machine's npm, pip and Maven caches were warm).",
+      '',
+      table(
+        ['command', 'seconds', 'exit code'],
+        freshClone.results.map((r) => [`\`${r.command}\``, fmt(r.seconds), String(r.exitCode)]),
+      ),
+    );
+  }
   return `${out.join('\n')}\n`;
+}
+
+/** What `npm run check:fresh-clone` writes (test/fresh-clone.ts). */
+export interface FreshCloneRun {
+  at: string;
+  results: { command: string; seconds: number; exitCode: number | null }[];
+}
+
+async function readFreshClone(): Promise<FreshCloneRun | undefined> {
+  try {
+    return JSON.parse(await readFile(freshCloneFile, 'utf8')) as FreshCloneRun;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${freshCloneFile}: ${(err as Error).message}`);
+  }
 }
 
 async function readChaos(): Promise<ChaosReport | undefined> {
@@ -170,7 +200,7 @@ export async function writeReport(resultsFile?: string): Promise<string> {
   const run = JSON.parse(await readFile(file, 'utf8')) as BenchRun;
   if (!Array.isArray(run.results) || !run.machine)
     throw new Error(`${file} is not a bench run written by npm run bench (no machine or results)`);
-  await writeFile(reportFile, renderReport(run, await readChaos()));
+  await writeFile(reportFile, renderReport(run, await readChaos(), await readFreshClone()));
   return reportFile;
 }
 
