@@ -5,11 +5,15 @@
  * its own process; `tollgate dev` runs them all in one.
  */
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contracts.js';
 import type { TollgateConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { installTemporalLogging } from '../logging/temporal-runtime.js';
+import type { Readiness } from '../ops/server.js';
+import { evidenceObserver, type EvidenceListener } from '../telemetry/evidence-observer.js';
+import { createTollgateMetrics } from '../telemetry/metrics.js';
 import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { buildOrchestrationActivities, buildStageActivities, stageNames, type Built } from './activities.js';
 
@@ -27,6 +31,10 @@ export interface RunWorkersOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that shut down gracefully (standalone `tollgate worker`). */
   handleSignals?: boolean;
+  /** Registry that receives Tollgate's promotion metrics, from the evidence the orchestration worker appends. */
+  metrics?: Registry;
+  /** Further listeners to every appended evidence record (events to CDEvents sinks). */
+  evidenceListeners?: EvidenceListener[];
 }
 
 export interface RunningWorkers {
@@ -34,6 +42,8 @@ export interface RunningWorkers {
   taskQueues: string[];
   /** Resolves when every worker has stopped and its resources are released. */
   done: Promise<void>;
+  /** Ready while every worker polls its queue (the `/readyz` probe of `tollgate worker`). */
+  readiness(): Readiness;
   shutdown(): Promise<void>;
 }
 
@@ -57,6 +67,17 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           taskQueue: ORCHESTRATION_TASK_QUEUE,
           workflowBundle: await workflowBundle(),
           activities: orchestration.activities,
+          interceptors: {
+            activity: [
+              evidenceObserver(
+                [
+                  ...(opts.metrics ? [createTollgateMetrics(opts.metrics).observe] : []),
+                  ...(opts.evidenceListeners ?? []),
+                ],
+                logger,
+              ),
+            ],
+          },
         }),
       );
     }
@@ -113,6 +134,15 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
   return {
     taskQueues,
     done,
+    readiness: () => {
+      const idle = workers.filter((w) => w.getState() !== 'RUNNING');
+      return idle.length === 0
+        ? { ready: true }
+        : {
+            ready: false,
+            reason: idle.map((w) => `${w.options.taskQueue} is ${w.getState().toLowerCase()}`).join('; '),
+          };
+    },
     shutdown: async () => {
       await shutdown();
       await done.catch(() => undefined);

@@ -2,6 +2,10 @@
 import { connectClient, connectWorker } from '../../client/connection.js';
 import { createLogger } from '../../logging/logger.js';
 import { defaultDbFile, resetDevDatabase } from '../../server/dev-server.js';
+import { startOpsServer } from '../../ops/server.js';
+import { createCdEventsMapper } from '../../telemetry/cdevents.js';
+import { createCdEventsSender } from '../../telemetry/cdevents-sink.js';
+import { createTollgateRegistry } from '../../telemetry/metrics.js';
 import { runWorkers } from '../../worker/run.js';
 import type { Tollgate } from '../context.js';
 import { startEmbedded } from '../environment.js';
@@ -69,10 +73,16 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
   const config = await ctx.config();
   const target = await ctx.temporalTarget();
   const logger = createLogger();
+  const registry = createTollgateRegistry();
+  const cdevents = await createCdEventsSender(config.events.cdevents, { logger });
+  const toCdEvents = createCdEventsMapper(config.events.source);
   const { client, connection } = await connectClient(target);
   const native = await connectWorker(target, logger);
   try {
     const workers = await runWorkers({
+      metrics: registry,
+      evidenceListeners:
+        config.events.cdevents.length > 0 ? [(record) => cdevents.send(toCdEvents.map(record))] : [],
       config,
       connection: native,
       client,
@@ -82,12 +92,32 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
       logger,
       handleSignals: true,
     });
+    const ops =
+      opts.opsPort === undefined
+        ? undefined
+        : await startOpsServer({
+            port: opts.opsPort,
+            host: opts.opsHost,
+            readiness: () => workers.readiness(),
+            registry,
+          });
     ctx.print(
-      { address: target.address, namespace: target.namespace, taskQueues: workers.taskQueues },
+      {
+        address: target.address,
+        namespace: target.namespace,
+        taskQueues: workers.taskQueues,
+        ...(ops ? { ops: ops.url } : {}),
+      },
       () =>
-        `workers polling ${workers.taskQueues.join(', ')} on ${target.address} (namespace ${target.namespace})`,
+        `workers polling ${workers.taskQueues.join(', ')} on ${target.address} (namespace ${target.namespace})` +
+        (ops ? `; /healthz, /readyz and /metrics on ${ops.url}` : ''),
     );
-    await workers.done;
+    try {
+      await workers.done;
+    } finally {
+      await cdevents.drain(10_000);
+      await ops?.close();
+    }
   } finally {
     await native.close();
     await connection.close();
