@@ -6,13 +6,16 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Tracer } from '@opentelemetry/api';
+import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contracts.js';
 import type { TollgateConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { installTemporalLogging } from '../logging/temporal-runtime.js';
 import type { Readiness } from '../ops/server.js';
 import { evidenceObserver, type EvidenceListener } from '../telemetry/evidence-observer.js';
+import { createGateTracer } from '../telemetry/gate-spans.js';
 import { createTollgateMetrics } from '../telemetry/metrics.js';
 import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { buildOrchestrationActivities, buildStageActivities, stageNames, type Built } from './activities.js';
@@ -35,6 +38,8 @@ export interface RunWorkersOptions {
   metrics?: Registry;
   /** Further listeners to every appended evidence record (events to CDEvents sinks). */
   evidenceListeners?: EvidenceListener[];
+  /** Traces activities (Temporal's OpenTelemetry interceptor) and, on the orchestration worker, every gate. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorkers {
@@ -45,6 +50,11 @@ export interface RunningWorkers {
   /** Ready while every worker polls its queue (the `/readyz` probe of `tollgate worker`). */
   readiness(): Readiness;
   shutdown(): Promise<void>;
+}
+
+/** A span per activity execution, from the SDK's own OpenTelemetry interceptor. */
+function activityTracing(tracer: Tracer | undefined): ActivityInterceptorsFactory[] {
+  return tracer ? [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }) })] : [];
 }
 
 export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorkers> {
@@ -69,9 +79,11 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           activities: orchestration.activities,
           interceptors: {
             activity: [
+              ...activityTracing(opts.tracer),
               evidenceObserver(
                 [
                   ...(opts.metrics ? [createTollgateMetrics(opts.metrics).observe] : []),
+                  ...(opts.tracer ? [createGateTracer(opts.tracer).observe] : []),
                   ...(opts.evidenceListeners ?? []),
                 ],
                 logger,
@@ -90,6 +102,7 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           namespace,
           taskQueue: stageTaskQueue(stage),
           activities: stageActivities.activities,
+          interceptors: { activity: activityTracing(opts.tracer) },
         }),
       );
     }

@@ -65,6 +65,46 @@ class Collector {
   }
 }
 
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: { key: string; value: { stringValue?: string; boolValue?: boolean; intValue?: number } }[];
+}
+
+/** An OTLP/HTTP trace receiver (the JSON encoding the exporter sends by default). */
+class OtlpReceiver {
+  readonly spans: OtlpSpan[] = [];
+  private server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+      };
+      for (const r of body.resourceSpans) for (const s of r.scopeSpans) this.spans.push(...s.spans);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  async listen(): Promise<string> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/traces`;
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+  named(name: string): OtlpSpan[] {
+    return this.spans.filter((s) => s.name === name);
+  }
+}
+
+const attr = (span: OtlpSpan | undefined, key: string) => {
+  const v = span?.attributes.find((a) => a.key === key)?.value;
+  return v?.stringValue ?? v?.boolValue ?? v?.intValue;
+};
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, withinMs = 60_000): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
@@ -77,6 +117,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, withi
 
 let harness: Harness;
 let collector: Collector;
+let otlp: OtlpReceiver;
 let worker: ChildProcess;
 let ops: string;
 let env: NodeJS.ProcessEnv;
@@ -104,6 +145,8 @@ before(async () => {
   harness = await startDevServer();
   collector = new Collector();
   const url = await collector.listen();
+  otlp = new OtlpReceiver();
+  const traces = await otlp.listen();
   dir = await mkdtemp(path.join(tmpdir(), 'tollgate-service-'));
   const configFile = await writeConfig(dir, STAGES, {
     events: {
@@ -123,6 +166,7 @@ before(async () => {
     TEMPORAL_ADDRESS: harness.env.address,
     TEMPORAL_NAMESPACE: harness.env.namespace ?? 'default',
   };
+  const workerEnv = { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces, OTEL_BSP_SCHEDULE_DELAY: '200' };
   const [node, args] = tollgateCommand([
     '--json',
     'worker',
@@ -131,7 +175,7 @@ before(async () => {
     '--ops-port',
     '0',
   ]);
-  worker = spawn(node, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  worker = spawn(node, args, { cwd: projectRoot, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   // --json prints one indented JSON object once the workers run: read lines until it closes.
   let printed = '';
   for await (const line of createInterface({ input: worker.stdout! })) {
@@ -144,6 +188,7 @@ before(async () => {
 after(async () => {
   if (worker.exitCode === null) worker.kill('SIGKILL');
   await collector.close();
+  await otlp.close();
   await harness.teardown();
 });
 
@@ -199,6 +244,33 @@ void describe('tollgate worker as a service', () => {
       'dev.cdevents.service.rolledback.0.3.0 checkout@staging pkg:generic/checkout@1.0.0',
     ]);
     assert.equal(received[0]!.headers['ce-source'], 'tollgate-test');
+  });
+
+  void it('exports a trace per promotion over OTLP: stages, gates and activities with cicd.* and deployment.* attributes', async () => {
+    const root = await until('the first promotion span', () =>
+      Promise.resolve(otlp.named('promotion checkout 1.0.0')[0]),
+    );
+    assert.equal(attr(root, 'cicd.pipeline.run.id'), 'checkout-svc-1');
+    assert.equal(attr(root, 'cicd.pipeline.result'), 'success');
+    assert.equal(attr(root, 'deployment.name'), 'checkout');
+    const trace = otlp.spans.filter((s) => s.traceId === root.traceId);
+    const stage = trace.find((s) => s.name === 'stage staging')!;
+    assert.equal(stage.parentSpanId, root.spanId);
+    assert.equal(attr(stage, 'deployment.environment.name'), 'staging');
+    assert.equal(attr(stage, 'cicd.pipeline.task.type'), 'deploy');
+    const gates = trace.filter((s) => s.parentSpanId === stage.spanId).map((s) => s.name);
+    assert.deepEqual(gates, ['gate policy', 'gate approval', 'gate deploy']);
+    const deploy = trace.find((s) => s.parentSpanId === stage.spanId && s.name === 'gate deploy');
+    assert.equal(attr(deploy, 'deployment.status'), 'succeeded');
+    assert.equal(attr(deploy, 'cicd.pipeline.task.run.result'), 'success');
+
+    const rollback = await until('the rollback span', () =>
+      Promise.resolve(otlp.named('rollback staging')[0]),
+    );
+    assert.equal(attr(rollback, 'deployment.status'), 'succeeded');
+    // The SDK's interceptor traces every activity execution, on the stage queues too.
+    assert.ok(otlp.named('RunActivity:deploy').length >= 4, 'deploy activities traced');
+    assert.ok(otlp.named('RunActivity:evaluatePolicy').length >= 2, 'policy activities traced');
   });
 
   void it('stops on SIGTERM with exit code 0, even with a sink that never answers', async () => {

@@ -1,11 +1,15 @@
 /** What `tollgate dev` and `tollgate worker` do (their shapes are in dev.ts). */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { connectClient, connectWorker } from '../../client/connection.js';
 import { createLogger } from '../../logging/logger.js';
 import { defaultDbFile, resetDevDatabase } from '../../server/dev-server.js';
+import { projectRoot } from '../../server/paths.js';
 import { startOpsServer } from '../../ops/server.js';
 import { createCdEventsMapper } from '../../telemetry/cdevents.js';
 import { createCdEventsSender } from '../../telemetry/cdevents-sink.js';
 import { createTollgateRegistry } from '../../telemetry/metrics.js';
+import { otlpConfigured, startTracing } from '../../telemetry/tracing.js';
 import { runWorkers } from '../../worker/run.js';
 import type { Tollgate } from '../context.js';
 import { startEmbedded } from '../environment.js';
@@ -67,6 +71,13 @@ export async function dev(ctx: Tollgate, opts: DevOptions): Promise<void> {
   await env.stop();
 }
 
+async function tollgateVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> {
   if (!opts.orchestration && !opts.allStages && !opts.stage?.length)
     throw new UserError('nothing to run: give --orchestration, --stage <name> and/or --all-stages');
@@ -76,11 +87,22 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
   const registry = createTollgateRegistry();
   const cdevents = await createCdEventsSender(config.events.cdevents, { logger });
   const toCdEvents = createCdEventsMapper(config.events.source);
+  const tracing = otlpConfigured()
+    ? startTracing({
+        role:
+          [
+            ...(opts.orchestration ? ['orchestration'] : []),
+            ...(opts.stage ?? []).map((s) => `stage-${s}`),
+          ].join(',') || 'all-stages',
+        version: await tollgateVersion(),
+      })
+    : undefined;
   const { client, connection } = await connectClient(target);
   const native = await connectWorker(target, logger);
   try {
     const workers = await runWorkers({
       metrics: registry,
+      ...(tracing ? { tracer: tracing.tracer } : {}),
       evidenceListeners:
         config.events.cdevents.length > 0 ? [(record) => cdevents.send(toCdEvents.map(record))] : [],
       config,
@@ -116,6 +138,7 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
       await workers.done;
     } finally {
       await cdevents.drain(10_000);
+      await tracing?.shutdown();
       await ops?.close();
     }
   } finally {
