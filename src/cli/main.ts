@@ -13,6 +13,7 @@ import { registerDevCommands } from './commands/dev.js';
 import { registerHookCommands } from './commands/hook.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerLedgerCommands } from './commands/ledger.js';
 import { registerLineCommands } from './commands/line.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPromoteCommand } from './commands/promote.js';
@@ -69,6 +70,7 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerHookCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerLedgerCommands(program, ctx);
   return { program, ctx };
 }
 

@@ -5,6 +5,7 @@ import { CanaryConfig } from '../canary/config.js';
 import { StagePolicyConfig } from '../policy/config.js';
 import { PolicySettings } from '../policy/settings.js';
 import { HookConfig, NotifyTargetConfig } from '../chat/config.js';
+import { EventsConfig } from '../telemetry/config.js';
 
 /**
  * A public key as written in config: `ed25519:<base64 of the 32 raw bytes>` or an OpenSSH
@@ -102,6 +103,8 @@ export const TollgateConfig = z
     hook: HookConfig.optional(),
     /** Where the notify activity posts promotion news. */
     notify: z.array(NotifyTargetConfig).default([]),
+    /** CDEvents for the platform's tools (service deployed, upgraded, rolled back; environment modified). */
+    events: EventsConfig,
     /** Deploy targets keep their state here (`<stateDir>/<stage>/`): serving versions, operation logs. */
     stateDir: z.string().default('.tollgate/state'),
     temporal: z

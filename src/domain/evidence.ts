@@ -47,6 +47,7 @@ export const EvidenceType = z.enum([
   'rollback.failed',
   'history.archived',
   'security.refused',
+  'dr.drill',
 ]);
 export type EvidenceType = z.infer<typeof EvidenceType>;
 

@@ -5,11 +5,18 @@
  * its own process; `tollgate dev` runs them all in one.
  */
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
+import type { Tracer } from '@opentelemetry/api';
+import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contracts.js';
 import type { TollgateConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { installTemporalLogging } from '../logging/temporal-runtime.js';
+import type { Readiness } from '../ops/server.js';
+import { evidenceObserver, type EvidenceListener } from '../telemetry/evidence-observer.js';
+import { createGateTracer } from '../telemetry/gate-spans.js';
+import { createTollgateMetrics } from '../telemetry/metrics.js';
 import { workflowBundle } from '../temporal/workflow-bundle.js';
 import { buildOrchestrationActivities, buildStageActivities, stageNames, type Built } from './activities.js';
 
@@ -27,6 +34,12 @@ export interface RunWorkersOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that shut down gracefully (standalone `tollgate worker`). */
   handleSignals?: boolean;
+  /** Registry that receives Tollgate's promotion metrics, from the evidence the orchestration worker appends. */
+  metrics?: Registry;
+  /** Further listeners to every appended evidence record (events to CDEvents sinks). */
+  evidenceListeners?: EvidenceListener[];
+  /** Traces activities (Temporal's OpenTelemetry interceptor) and, on the orchestration worker, every gate. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorkers {
@@ -34,7 +47,14 @@ export interface RunningWorkers {
   taskQueues: string[];
   /** Resolves when every worker has stopped and its resources are released. */
   done: Promise<void>;
+  /** Ready while every worker polls its queue (the `/readyz` probe of `tollgate worker`). */
+  readiness(): Readiness;
   shutdown(): Promise<void>;
+}
+
+/** A span per activity execution, from the SDK's own OpenTelemetry interceptor. */
+function activityTracing(tracer: Tracer | undefined): ActivityInterceptorsFactory[] {
+  return tracer ? [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }) })] : [];
 }
 
 export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorkers> {
@@ -57,6 +77,19 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           taskQueue: ORCHESTRATION_TASK_QUEUE,
           workflowBundle: await workflowBundle(),
           activities: orchestration.activities,
+          interceptors: {
+            activity: [
+              ...activityTracing(opts.tracer),
+              evidenceObserver(
+                [
+                  ...(opts.metrics ? [createTollgateMetrics(opts.metrics).observe] : []),
+                  ...(opts.tracer ? [createGateTracer(opts.tracer).observe] : []),
+                  ...(opts.evidenceListeners ?? []),
+                ],
+                logger,
+              ),
+            ],
+          },
         }),
       );
     }
@@ -69,6 +102,7 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
           namespace,
           taskQueue: stageTaskQueue(stage),
           activities: stageActivities.activities,
+          interceptors: { activity: activityTracing(opts.tracer) },
         }),
       );
     }
@@ -113,6 +147,15 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
   return {
     taskQueues,
     done,
+    readiness: () => {
+      const idle = workers.filter((w) => w.getState() !== 'RUNNING');
+      return idle.length === 0
+        ? { ready: true }
+        : {
+            ready: false,
+            reason: idle.map((w) => `${w.options.taskQueue} is ${w.getState().toLowerCase()}`).join('; '),
+          };
+    },
     shutdown: async () => {
       await shutdown();
       await done.catch(() => undefined);

@@ -1,7 +1,15 @@
 /** What `tollgate dev` and `tollgate worker` do (their shapes are in dev.ts). */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { connectClient, connectWorker } from '../../client/connection.js';
 import { createLogger } from '../../logging/logger.js';
 import { defaultDbFile, resetDevDatabase } from '../../server/dev-server.js';
+import { projectRoot } from '../../server/paths.js';
+import { startOpsServer } from '../../ops/server.js';
+import { createCdEventsMapper } from '../../telemetry/cdevents.js';
+import { createCdEventsSender } from '../../telemetry/cdevents-sink.js';
+import { createTollgateRegistry } from '../../telemetry/metrics.js';
+import { otlpConfigured, startTracing } from '../../telemetry/tracing.js';
 import { runWorkers } from '../../worker/run.js';
 import type { Tollgate } from '../context.js';
 import { startEmbedded } from '../environment.js';
@@ -63,16 +71,40 @@ export async function dev(ctx: Tollgate, opts: DevOptions): Promise<void> {
   await env.stop();
 }
 
+async function tollgateVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> {
   if (!opts.orchestration && !opts.allStages && !opts.stage?.length)
     throw new UserError('nothing to run: give --orchestration, --stage <name> and/or --all-stages');
   const config = await ctx.config();
   const target = await ctx.temporalTarget();
   const logger = createLogger();
+  const registry = createTollgateRegistry();
+  const cdevents = await createCdEventsSender(config.events.cdevents, { logger });
+  const toCdEvents = createCdEventsMapper(config.events.source);
+  const tracing = otlpConfigured()
+    ? startTracing({
+        role:
+          [
+            ...(opts.orchestration ? ['orchestration'] : []),
+            ...(opts.stage ?? []).map((s) => `stage-${s}`),
+          ].join(',') || 'all-stages',
+        version: await tollgateVersion(),
+      })
+    : undefined;
   const { client, connection } = await connectClient(target);
   const native = await connectWorker(target, logger);
   try {
     const workers = await runWorkers({
+      metrics: registry,
+      ...(tracing ? { tracer: tracing.tracer } : {}),
+      evidenceListeners:
+        config.events.cdevents.length > 0 ? [(record) => cdevents.send(toCdEvents.map(record))] : [],
       config,
       connection: native,
       client,
@@ -82,12 +114,33 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
       logger,
       handleSignals: true,
     });
+    const ops =
+      opts.opsPort === undefined
+        ? undefined
+        : await startOpsServer({
+            port: opts.opsPort,
+            host: opts.opsHost,
+            readiness: () => workers.readiness(),
+            registry,
+          });
     ctx.print(
-      { address: target.address, namespace: target.namespace, taskQueues: workers.taskQueues },
+      {
+        address: target.address,
+        namespace: target.namespace,
+        taskQueues: workers.taskQueues,
+        ...(ops ? { ops: ops.url } : {}),
+      },
       () =>
-        `workers polling ${workers.taskQueues.join(', ')} on ${target.address} (namespace ${target.namespace})`,
+        `workers polling ${workers.taskQueues.join(', ')} on ${target.address} (namespace ${target.namespace})` +
+        (ops ? `; /healthz, /readyz and /metrics on ${ops.url}` : ''),
     );
-    await workers.done;
+    try {
+      await workers.done;
+    } finally {
+      await cdevents.drain(10_000);
+      await tracing?.shutdown();
+      await ops?.close();
+    }
   } finally {
     await native.close();
     await connection.close();

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   stage?: string[];
   allStages?: boolean;
   orchestration?: boolean;
+  opsPort?: number;
+  opsHost: string;
 }
 
 const load = () => import('./dev.run.js');
@@ -59,6 +61,12 @@ export function registerDevCommands(program: Command, ctx: Tollgate): void {
       '--orchestration',
       'serve the orchestration queue (tollgate): workflows, policy, evidence, notify',
     )
+    .option(
+      '--ops-port <port>',
+      'serve /healthz, /readyz and /metrics on this port (0 picks a free one, printed at start)',
+      (value: string) => (value === '0' ? 0 : portOption(value)),
+    )
+    .option('--ops-host <host>', 'address the --ops-port endpoint listens on', '127.0.0.1')
     .addHelpText(
       'after',
       '\nExamples:\n  tollgate worker --orchestration\n  TEMPORAL_PROFILE=prod tollgate worker --stage prod\n  tollgate worker --orchestration --all-stages',
