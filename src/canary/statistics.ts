@@ -49,7 +49,7 @@ export function quantile(d: Distribution, q: number): number {
 }
 
 /** The k-th smallest value (0-based), counting each value `weight` times. */
-function orderStatistic(d: Distribution, k: number): number {
+export function orderStatistic(d: Distribution, k: number): number {
   let seen = 0;
   for (let i = 0; i < d.values.length; i++) {
     seen += d.weights[i]!;
@@ -106,7 +106,7 @@ function normalSurvival(z: number): number {
 }
 
 /** Sum of x's mid-ranks in the pooled sample, and Σ(t³ − t) over tied groups. */
-function rankSum(x: Distribution, y: Distribution): { rankSumX: number; tieTerm: number } {
+export function rankSum(x: Distribution, y: Distribution): { rankSumX: number; tieTerm: number } {
   let i = 0;
   let j = 0;
   let below = 0;
@@ -141,7 +141,7 @@ export function hodgesLehmann(x: Distribution, y: Distribution): number {
 }
 
 /** The k-th smallest (0-based) of all pairwise differences x_i − y_j. */
-function kthDifference(x: Distribution, y: Distribution, k: number): number {
+export function kthDifference(x: Distribution, y: Distribution, k: number): number {
   let lo = x.values[0]! - y.values[y.values.length - 1]!;
   let hi = x.values[x.values.length - 1]! - y.values[0]!;
   if (countAtOrBelow(x, y, lo) > k) return lo;
