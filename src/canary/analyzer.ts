@@ -3,9 +3,10 @@ import { durationMs } from '../domain/common.js';
 import type { Target } from '../targets/target.js';
 import { CanaryConfig } from './config.js';
 import type { AnalysisResult, MetricJudgement } from './types.js';
+import { judgeErrorRateComparison, judgeLatencyShift, judgeTailLatency } from './comparisons.js';
+import { judgeQueriedComparison } from './queried-comparison.js';
 import {
   inconclusive,
-  judgeLatencyComparison,
   judgeMeasuredThreshold,
   judgeSampleCount,
   judgeValue,
@@ -14,6 +15,7 @@ import {
 import { builtInProvider } from './providers/built-in.js';
 import { prometheusProvider, rangeOf } from './providers/prometheus.js';
 import {
+  MetricsInvalidError,
   MetricsQueryError,
   MetricsUnavailableError,
   type MetricsProvider,
@@ -39,12 +41,20 @@ export interface CanaryAnalyzer {
   analyze(req: AnalysisRequest): Promise<AnalysisResult>;
 }
 
+export interface AnalyzerOptions {
+  logger: Logger;
+  /** Delays between attempts to reach an unavailable provider; its error is the reason only after the last. */
+  retryDelaysMs?: readonly number[];
+}
+
 /**
  * The analyzer: measures canary and baseline over the bake window with the configured metrics
- * provider, then judges minimum samples, every threshold and the latency comparison. A provider
- * that cannot answer makes the step inconclusive, never a pass.
+ * provider, then judges minimum samples, every threshold and the comparisons with the baseline.
+ * A provider that cannot answer (after its retries) or answers with impossible numbers makes the
+ * step inconclusive with a reason naming the metric and the provider, never a pass or a throw.
  */
-export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
+export function createAnalyzer(opts: AnalyzerOptions): CanaryAnalyzer {
+  const retryDelaysMs = opts.retryDelaysMs ?? [1_000, 3_000];
   return {
     async analyze(req) {
       const config = CanaryConfig.parse(req.config);
@@ -61,14 +71,15 @@ export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
       let canary: VersionMeasurements;
       let baseline: VersionMeasurements | undefined;
       try {
-        const measure = (version: string) => provider.measure({ app: req.app, version, window: req.window });
+        const measure = (version: string) =>
+          withRetries(retryDelaysMs, () => provider.measure({ app: req.app, version, window: req.window }));
         [canary, baseline] = await Promise.all([
           measure(req.canaryVersion),
           req.baselineVersion ? measure(req.baselineVersion) : undefined,
         ]);
       } catch (err) {
-        if (!(err instanceof MetricsUnavailableError || err instanceof MetricsQueryError)) throw err;
-        log.warn({ err: err.message }, 'canary metrics unavailable');
+        if (!isProviderError(err)) throw err;
+        log.warn({ err: err.message }, 'canary metrics unavailable or invalid');
         return { ...head, verdict: 'inconclusive', metrics: [], reason: `no measurements: ${err.message}` };
       }
 
@@ -81,16 +92,26 @@ export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
         range: rangeOf(req.window),
       };
       for (const threshold of config.thresholds) {
-        judgements.push(
-          threshold.query !== undefined
-            ? await judgeQueriedThreshold(
-                provider,
-                threshold,
-                fillQuery(threshold.query, placeholders),
-                req.window.end,
-              )
-            : judgeMeasuredThreshold(threshold, canary, config.minSamples, windowSeconds),
-        );
+        const bounded = threshold.min !== undefined || threshold.max !== undefined;
+        if (bounded || !threshold.compare)
+          judgements.push(
+            threshold.query !== undefined
+              ? await judgeQueriedThreshold(
+                  provider,
+                  threshold,
+                  fillQuery(threshold.query, placeholders),
+                  req.window.end,
+                )
+              : judgeMeasuredThreshold(threshold, canary, config.minSamples, windowSeconds),
+          );
+        if (threshold.compare && threshold.query !== undefined && baseline && req.baselineVersion)
+          judgements.push(
+            await judgeQueriedComparison(provider, threshold, threshold.compare, {
+              canary: fillQuery(threshold.query, placeholders),
+              baseline: fillQuery(threshold.query, { ...placeholders, version: req.baselineVersion }),
+              at: req.window.end,
+            }),
+          );
       }
 
       const notes: string[] = [];
@@ -100,9 +121,8 @@ export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
       else if (req.weight >= 100)
         notes.push('comparison to baseline skipped: at 100% the baseline receives no traffic');
       else
-        judgements.push(
-          judgeLatencyComparison(canary, baseline, config.compareToBaseline, config.minSamples),
-        );
+        for (const judge of [judgeLatencyShift, judgeTailLatency, judgeErrorRateComparison])
+          judgements.push(judge(canary, baseline, config.compareToBaseline, config.minSamples));
 
       const { verdict, reason } = overallVerdict(judgements, notes);
       log.info({ verdict, reason }, 'canary step analysed');
@@ -131,11 +151,35 @@ async function judgeQueriedThreshold(
     );
   }
   try {
-    return judgeValue(threshold.metric, await provider.query(query, at), threshold);
+    const judgement = judgeValue(threshold.metric, await provider.query(query, at), threshold);
+    if (judgement.canary === null && judgement.verdict === 'inconclusive')
+      judgement.reason = `${judgement.reason} (${provider.name} provider, query ${JSON.stringify(query)})`;
+    return judgement;
   } catch (err) {
-    if (err instanceof MetricsUnavailableError || err instanceof MetricsQueryError)
-      return inconclusive(threshold.metric, err.message);
+    if (isProviderError(err)) return inconclusive(threshold.metric, err.message);
     throw err;
+  }
+}
+
+export function isProviderError(
+  err: unknown,
+): err is MetricsUnavailableError | MetricsQueryError | MetricsInvalidError {
+  return (
+    err instanceof MetricsUnavailableError ||
+    err instanceof MetricsQueryError ||
+    err instanceof MetricsInvalidError
+  );
+}
+
+/** Only unavailability is retried: a wrong query or impossible numbers come back the same. */
+async function withRetries<T>(delaysMs: readonly number[], fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof MetricsUnavailableError) || attempt >= delaysMs.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt]));
+    }
   }
 }
 

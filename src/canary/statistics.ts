@@ -144,16 +144,33 @@ export function hodgesLehmann(x: Distribution, y: Distribution): number {
 export function kthDifference(x: Distribution, y: Distribution, k: number): number {
   let lo = x.values[0]! - y.values[y.values.length - 1]!;
   let hi = x.values[x.values.length - 1]! - y.values[0]!;
-  if (countAtOrBelow(x, y, lo) > k) return lo;
+  let countLo = countAtOrBelow(x, y, lo);
+  if (countLo > k) return lo;
+  let countHi = x.n * y.n;
+  let bisect = false;
   // Invariant: at most k differences are <= lo and more than k are <= hi, so the answer is the
-  // first difference above lo as soon as that one already covers index k.
+  // first difference above lo as soon as that one already covers index k. The next candidate is
+  // interpolated from the two counts (the count grows almost linearly over a narrow bracket),
+  // falling back to halving whenever an interpolated step failed to halve the bracket.
   for (;;) {
     const next = smallestDifferenceAbove(x, y, lo);
-    if (countAtOrBelow(x, y, next) > k) return next;
+    const countNext = countAtOrBelow(x, y, next);
+    if (countNext > k) return next;
     lo = next;
-    const mid = lo + (hi - lo) / 2;
-    if (countAtOrBelow(x, y, mid) > k) hi = mid;
-    else lo = mid;
+    countLo = countNext;
+    const width = hi - lo;
+    const share = (k + 0.5 - countLo) / (countHi - countLo);
+    let mid = bisect ? lo + width / 2 : lo + width * share;
+    if (!(mid > lo && mid < hi)) mid = lo + width / 2;
+    const countMid = countAtOrBelow(x, y, mid);
+    if (countMid > k) {
+      hi = mid;
+      countHi = countMid;
+    } else {
+      lo = mid;
+      countLo = countMid;
+    }
+    bisect = !bisect && hi - lo > width / 2;
   }
 }
 
