@@ -3,15 +3,10 @@ import { durationMs } from '../domain/common.js';
 import type { Target } from '../targets/target.js';
 import { CanaryConfig } from './config.js';
 import type { AnalysisResult, MetricJudgement } from './types.js';
-import { judgeErrorRateComparison, judgeLatencyShift, judgeTailLatency } from './comparisons.js';
+import { judge } from './judge.js';
 import { judgeQueriedComparison } from './queried-comparison.js';
-import {
-  inconclusive,
-  judgeMeasuredThreshold,
-  judgeSampleCount,
-  judgeValue,
-  overallVerdict,
-} from './judgements.js';
+import { inconclusive, judgeValue } from './judgements.js';
+import { recordMeasurements } from './recorded.js';
 import { builtInProvider } from './providers/built-in.js';
 import { prometheusProvider, rangeOf } from './providers/prometheus.js';
 import {
@@ -80,10 +75,15 @@ export function createAnalyzer(opts: AnalyzerOptions): CanaryAnalyzer {
       } catch (err) {
         if (!isProviderError(err)) throw err;
         log.warn({ err: err.message }, 'canary metrics unavailable or invalid');
-        return { ...head, verdict: 'inconclusive', metrics: [], reason: `no measurements: ${err.message}` };
+        return {
+          ...head,
+          verdict: 'inconclusive',
+          metrics: [],
+          reason: `no measurements: ${err.message}`,
+          providerError: err.message,
+        };
       }
 
-      const judgements: MetricJudgement[] = [judgeSampleCount(canary, config.minSamples)];
       const placeholders = {
         app: req.app,
         stage: req.stage,
@@ -91,42 +91,40 @@ export function createAnalyzer(opts: AnalyzerOptions): CanaryAnalyzer {
         baseline: req.baselineVersion ?? '',
         range: rangeOf(req.window),
       };
-      for (const threshold of config.thresholds) {
+      const queried = async (threshold: CanaryConfig['thresholds'][number], query: string) => {
+        const out: MetricJudgement[] = [];
         const bounded = threshold.min !== undefined || threshold.max !== undefined;
         if (bounded || !threshold.compare)
-          judgements.push(
-            threshold.query !== undefined
-              ? await judgeQueriedThreshold(
-                  provider,
-                  threshold,
-                  fillQuery(threshold.query, placeholders),
-                  req.window.end,
-                )
-              : judgeMeasuredThreshold(threshold, canary, config.minSamples, windowSeconds),
+          out.push(
+            await judgeQueriedThreshold(provider, threshold, fillQuery(query, placeholders), req.window.end),
           );
-        if (threshold.compare && threshold.query !== undefined && baseline && req.baselineVersion)
-          judgements.push(
+        if (threshold.compare && baseline && req.baselineVersion)
+          out.push(
             await judgeQueriedComparison(provider, threshold, threshold.compare, {
-              canary: fillQuery(threshold.query, placeholders),
-              baseline: fillQuery(threshold.query, { ...placeholders, version: req.baselineVersion }),
+              canary: fillQuery(query, placeholders),
+              baseline: fillQuery(query, { ...placeholders, version: req.baselineVersion }),
               at: req.window.end,
             }),
           );
-      }
-
-      const notes: string[] = [];
-      if (!config.compareToBaseline.enabled) notes.push('comparison to baseline disabled');
-      else if (!baseline)
-        notes.push('comparison to baseline skipped: no stable version serves beside the canary');
-      else if (req.weight >= 100)
-        notes.push('comparison to baseline skipped: at 100% the baseline receives no traffic');
-      else
-        for (const judge of [judgeLatencyShift, judgeTailLatency, judgeErrorRateComparison])
-          judgements.push(judge(canary, baseline, config.compareToBaseline, config.minSamples));
-
-      const { verdict, reason } = overallVerdict(judgements, notes);
+        return out;
+      };
+      const { verdict, reason, metrics } = await judge(
+        config,
+        { canary, ...(baseline ? { baseline } : {}) },
+        { weight: req.weight, windowSeconds },
+        queried,
+      );
       log.info({ verdict, reason }, 'canary step analysed');
-      return { ...head, verdict, metrics: judgements, reason };
+      return {
+        ...head,
+        verdict,
+        metrics,
+        reason,
+        measured: {
+          canary: recordMeasurements(canary),
+          ...(baseline ? { baseline: recordMeasurements(baseline) } : {}),
+        },
+      };
     },
   };
 }

@@ -76,8 +76,25 @@ function fromEarlierKeys(value: unknown): unknown {
   return out;
 }
 
+/**
+ * Several measurements per step instead of one at the end of its bake (Argo Rollouts' names): the
+ * step takes `count` measurements, one every `interval` (default: its bake divided by `count`).
+ * It fails once more than `failureLimit` measurements failed, is inconclusive once more than
+ * `inconclusiveLimit` were inconclusive or more than `consecutiveErrorLimit` provider errors came
+ * in a row, and passes when its measurements are done without either (at least one passed).
+ */
+export const Measurements = z.object({
+  count: z.number().int().min(1).max(100),
+  interval: Duration.optional(),
+  failureLimit: z.number().int().nonnegative().default(0),
+  inconclusiveLimit: z.number().int().nonnegative().default(0),
+  consecutiveErrorLimit: z.number().int().nonnegative().default(4),
+});
+export type Measurements = z.infer<typeof Measurements>;
+
 export const CanaryConfig = z.object({
   steps: z.array(CanaryStep).min(1),
+  measurements: Measurements.optional(),
   metrics: z
     .discriminatedUnion('provider', [
       z.object({ provider: z.literal('built-in') }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Direction } from './config.js';
+import { RecordedMeasurements } from './recorded.js';
 
 export const Verdict = z.enum(['pass', 'fail', 'inconclusive']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -67,5 +68,11 @@ export const AnalysisResult = z.object({
   metrics: z.array(MetricJudgement),
   reason: z.string(),
   window: z.object({ start: z.string(), end: z.string() }),
+  /** Set when the provider could not answer (after its retries) or answered impossible numbers. */
+  providerError: z.string().optional(),
+  /** What was measured, so a backtest can judge it again (absent when nothing could be measured). */
+  measured: z.object({ canary: RecordedMeasurements, baseline: RecordedMeasurements.optional() }).optional(),
+  /** Which of a step's repeated measurements this is (absent with one measurement per step). */
+  measurement: z.object({ number: z.number().int(), count: z.number().int() }).optional(),
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
