@@ -101,7 +101,8 @@ export function mannWhitneyU(
   return { u: u1, pValue, z };
 }
 
-function normalSurvival(z: number): number {
+/** P(Z > z) for a standard normal Z. */
+export function normalSurvival(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
 }
 
@@ -135,9 +136,13 @@ export function rankSum(x: Distribution, y: Distribution): { rankSumX: number; t
 export function hodgesLehmann(x: Distribution, y: Distribution): number {
   if (x.n === 0 || y.n === 0) throw new RangeError('Hodges-Lehmann needs at least one sample on each side');
   const pairs = x.n * y.n;
-  const lowerMiddle = kthDifference(x, y, Math.floor((pairs - 1) / 2));
+  const k = Math.floor((pairs - 1) / 2);
+  const lowerMiddle = kthDifference(x, y, k);
   if (pairs % 2 === 1) return lowerMiddle;
-  return (lowerMiddle + kthDifference(x, y, pairs / 2)) / 2;
+  // The upper middle is the next difference: the same one if it covers index k + 1 too.
+  const upperMiddle =
+    countAtOrBelow(x, y, lowerMiddle) > k + 1 ? lowerMiddle : smallestDifferenceAbove(x, y, lowerMiddle);
+  return (lowerMiddle + upperMiddle) / 2;
 }
 
 /** The k-th smallest (0-based) of all pairwise differences x_i − y_j. */

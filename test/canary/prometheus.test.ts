@@ -93,6 +93,13 @@ void test('an error-prone canary fails by error rate measured in Prometheus and 
         query: 'sum(increase(tollgate_router_requests_total{app="{app}",version="{version}"}[{range}]))',
         min: 30,
       },
+      {
+        // A success ratio must not drop: the same query answered for the baseline version.
+        metric: 'custom',
+        query:
+          '1 - (sum(increase(tollgate_router_errors_total{app="{app}",version="{version}"}[{range}])) or vector(0)) / sum(increase(tollgate_router_requests_total{app="{app}",version="{version}"}[{range}]))',
+        compare: { direction: 'decrease', tolerance: { absolute: 0.05 } },
+      },
     ],
   });
   const result = await activities.analyzeCanary({
@@ -112,6 +119,11 @@ void test('an error-prone canary fails by error rate measured in Prometheus and 
   assert.equal(errorRate.verdict, 'fail');
   assert.ok(errorRate.canary! > 0.1 && errorRate.canary! < 0.3, `error rate ${errorRate.canary}`);
   assert.equal(judgement(result, 'custom')!.verdict, 'pass', 'the custom query saw the canary requests');
+  const successRatio = judgement(result, 'custom-vs-baseline')!;
+  assert.equal(successRatio.verdict, 'fail', successRatio.reason);
+  assert.equal(successRatio.baseline, 1);
+  assert.ok(successRatio.canary! < 0.9, `success ratio ${successRatio.canary}`);
+  assert.match(successRatio.reason, /moved beyond the tolerance in the harmful direction .*tolerated −0\.05/);
   assert.equal(
     judgement(result, 'latency-vs-baseline')!.verdict,
     'pass',
