@@ -10,8 +10,7 @@ import { recordMeasurements } from './recorded.js';
 import { builtInProvider } from './providers/built-in.js';
 import { prometheusProvider, rangeOf } from './providers/prometheus.js';
 import {
-  MetricsInvalidError,
-  MetricsQueryError,
+  isProviderError,
   MetricsUnavailableError,
   type MetricsProvider,
   type VersionMeasurements,
@@ -157,16 +156,6 @@ async function judgeQueriedThreshold(
     if (isProviderError(err)) return inconclusive(threshold.metric, err.message);
     throw err;
   }
-}
-
-export function isProviderError(
-  err: unknown,
-): err is MetricsUnavailableError | MetricsQueryError | MetricsInvalidError {
-  return (
-    err instanceof MetricsUnavailableError ||
-    err instanceof MetricsQueryError ||
-    err instanceof MetricsInvalidError
-  );
 }
 
 /** Only unavailability is retried: a wrong query or impossible numbers come back the same. */

@@ -1,11 +1,6 @@
 import type { Direction, Tolerance } from './config.js';
 import { allowedBy, comparisonRecord, decide, describeInterval } from './decision.js';
-import {
-  MetricsQueryError,
-  MetricsUnavailableError,
-  MetricsInvalidError,
-  type MetricsProvider,
-} from './providers/provider.js';
+import { isProviderError, type MetricsProvider } from './providers/provider.js';
 import type { MetricJudgement } from './types.js';
 
 const round = (v: number) => Number(v.toPrecision(6));
@@ -40,12 +35,7 @@ export async function judgeQueriedComparison(
       provider.query(queries.baseline, queries.at),
     ]);
   } catch (err) {
-    if (
-      err instanceof MetricsUnavailableError ||
-      err instanceof MetricsQueryError ||
-      err instanceof MetricsInvalidError
-    )
-      return nothing(err.message);
+    if (isProviderError(err)) return nothing(err.message);
     throw err;
   }
   for (const [side, value, query] of [

@@ -167,3 +167,26 @@ void test('a NaN bucket count from Prometheus is refused with the bucket named',
     /prometheus provider reported NaN requests in the latency bucket le=0\.5 for version 2\.0\.0/,
   );
 });
+
+void test('an unavailable provider is retried before the step is inconclusive', async () => {
+  const window = { start: '2026-12-07T11:59:00.000Z', end: '2026-12-07T12:00:00.000Z' };
+  const request = (target: Target, retryDelaysMs: number[]) =>
+    createAnalyzer({ logger: testLogger.child({}, { level: 'error' }), retryDelaysMs }).analyze({
+      app: 'shop',
+      stage: 'prod',
+      canaryVersion: '2.0.0',
+      step: 1,
+      weight: 25,
+      config: CanaryConfig.parse({ steps: [{ weight: 25, bake: '60s' }] }),
+      window,
+      target,
+    });
+  // The router comes up during the first retry's delay: the analysis gets its answer.
+  const late = {} as { trafficIn?: Target['trafficIn'] };
+  setTimeout(() => (late.trafficIn = async () => ok(spread(100, 2, 3))), 20);
+  const answered = await request(late as unknown as Target, [200, 200]);
+  assert.equal(answered.verdict, 'pass', answered.reason);
+  const never = await request({} as unknown as Target, [10, 10]);
+  assert.equal(never.verdict, 'inconclusive');
+  assert.match(never.providerError ?? '', /set canary\.metrics\.provider to "prometheus"/);
+});

@@ -51,3 +51,14 @@ export class MetricsInvalidError extends Error {
 export class MetricsQueryError extends Error {
   override name = 'MetricsQueryError';
 }
+
+/** The errors a provider reports for a step: each makes it inconclusive with its message, never a throw. */
+export function isProviderError(
+  err: unknown,
+): err is MetricsUnavailableError | MetricsQueryError | MetricsInvalidError {
+  return (
+    err instanceof MetricsUnavailableError ||
+    err instanceof MetricsQueryError ||
+    err instanceof MetricsInvalidError
+  );
+}
