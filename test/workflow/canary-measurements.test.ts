@@ -4,7 +4,9 @@
  * measurement is its own evidence record.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { createWorld, testConfig, testRelease } from '../helpers/promotion-world.js';
 import type { TollgateConfig } from '../../src/config/schema.js';
@@ -40,9 +42,11 @@ async function promote(script: string, measurements: Record<string, number>) {
       config: measuredConfig(measurements),
     });
     const result = await handle.result();
+    const history = await handle.fetchHistory();
     const analyses = (await world.chain(input.promotionId)).filter((r) => r.type === 'canary.analysis');
     return {
       result,
+      history,
       measured: analyses.map((r) => {
         const m = r.data.measurement as { number: number; count: number };
         return `${r.data.step as number}.${m.number}/${m.count}:${r.data.verdict as string}`;
@@ -52,8 +56,15 @@ async function promote(script: string, measurements: Record<string, number>) {
 }
 
 void test('one failed measurement within failureLimit 1 still passes the step', async () => {
-  const { result, measured } = await promote('pass/fail/pass,pass', { failureLimit: 1 });
+  const { result, measured, history } = await promote('pass/fail/pass,pass', { failureLimit: 1 });
   assert.equal(result.status, 'succeeded', result.outcome);
+  // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/canary-measurements.test.ts` refreshes
+  // the replay fixture of the patched branch (test/workflow/replay.test.ts replays it).
+  if (process.env.TOLLGATE_RECORD_HISTORIES)
+    await writeFile(
+      new URL('../fixtures/histories/promotion-v4-canary-measurements.json', import.meta.url),
+      historyToJSON(history),
+    );
   assert.deepEqual(measured, [
     '1.1/3:pass',
     '1.2/3:fail',
