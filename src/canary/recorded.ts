@@ -4,9 +4,9 @@ import { distributionOfWeighted, quantile } from './statistics.js';
 
 /**
  * What an analysis measured for one version, kept with its verdict so `tollgate canary backtest`
- * can judge it again with another template. Latencies are kept as (value, count) pairs rounded to
- * three significant digits: a bake's worth of requests stays a few kilobytes in the workflow
- * history and the ledger, and a re-judged interval moves by at most that rounding.
+ * can judge it again with another template. Latencies are kept as (value, count) pairs, raw
+ * samples rounded to three significant digits: a bake's worth of requests stays a few kilobytes
+ * in the workflow history and the ledger, and a re-judged interval moves by at most that rounding.
  */
 export const RecordedMeasurements = z.object({
   requests: z.number(),
@@ -19,9 +19,11 @@ export type RecordedMeasurements = z.infer<typeof RecordedMeasurements>;
 export function recordMeasurements(m: VersionMeasurements): RecordedMeasurements {
   const values: number[] = [];
   const counts: number[] = [];
-  // Values come sorted, so rounded ones are too: equal neighbours merge without a map.
+  // Values come sorted, so rounded ones are too: equal neighbours merge without a map. Histogram
+  // bounds are few already and stay exact, so the +Inf bucket stays above the top bound.
+  const round = m.latencyTopBucketMs === undefined ? threeDigits : (v: number) => v;
   m.latency.values.forEach((v, i) => {
-    const rounded = threeDigits(v);
+    const rounded = round(v);
     if (values.length > 0 && values[values.length - 1] === rounded)
       counts[counts.length - 1]! += m.latency.weights[i]!;
     else {

@@ -10,6 +10,7 @@ import { createAnalyzer } from '../../src/canary/analyzer.js';
 import { CanaryConfig } from '../../src/canary/config.js';
 import { judgeLatencyShift, judgeTailLatency } from '../../src/canary/comparisons.js';
 import { bucketsToDistribution } from '../../src/canary/providers/prometheus.js';
+import { measurementsFromRecord, recordMeasurements } from '../../src/canary/recorded.js';
 import { quantile } from '../../src/canary/statistics.js';
 import type { AnalysisResult, Comparison } from '../../src/canary/types.js';
 import type { Target, VersionTraffic } from '../../src/targets/target.js';
@@ -189,4 +190,27 @@ void test('an unavailable provider is retried before the step is inconclusive', 
   const never = await request({} as unknown as Target, [10, 10]);
   assert.equal(never.verdict, 'inconclusive');
   assert.match(never.providerError ?? '', /set canary\.metrics\.provider to "prometheus"/);
+});
+
+void test('a recorded histogram keeps its +Inf bucket above the top bound, so a backtest still sees it saturated', () => {
+  const buckets = [1, 10, Number.POSITIVE_INFINITY].map((le, i) => ({
+    labels: { le: Number.isFinite(le) ? String(le) : '+Inf' },
+    value: [5, 10, 40][i]!,
+  }));
+  const { latency, topBucketMs } = bucketsToDistribution(buckets, '1.0.0');
+  const measured = {
+    version: '1.0.0',
+    requests: 40,
+    errors: 0,
+    latency,
+    latencyQuantilesMs: {
+      p50: quantile(latency, 0.5),
+      p90: quantile(latency, 0.9),
+      p99: quantile(latency, 0.99),
+    },
+    latencyTopBucketMs: topBucketMs!,
+  };
+  const again = measurementsFromRecord('1.0.0', recordMeasurements(measured));
+  assert.deepEqual(again.latency, latency);
+  assert.ok(again.latency.values.at(-1)! > again.latencyTopBucketMs!);
 });
