@@ -3,14 +3,26 @@
  * held by pause), analyse. pass → next step; fail → roll back; inconclusive → ask a human (or
  * roll back, as configured). After the last step the canary becomes stable.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
-import type { CanaryConfig } from '../src/canary/config.js';
+import type { CanaryConfig, Measurements } from '../src/canary/config.js';
 import { durationMs } from '../src/domain/duration.js';
+import {
+  EMPTY_TALLY,
+  addMeasurement,
+  concludeMeasurements,
+  type StepDecision,
+} from './canary-measurements.js';
 import type { PromotionRun, StageStop } from './run.js';
 
 /** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */
 const DECISION_TIMEOUT = '24h';
+
+/**
+ * patched() id: steps with `canary.measurements` take several measurements during their bake.
+ * Only configurations that set it reach the patch, so earlier histories replay unchanged.
+ */
+export const REPEATED_MEASUREMENTS = 'canary-repeated-measurements';
 
 export async function runCanary(
   run: PromotionRun,
@@ -40,25 +52,31 @@ export async function runCanary(
       { stage: stage.name },
     );
 
-    const bakeStart = new Date().toISOString();
-    if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
-    await run.waitWhilePaused();
-    const analysis = await activities.analyzeCanary({
-      ...run.operation(stage, 'analysis', index),
-      canaryVersion: version,
-      ...(baselineVersion ? { baselineVersion } : {}),
-      step: index + 1,
-      weight: step.weight,
-      config,
-      window: { start: bakeStart, end: new Date().toISOString() },
-    });
-    state.canary.analyses.push(analysis);
-    await run.evidence.add('canary.analysis', analysis, { stage: stage.name });
-    run.log(
-      'canary.analysis',
-      `step ${index + 1} at ${step.weight}%: ${analysis.verdict} (${analysis.reason})`,
-      stage.name,
-    );
+    let analysis: StepDecision;
+    if (config.measurements && config.measurements.count > 1 && patched(REPEATED_MEASUREMENTS)) {
+      analysis = await measureRepeatedly(run, stage, config, config.measurements, index, baselineVersion);
+    } else {
+      const bakeStart = new Date().toISOString();
+      if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
+      await run.waitWhilePaused();
+      const single = await activities.analyzeCanary({
+        ...run.operation(stage, 'analysis', index),
+        canaryVersion: version,
+        ...(baselineVersion ? { baselineVersion } : {}),
+        step: index + 1,
+        weight: step.weight,
+        config,
+        window: { start: bakeStart, end: new Date().toISOString() },
+      });
+      state.canary.analyses.push(single);
+      await run.evidence.add('canary.analysis', single, { stage: stage.name });
+      run.log(
+        'canary.analysis',
+        `step ${index + 1} at ${step.weight}%: ${single.verdict} (${single.reason})`,
+        stage.name,
+      );
+      analysis = single;
+    }
 
     if (analysis.verdict === 'fail')
       return {
@@ -94,4 +112,56 @@ export async function runCanary(
   state.deploy = { version, serving };
   await run.evidence.add('canary.promoted', { version, serving }, { stage: stage.name });
   return undefined;
+}
+
+/**
+ * One step's bake as `count` measurements, each over its own window of `interval`; the tally
+ * decides as soon as a limit is exceeded. promote-now ends the bake after the measurement under
+ * way, and the step is judged on the measurements taken.
+ */
+async function measureRepeatedly(
+  run: PromotionRun,
+  stage: Stage,
+  config: CanaryConfig,
+  policy: Measurements,
+  index: number,
+  baselineVersion: string | undefined,
+): Promise<StepDecision> {
+  const activities = run.stageActivities(stage);
+  const state = run.stageState(stage.name);
+  const step = config.steps[index]!;
+  const intervalMs =
+    policy.interval !== undefined
+      ? durationMs(policy.interval)
+      : Math.floor(durationMs(step.bake) / policy.count);
+  let tally = EMPTY_TALLY;
+  for (let number = 1; number <= policy.count; number++) {
+    const windowStart = new Date().toISOString();
+    if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, intervalMs);
+    await run.waitWhilePaused();
+    const operation = run.operation(stage, 'analysis', index);
+    const measured = await activities.analyzeCanary({
+      ...operation,
+      key: `${operation.key}/${number}`,
+      canaryVersion: run.input.release.version,
+      ...(baselineVersion ? { baselineVersion } : {}),
+      step: index + 1,
+      weight: step.weight,
+      config,
+      window: { start: windowStart, end: new Date().toISOString() },
+    });
+    const analysis = { ...measured, measurement: { number, count: policy.count } };
+    state.canary!.analyses.push(analysis);
+    await run.evidence.add('canary.analysis', analysis, { stage: stage.name });
+    run.log(
+      'canary.analysis',
+      `step ${index + 1} at ${step.weight}%, measurement ${number}/${policy.count}: ${analysis.verdict} (${analysis.reason})`,
+      stage.name,
+    );
+    const added = addMeasurement(policy, tally, analysis);
+    tally = added.tally;
+    if (added.decision) return added.decision;
+    if (run.promoteNowRequested) break;
+  }
+  return concludeMeasurements(tally);
 }

@@ -3,18 +3,14 @@ import { durationMs } from '../domain/common.js';
 import type { Target } from '../targets/target.js';
 import { CanaryConfig } from './config.js';
 import type { AnalysisResult, MetricJudgement } from './types.js';
-import {
-  inconclusive,
-  judgeLatencyComparison,
-  judgeMeasuredThreshold,
-  judgeSampleCount,
-  judgeValue,
-  overallVerdict,
-} from './judgements.js';
+import { judge } from './judge.js';
+import { judgeQueriedComparison } from './queried-comparison.js';
+import { inconclusive, judgeValue } from './judgements.js';
+import { recordMeasurements } from './recorded.js';
 import { builtInProvider } from './providers/built-in.js';
 import { prometheusProvider, rangeOf } from './providers/prometheus.js';
 import {
-  MetricsQueryError,
+  isProviderError,
   MetricsUnavailableError,
   type MetricsProvider,
   type VersionMeasurements,
@@ -39,12 +35,20 @@ export interface CanaryAnalyzer {
   analyze(req: AnalysisRequest): Promise<AnalysisResult>;
 }
 
+export interface AnalyzerOptions {
+  logger: Logger;
+  /** Delays between attempts to reach an unavailable provider; its error is the reason only after the last. */
+  retryDelaysMs?: readonly number[];
+}
+
 /**
  * The analyzer: measures canary and baseline over the bake window with the configured metrics
- * provider, then judges minimum samples, every threshold and the latency comparison. A provider
- * that cannot answer makes the step inconclusive, never a pass.
+ * provider, then judges minimum samples, every threshold and the comparisons with the baseline.
+ * A provider that cannot answer (after its retries) or answers with impossible numbers makes the
+ * step inconclusive with a reason naming the metric and the provider, never a pass or a throw.
  */
-export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
+export function createAnalyzer(opts: AnalyzerOptions): CanaryAnalyzer {
+  const retryDelaysMs = opts.retryDelaysMs ?? [1_000, 3_000];
   return {
     async analyze(req) {
       const config = CanaryConfig.parse(req.config);
@@ -61,18 +65,24 @@ export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
       let canary: VersionMeasurements;
       let baseline: VersionMeasurements | undefined;
       try {
-        const measure = (version: string) => provider.measure({ app: req.app, version, window: req.window });
+        const measure = (version: string) =>
+          withRetries(retryDelaysMs, () => provider.measure({ app: req.app, version, window: req.window }));
         [canary, baseline] = await Promise.all([
           measure(req.canaryVersion),
           req.baselineVersion ? measure(req.baselineVersion) : undefined,
         ]);
       } catch (err) {
-        if (!(err instanceof MetricsUnavailableError || err instanceof MetricsQueryError)) throw err;
-        log.warn({ err: err.message }, 'canary metrics unavailable');
-        return { ...head, verdict: 'inconclusive', metrics: [], reason: `no measurements: ${err.message}` };
+        if (!isProviderError(err)) throw err;
+        log.warn({ err: err.message }, 'canary metrics unavailable or invalid');
+        return {
+          ...head,
+          verdict: 'inconclusive',
+          metrics: [],
+          reason: `no measurements: ${err.message}`,
+          providerError: err.message,
+        };
       }
 
-      const judgements: MetricJudgement[] = [judgeSampleCount(canary, config.minSamples)];
       const placeholders = {
         app: req.app,
         stage: req.stage,
@@ -80,33 +90,40 @@ export function createAnalyzer(opts: { logger: Logger }): CanaryAnalyzer {
         baseline: req.baselineVersion ?? '',
         range: rangeOf(req.window),
       };
-      for (const threshold of config.thresholds) {
-        judgements.push(
-          threshold.query !== undefined
-            ? await judgeQueriedThreshold(
-                provider,
-                threshold,
-                fillQuery(threshold.query, placeholders),
-                req.window.end,
-              )
-            : judgeMeasuredThreshold(threshold, canary, config.minSamples, windowSeconds),
-        );
-      }
-
-      const notes: string[] = [];
-      if (!config.compareToBaseline.enabled) notes.push('comparison to baseline disabled');
-      else if (!baseline)
-        notes.push('comparison to baseline skipped: no stable version serves beside the canary');
-      else if (req.weight >= 100)
-        notes.push('comparison to baseline skipped: at 100% the baseline receives no traffic');
-      else
-        judgements.push(
-          judgeLatencyComparison(canary, baseline, config.compareToBaseline, config.minSamples),
-        );
-
-      const { verdict, reason } = overallVerdict(judgements, notes);
+      const queried = async (threshold: CanaryConfig['thresholds'][number], query: string) => {
+        const out: MetricJudgement[] = [];
+        const bounded = threshold.min !== undefined || threshold.max !== undefined;
+        if (bounded || !threshold.compare)
+          out.push(
+            await judgeQueriedThreshold(provider, threshold, fillQuery(query, placeholders), req.window.end),
+          );
+        if (threshold.compare && baseline && req.baselineVersion)
+          out.push(
+            await judgeQueriedComparison(provider, threshold, threshold.compare, {
+              canary: fillQuery(query, placeholders),
+              baseline: fillQuery(query, { ...placeholders, version: req.baselineVersion }),
+              at: req.window.end,
+            }),
+          );
+        return out;
+      };
+      const { verdict, reason, metrics } = await judge(
+        config,
+        { canary, ...(baseline ? { baseline } : {}) },
+        { weight: req.weight, windowSeconds },
+        queried,
+      );
       log.info({ verdict, reason }, 'canary step analysed');
-      return { ...head, verdict, metrics: judgements, reason };
+      return {
+        ...head,
+        verdict,
+        metrics,
+        reason,
+        measured: {
+          canary: recordMeasurements(canary),
+          ...(baseline ? { baseline: recordMeasurements(baseline) } : {}),
+        },
+      };
     },
   };
 }
@@ -131,11 +148,25 @@ async function judgeQueriedThreshold(
     );
   }
   try {
-    return judgeValue(threshold.metric, await provider.query(query, at), threshold);
+    const judgement = judgeValue(threshold.metric, await provider.query(query, at), threshold);
+    if (judgement.canary === null && judgement.verdict === 'inconclusive')
+      judgement.reason = `${judgement.reason} (${provider.name} provider, query ${JSON.stringify(query)})`;
+    return judgement;
   } catch (err) {
-    if (err instanceof MetricsUnavailableError || err instanceof MetricsQueryError)
-      return inconclusive(threshold.metric, err.message);
+    if (isProviderError(err)) return inconclusive(threshold.metric, err.message);
     throw err;
+  }
+}
+
+/** Only unavailability is retried: a wrong query or impossible numbers come back the same. */
+async function withRetries<T>(delaysMs: readonly number[], fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof MetricsUnavailableError) || attempt >= delaysMs.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt]));
+    }
   }
 }
 

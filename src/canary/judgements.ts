@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import type { CanaryConfig, Threshold } from './config.js';
+import type { Threshold } from './config.js';
 import type { MetricJudgement, Verdict } from './types.js';
-import { hodgesLehmann, mannWhitneyU } from './statistics.js';
 import type { VersionMeasurements } from './providers/provider.js';
 
 type ThresholdSpec = z.infer<typeof Threshold>;
@@ -129,69 +128,6 @@ export function judgeMeasuredThreshold(
     );
   }
   return judgeValue(metric, canary.latencyQuantilesMs[QUANTILE_OF[metric]], threshold, samples, ' ms');
-}
-
-/**
- * Kayenta-style comparison of canary and baseline latency: a Mann-Whitney U test says whether the
- * two differ at all, the Hodges-Lehmann estimate says by how much. The canary fails only when it
- * is significantly slower AND slower by more than the tolerated shift, so a statistically real but
- * harmless difference of a millisecond never blocks a release.
- */
-export function judgeLatencyComparison(
-  canary: VersionMeasurements,
-  baseline: VersionMeasurements,
-  settings: CanaryConfig['compareToBaseline'],
-  minSamples: number,
-): MetricJudgement {
-  const name = 'latency-vs-baseline';
-  const samples = { canary: canary.latency.n, baseline: baseline.latency.n };
-  if (canary.latency.n < minSamples || baseline.latency.n < minSamples) {
-    return {
-      ...inconclusive(
-        name,
-        `too few successful responses to compare (canary ${canary.latency.n}, baseline ${baseline.latency.n}; minSamples ${minSamples})`,
-        samples,
-      ),
-      baseline: null,
-    };
-  }
-  const test = mannWhitneyU(canary.latency, baseline.latency, { alternative: 'two-sided', continuity: true });
-  const shift = hodgesLehmann(canary.latency, baseline.latency);
-  const result = {
-    name,
-    canary: round(canary.latencyQuantilesMs.p50),
-    baseline: round(baseline.latencyQuantilesMs.p50),
-    threshold: { max: settings.maxLatencyShiftMs },
-    samples,
-    comparison: {
-      u: test.u,
-      pValue: Number.isNaN(test.pValue) ? 1 : test.pValue,
-      hodgesLehmannShift: round(shift),
-      alpha: settings.alpha,
-    },
-  };
-  const stats = `Mann-Whitney p=${shown(test.pValue)}, Hodges-Lehmann shift ${shown(shift)} ms`;
-  if (Number.isNaN(test.pValue)) {
-    // Only when every latency on both sides is the same value (e.g. one histogram bucket).
-    return {
-      ...result,
-      verdict: 'pass',
-      reason: `canary and baseline latencies are identical at the measurement's resolution (${stats})`,
-    };
-  }
-  const significant = test.pValue < settings.alpha;
-  const tooSlow = shift > settings.maxLatencyShiftMs;
-  if (significant && tooSlow) {
-    return {
-      ...result,
-      verdict: 'fail',
-      reason: `canary latency is higher than baseline's (${stats}, alpha ${settings.alpha}, tolerated shift ${settings.maxLatencyShiftMs} ms)`,
-    };
-  }
-  const why = !significant
-    ? `no significant difference at alpha ${settings.alpha}`
-    : `shift within the tolerated ${settings.maxLatencyShiftMs} ms`;
-  return { ...result, verdict: 'pass', reason: `${why} (${stats})` };
 }
 
 /** Any fail fails the step; otherwise anything inconclusive makes it inconclusive. */

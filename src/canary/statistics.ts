@@ -49,7 +49,7 @@ export function quantile(d: Distribution, q: number): number {
 }
 
 /** The k-th smallest value (0-based), counting each value `weight` times. */
-function orderStatistic(d: Distribution, k: number): number {
+export function orderStatistic(d: Distribution, k: number): number {
   let seen = 0;
   for (let i = 0; i < d.values.length; i++) {
     seen += d.weights[i]!;
@@ -101,12 +101,13 @@ export function mannWhitneyU(
   return { u: u1, pValue, z };
 }
 
-function normalSurvival(z: number): number {
+/** P(Z > z) for a standard normal Z. */
+export function normalSurvival(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
 }
 
 /** Sum of x's mid-ranks in the pooled sample, and Σ(t³ − t) over tied groups. */
-function rankSum(x: Distribution, y: Distribution): { rankSumX: number; tieTerm: number } {
+export function rankSum(x: Distribution, y: Distribution): { rankSumX: number; tieTerm: number } {
   let i = 0;
   let j = 0;
   let below = 0;
@@ -135,25 +136,46 @@ function rankSum(x: Distribution, y: Distribution): { rankSumX: number; tieTerm:
 export function hodgesLehmann(x: Distribution, y: Distribution): number {
   if (x.n === 0 || y.n === 0) throw new RangeError('Hodges-Lehmann needs at least one sample on each side');
   const pairs = x.n * y.n;
-  const lowerMiddle = kthDifference(x, y, Math.floor((pairs - 1) / 2));
+  const k = Math.floor((pairs - 1) / 2);
+  const lowerMiddle = kthDifference(x, y, k);
   if (pairs % 2 === 1) return lowerMiddle;
-  return (lowerMiddle + kthDifference(x, y, pairs / 2)) / 2;
+  // The upper middle is the next difference: the same one if it covers index k + 1 too.
+  const upperMiddle =
+    countAtOrBelow(x, y, lowerMiddle) > k + 1 ? lowerMiddle : smallestDifferenceAbove(x, y, lowerMiddle);
+  return (lowerMiddle + upperMiddle) / 2;
 }
 
 /** The k-th smallest (0-based) of all pairwise differences x_i − y_j. */
-function kthDifference(x: Distribution, y: Distribution, k: number): number {
+export function kthDifference(x: Distribution, y: Distribution, k: number): number {
   let lo = x.values[0]! - y.values[y.values.length - 1]!;
   let hi = x.values[x.values.length - 1]! - y.values[0]!;
-  if (countAtOrBelow(x, y, lo) > k) return lo;
+  let countLo = countAtOrBelow(x, y, lo);
+  if (countLo > k) return lo;
+  let countHi = x.n * y.n;
+  let bisect = false;
   // Invariant: at most k differences are <= lo and more than k are <= hi, so the answer is the
-  // first difference above lo as soon as that one already covers index k.
+  // first difference above lo as soon as that one already covers index k. The next candidate is
+  // interpolated from the two counts (the count grows almost linearly over a narrow bracket),
+  // falling back to halving whenever an interpolated step failed to halve the bracket.
   for (;;) {
     const next = smallestDifferenceAbove(x, y, lo);
-    if (countAtOrBelow(x, y, next) > k) return next;
+    const countNext = countAtOrBelow(x, y, next);
+    if (countNext > k) return next;
     lo = next;
-    const mid = lo + (hi - lo) / 2;
-    if (countAtOrBelow(x, y, mid) > k) hi = mid;
-    else lo = mid;
+    countLo = countNext;
+    const width = hi - lo;
+    const share = (k + 0.5 - countLo) / (countHi - countLo);
+    let mid = bisect ? lo + width / 2 : lo + width * share;
+    if (!(mid > lo && mid < hi)) mid = lo + width / 2;
+    const countMid = countAtOrBelow(x, y, mid);
+    if (countMid > k) {
+      hi = mid;
+      countHi = countMid;
+    } else {
+      lo = mid;
+      countLo = countMid;
+    }
+    bisect = !bisect && hi - lo > width / 2;
   }
 }
 

@@ -7,6 +7,7 @@ import { Tollgate } from './context.js';
 import { createOutput } from './output.js';
 import { registerActionCommands } from './commands/act.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerCanaryCommands } from './commands/canary.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommands } from './commands/dev.js';
@@ -69,6 +70,7 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerDemoCommand(program, ctx);
   registerHookCommands(program, ctx);
   registerPolicyCommands(program, ctx);
+  registerCanaryCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerLedgerCommands(program, ctx);
   return { program, ctx };

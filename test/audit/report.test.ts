@@ -88,6 +88,26 @@ void test('a rolled-back promotion: the failed canary numbers and the restored v
   assert.equal(json.rollbacks.length, 1);
 });
 
+void test('the canary section shows what each comparison was decided on', async () => {
+  const report = await promotionReport(ledger, 'p-rolled-back');
+  const shift = report.canary[0]?.metrics.find((m) => m.name === 'latency-vs-baseline');
+  assert.deepEqual(
+    [shift?.test, shift?.estimate, shift?.interval, shift?.tolerance, shift?.samples],
+    [
+      'wilcoxon-normal',
+      0.31,
+      { lower: -0.42, upper: 1.05, confidence: 0.95 },
+      { ratio: 0.2, absolute: 5, allowed: 5 },
+      { canary: 120, baseline: 480 },
+    ],
+  );
+  const md = renderReport(report, 'md');
+  assert.match(
+    md,
+    /\| latency-vs-baseline \| pass \| 12\.1 \| 11\.8 \| 0\.31 \| \[-0\.42, 1\.05\] \(95%\) \| 5 ms \(ratio 0\.2, absolute 5\) \| 120 \/ 480 \| wilcoxon-normal \| 0\.38 \|/,
+  );
+});
+
 void test('a rejected promotion: the rejecting vote, its comment and the refused request', async () => {
   const report = await promotionReport(ledger, 'p-rejected');
   assert.equal(report.promotion.status, 'rejected');

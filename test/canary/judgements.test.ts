@@ -6,19 +6,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAnalyzer } from '../../src/canary/analyzer.js';
 import { CanaryConfig } from '../../src/canary/config.js';
+import { judgeLatencyShift } from '../../src/canary/comparisons.js';
 import {
-  judgeLatencyComparison,
   judgeMeasuredThreshold,
   judgeSampleCount,
   judgeValue,
   overallVerdict,
 } from '../../src/canary/judgements.js';
 import type { VersionMeasurements } from '../../src/canary/providers/provider.js';
+import type { Comparison, MetricJudgement } from '../../src/canary/types.js';
 import { distributionOf, quantile } from '../../src/canary/statistics.js';
 import { createTarget } from '../../src/targets/index.js';
 import { sampleAppTarget, tempDir, testLogger } from '../targets/sample-app.js';
 
-const settings = { enabled: true, alpha: 0.05, maxLatencyShiftMs: 50 };
+const settings = CanaryConfig.parse({
+  steps: [{ weight: 10, bake: '1s' }],
+  compareToBaseline: { latency: { tolerance: { absolute: 50 } } },
+}).compareToBaseline;
 
 function measured(
   version: string,
@@ -39,6 +43,7 @@ function measured(
     },
   };
 }
+const shift = (j: MetricJudgement) => j.comparison as Comparison;
 const steady = (n: number, base: number) => Array.from({ length: n }, (_, i) => base + (i % 10) / 10);
 
 void test('no requests at all: sample count and error rate are inconclusive, not a 0% error rate', () => {
@@ -84,12 +89,12 @@ void test('request-rate over an empty window is inconclusive', () => {
 void test('a baseline that received no requests makes the comparison inconclusive, not a pass', () => {
   const canary = measured('2.0.0', 200, 0, steady(200, 2));
   const zero = measured('1.0.0', 0, 0, []);
-  const j = judgeLatencyComparison(canary, zero, settings, 50);
+  const j = judgeLatencyShift(canary, zero, settings, 50);
   assert.equal(j.verdict, 'inconclusive');
   assert.match(j.reason, /baseline 0/);
 });
 
-void test('identical latencies on both sides pass the comparison with p = 1', () => {
+void test('identical latencies on both sides pass the comparison with a zero shift', () => {
   const canary = measured(
     '2.0.0',
     100,
@@ -102,39 +107,30 @@ void test('identical latencies on both sides pass the comparison with p = 1', ()
     0,
     Array.from({ length: 300 }, () => 5),
   );
-  const j = judgeLatencyComparison(canary, baseline, settings, 50);
+  const j = judgeLatencyShift(canary, baseline, settings, 50);
   assert.equal(j.verdict, 'pass');
-  assert.equal(j.comparison!.pValue, 1);
-  assert.equal(j.comparison!.hodgesLehmannShift, 0);
+  assert.equal(shift(j).estimate, 0);
+  assert.deepEqual(shift(j).interval, { lower: 0, upper: 0, confidence: 0.95 });
 });
 
 void test('a significant but small latency difference passes; a significant large one fails', () => {
   const baseline = measured('1.0.0', 400, 0, steady(400, 2));
-  const smallShift = judgeLatencyComparison(
-    measured('2.0.0', 100, 0, steady(100, 6)),
-    baseline,
-    settings,
-    50,
-  );
+  const smallShift = judgeLatencyShift(measured('2.0.0', 100, 0, steady(100, 6)), baseline, settings, 50);
   assert.equal(smallShift.verdict, 'pass');
-  assert.ok(smallShift.comparison!.pValue < 0.05);
-  assert.match(smallShift.reason, /shift within the tolerated 50 ms/);
+  assert.ok(shift(smallShift).pValue! < 0.05);
+  assert.match(smallShift.reason, /within the tolerance .*tolerated \+50 ms/);
 
-  const largeShift = judgeLatencyComparison(
-    measured('2.0.0', 100, 0, steady(100, 120)),
-    baseline,
-    settings,
-    50,
-  );
+  const largeShift = judgeLatencyShift(measured('2.0.0', 100, 0, steady(100, 120)), baseline, settings, 50);
   assert.equal(largeShift.verdict, 'fail');
-  assert.equal(largeShift.comparison!.hodgesLehmannShift, 118);
+  assert.equal(shift(largeShift).estimate, 118);
+  assert.ok(shift(largeShift).interval!.lower! > 50);
 });
 
 void test('a faster canary never fails the comparison', () => {
   const baseline = measured('1.0.0', 400, 0, steady(400, 200));
-  const j = judgeLatencyComparison(measured('2.0.0', 100, 0, steady(100, 5)), baseline, settings, 50);
+  const j = judgeLatencyShift(measured('2.0.0', 100, 0, steady(100, 5)), baseline, settings, 50);
   assert.equal(j.verdict, 'pass');
-  assert.ok(j.comparison!.hodgesLehmannShift < 0);
+  assert.ok(shift(j).estimate < 0);
 });
 
 void test('the overall verdict: any fail fails, otherwise any inconclusive is inconclusive', () => {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createStageActivities } from '../../activities/stage.js';
 import { createAnalyzer } from '../../src/canary/analyzer.js';
 import { CanaryConfig } from '../../src/canary/config.js';
-import type { AnalysisResult } from '../../src/canary/types.js';
+import type { AnalysisResult, Comparison } from '../../src/canary/types.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
 import { freePort } from '../../src/targets/local/version-process.js';
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
@@ -93,6 +93,13 @@ void test('an error-prone canary fails by error rate measured in Prometheus and 
         query: 'sum(increase(tollgate_router_requests_total{app="{app}",version="{version}"}[{range}]))',
         min: 30,
       },
+      {
+        // A success ratio must not drop: the same query answered for the baseline version.
+        metric: 'custom',
+        query:
+          '1 - (sum(increase(tollgate_router_errors_total{app="{app}",version="{version}"}[{range}])) or vector(0)) / sum(increase(tollgate_router_requests_total{app="{app}",version="{version}"}[{range}]))',
+        compare: { direction: 'decrease', tolerance: { absolute: 0.05 } },
+      },
     ],
   });
   const result = await activities.analyzeCanary({
@@ -112,6 +119,11 @@ void test('an error-prone canary fails by error rate measured in Prometheus and 
   assert.equal(errorRate.verdict, 'fail');
   assert.ok(errorRate.canary! > 0.1 && errorRate.canary! < 0.3, `error rate ${errorRate.canary}`);
   assert.equal(judgement(result, 'custom')!.verdict, 'pass', 'the custom query saw the canary requests');
+  const successRatio = judgement(result, 'custom-vs-baseline')!;
+  assert.equal(successRatio.verdict, 'fail', successRatio.reason);
+  assert.equal(successRatio.baseline, 1);
+  assert.ok(successRatio.canary! < 0.9, `success ratio ${successRatio.canary}`);
+  assert.match(successRatio.reason, /moved beyond the tolerance in the harmful direction .*tolerated −0\.05/);
   assert.equal(
     judgement(result, 'latency-vs-baseline')!.verdict,
     'pass',
@@ -184,8 +196,8 @@ void test('a slow canary is caught by comparing the histograms in Prometheus, no
   const comparison = judgement(result, 'latency-vs-baseline')!;
   assert.equal(comparison.verdict, 'fail');
   assert.ok(
-    comparison.comparison!.hodgesLehmannShift > 50,
-    `shift ${comparison.comparison!.hodgesLehmannShift} ms`,
+    (comparison.comparison as Comparison).estimate > 50,
+    `shift ${(comparison.comparison as Comparison).estimate} ms`,
   );
   await activities.rollback({ key: 'p4/prod/rollback', app: 'shop', stage: 'prod' });
 });

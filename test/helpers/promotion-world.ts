@@ -5,7 +5,8 @@
  * The workflow is what these tests examine; the activities at its boundary are recording
  * implementations whose behaviour each test scripts through release labels:
  *   test.failRules = "rule-a,rule-b"   policy rules that fail
- *   test.canary    = "pass,fail"       canary verdicts, one per step
+ *   test.canary    = "pass,fail"       canary verdicts, one per step ("pass/error/fail": one
+ *                                      per repeated measurement; `error`: a provider error)
  *   test.deploy    = "fail@prod"       the deploy to that stage fails permanently
  * Evidence goes to the real file ledger (in a temporary directory). Targets, policy packs and
  * canary analysis have their own suites against real processes and servers.
@@ -215,7 +216,23 @@ function recordingStageActivities(
     },
     async analyzeCanary(req): Promise<AnalysisResult> {
       const verdicts = (labelsOf(req.app)['test.canary'] ?? '').split(',').filter(Boolean);
-      const verdict = (verdicts[req.step - 1] ?? 'pass') as AnalysisResult['verdict'];
+      // A step with repeated measurements scripts one verdict each, `pass/error/fail`; its
+      // analyses' keys end in the measurement's number.
+      const perMeasurement = (verdicts[req.step - 1] ?? 'pass').split('/');
+      const number = Number(/\/(\d+)$/.exec(req.key.split('/analysis/')[1] ?? '')?.[1] ?? 1);
+      const scripted = perMeasurement[Math.min(number, perMeasurement.length) - 1]!;
+      if (scripted === 'error')
+        return {
+          verdict: 'inconclusive',
+          step: req.step,
+          weight: req.weight,
+          provider: 'scripted',
+          metrics: [],
+          reason: 'no measurements: scripted provider error',
+          window: req.window,
+          providerError: 'scripted provider error',
+        };
+      const verdict = scripted as AnalysisResult['verdict'];
       return {
         verdict,
         step: req.step,

@@ -13,10 +13,18 @@ const version = args.version ?? process.env.VERSION ?? '0.0.0';
 const behaviour = args.behaviour ?? process.env.SAMPLE_APP_BEHAVIOUR ?? behaviourOf(version);
 const errorEvery = Math.round(1 / Number(process.env.SAMPLE_APP_ERROR_RATE ?? 0.2));
 const maxDelayMs = Number(process.env.SAMPLE_APP_DELAY_MS ?? 300);
+const tailFraction = Number(process.env.SAMPLE_APP_TAIL_FRACTION ?? 0.3);
+const tailDelayMs = Number(process.env.SAMPLE_APP_TAIL_MS ?? 400);
 
-if (!['healthy', 'errors', 'slow'].includes(behaviour)) {
+if (!['healthy', 'errors', 'slow', 'tail'].includes(behaviour)) {
   process.stderr.write(
-    `sample-app: behaviour must be healthy, errors or slow, not ${JSON.stringify(behaviour)}\n`,
+    `sample-app: behaviour must be healthy, errors, slow or tail, not ${JSON.stringify(behaviour)}\n`,
+  );
+  process.exit(2);
+}
+if (!(tailFraction >= 0 && tailFraction <= 1) || !(tailDelayMs >= 0)) {
+  process.stderr.write(
+    'sample-app: SAMPLE_APP_TAIL_FRACTION must be between 0 and 1 and SAMPLE_APP_TAIL_MS a number of milliseconds >= 0\n',
   );
   process.exit(2);
 }
@@ -30,6 +38,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 function behaviourOf(v) {
   if (v.includes('errors')) return 'errors';
   if (v.includes('slow')) return 'slow';
+  if (v.includes('tail')) return 'tail';
   return 'healthy';
 }
 
@@ -45,9 +54,14 @@ const server = http.createServer((req, res) => {
   // Every fifth request of an error-prone version fails: exactly the configured rate, no luck involved.
   if (behaviour === 'errors' && served % errorEvery === 0)
     return reply(500, { error: 'simulated failure', version });
-  const delay = behaviour === 'slow' ? Math.random() * maxDelayMs : 0;
+  const delay = behaviour === 'slow' ? Math.random() * maxDelayMs : behaviour === 'tail' ? tailDelay() : 0;
   setTimeout(() => reply(200, { message: 'hello from the sample app', version }), delay);
 });
+
+// Evenly spread over the requests, like the errors: 30 % means 3 of every 10, the median untouched.
+function tailDelay() {
+  return Math.floor(served * tailFraction) > Math.floor((served - 1) * tailFraction) ? tailDelayMs : 0;
+}
 
 server.listen(port, '127.0.0.1', () => {
   process.stdout.write(

@@ -7,6 +7,7 @@ import type { EvidenceRecord } from '../../domain/evidence.js';
 import type { ChainVerification } from '../../ledger/verify.js';
 import { summarize, type PromotionSummary } from '../list.js';
 import { isRollbackChain, rollbackCoverage } from './rollback-coverage.js';
+import { Comparison, MetricJudgement } from '../../canary/types.js';
 
 export interface TimelineRow {
   seq: number;
@@ -69,6 +70,13 @@ export interface CanaryRow {
     canary: number | null;
     baseline?: number | null;
     pValue?: number;
+    /** Comparisons with the baseline: what the verdict was decided on. */
+    test?: string;
+    estimate?: number;
+    interval?: { lower: number | null; upper: number | null; confidence: number };
+    tolerance?: { ratio?: number; absolute?: number; allowed: number };
+    unit?: string;
+    samples?: { canary: number; baseline?: number };
     reason: string;
   }[];
 }
@@ -363,6 +371,7 @@ export function buildReport(
           ...(typeof (m.comparison as Data | undefined)?.pValue === 'number'
             ? { pValue: (m.comparison as Data).pValue as number }
             : {}),
+          ...comparisonNumbers(m),
           reason: str(m.reason) ?? '',
         })),
       });
@@ -408,5 +417,23 @@ export function buildReport(
     })),
     coverage: coverage(records, promotion, approvals, policies, waived),
     controls: [...new Set(records.flatMap((r) => r.controls))].sort(),
+  };
+}
+
+/** The numbers of a decided comparison, when the record carries one (analyses before #26 do not). */
+function comparisonNumbers(m: Data): Partial<CanaryRow['metrics'][number]> {
+  const samples = MetricJudgement.shape.samples.safeParse(m.samples);
+  const c = Comparison.safeParse(m.comparison);
+  return {
+    ...(samples.success && samples.data ? { samples: samples.data } : {}),
+    ...(c.success
+      ? {
+          test: c.data.test,
+          estimate: c.data.estimate,
+          tolerance: c.data.tolerance,
+          unit: c.data.unit,
+          ...(c.data.interval ? { interval: c.data.interval } : {}),
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 /** The report as titled tables of text cells: what the Markdown, HTML and CSV renderers share. */
-import type { PromotionReport } from './model.js';
+import type { CanaryRow, PromotionReport } from './model.js';
 
 export interface Table {
   title: string;
@@ -123,6 +123,11 @@ export function reportTables(report: PromotionReport): Table[] {
         'metric verdict',
         'canary',
         'baseline',
+        'estimate',
+        'interval',
+        'tolerance',
+        'samples',
+        'test',
         'p-value',
         'reason',
       ],
@@ -137,6 +142,13 @@ export function reportTables(report: PromotionReport): Table[] {
           m.verdict,
           cell(m.canary),
           cell(m.baseline),
+          cell(m.estimate),
+          intervalCell(m.interval),
+          toleranceCell(m.tolerance, m.unit),
+          m.samples
+            ? `${m.samples.canary}${m.samples.baseline !== undefined ? ` / ${m.samples.baseline}` : ''}`
+            : '',
+          cell(m.test),
           cell(m.pValue),
           m.reason,
         ]),
@@ -169,4 +181,22 @@ export function reportTables(report: PromotionReport): Table[] {
     },
   ];
   return tables;
+}
+
+/** `[1.2, +∞] (95%)`: an unbounded end is one the samples could not bound. */
+function intervalCell(i: CanaryRow['metrics'][number]['interval']): string {
+  if (!i) return '';
+  return `[${i.lower ?? '−∞'}, ${i.upper ?? '+∞'}] (${Math.round(i.confidence * 100)}%)`;
+}
+
+/** `5 ms (ratio 0.2, absolute 5)`: the amount allowed against this baseline and how it was configured. */
+function toleranceCell(t: CanaryRow['metrics'][number]['tolerance'], unit = ''): string {
+  if (!t) return '';
+  const parts = [
+    t.ratio !== undefined ? `ratio ${t.ratio}` : '',
+    t.absolute !== undefined ? `absolute ${t.absolute}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${t.allowed}${unit ? ` ${unit}` : ''} (${parts})`;
 }

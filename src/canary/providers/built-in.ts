@@ -1,5 +1,6 @@
 import type { Target } from '../../targets/target.js';
 import { distributionOf, quantile } from '../statistics.js';
+import { checkCounts, checkLatencies } from './validation.js';
 import {
   MetricsUnavailableError,
   type MeasureRequest,
@@ -21,6 +22,8 @@ export function builtInProvider(target: Target): MetricsProvider {
         );
       }
       const traffic = await target.trafficIn({ app: req.app, version: req.version, ...req.window });
+      checkCounts('built-in', req.version, { requests: traffic.requests, errors: traffic.errors });
+      checkLatencies('built-in', req.version, traffic.latenciesMs);
       const latency = distributionOf(traffic.latenciesMs);
       return {
         version: req.version,

@@ -1,7 +1,13 @@
 import { ROUTER_METRICS } from '../../targets/local/metric-names.js';
 import { distributionOfWeighted } from '../statistics.js';
 import { PrometheusClient, type InstantSample } from './prometheus-client.js';
-import type { MeasureRequest, MetricsProvider, VersionMeasurements } from './provider.js';
+import {
+  MetricsInvalidError,
+  type MeasureRequest,
+  type MetricsProvider,
+  type VersionMeasurements,
+} from './provider.js';
+import { checkCounts } from './validation.js';
 
 /**
  * Reads the local router's metrics (or anything exporting the same names and labels) from
@@ -28,14 +34,19 @@ export function prometheusProvider(opts: { url: string; timeoutMs: number }): Me
         client.scalar(q(0.9), at),
         client.scalar(q(0.99), at),
       ]);
-      // No series in the window means no requests were counted there (not an error of the query).
+      // No series in the window means no requests were counted there (not an error of the query):
+      // scalar() reports that as NaN, while a series whose value is NaN arrives as a sample.
       const requestCount = Number.isNaN(requests) ? 0 : requests;
+      const errorCount = Number.isNaN(errors) ? 0 : errors;
+      checkCounts('prometheus', req.version, { requests: requestCount, errors: errorCount });
+      const { latency, topBucketMs } = bucketsToDistribution(bucketSamples, req.version);
       return {
         version: req.version,
         requests: requestCount,
-        errors: Number.isNaN(errors) ? 0 : errors,
-        latency: bucketsToDistribution(bucketSamples),
+        errors: errorCount,
+        latency,
         latencyQuantilesMs: { p50, p90, p99 },
+        ...(topBucketMs !== undefined ? { latencyTopBucketMs: topBucketMs } : {}),
       };
     },
     query: (expression: string, at: string) => client.scalar(expression, new Date(at)),
@@ -57,24 +68,34 @@ export function rangeOf(window: { start: string; end: string }): string {
 
 /**
  * Cumulative `le` buckets → requests per bucket. increase() extrapolates to the window's edges, so
- * counts are rounded to whole requests. The +Inf bucket has no upper bound; its requests are
- * placed at twice the largest finite bound, which keeps them ranked above every finite bucket.
+ * counts are rounded to whole requests. The +Inf bucket has no upper bound: its requests are
+ * placed just above the largest finite bound, the least they can be, and the judge treats any
+ * value there as censored. A NaN, negative or infinite bucket count is refused.
  */
-function bucketsToDistribution(samples: InstantSample[]) {
+export function bucketsToDistribution(samples: InstantSample[], version: string) {
   const cumulative = samples
     .map((s) => ({
       le: s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le),
-      count: Math.round(s.value),
+      raw: s.value,
     }))
-    .filter((b) => !Number.isNaN(b.le) && Number.isFinite(b.count))
+    .filter((b) => !Number.isNaN(b.le))
     .sort((a, b) => a.le - b.le);
-  const largestFinite = cumulative.filter((b) => Number.isFinite(b.le)).at(-1)?.le ?? 0;
+  for (const b of cumulative) {
+    if (!Number.isFinite(b.raw) || b.raw < 0)
+      throw new MetricsInvalidError(
+        `prometheus provider reported ${Number.isNaN(b.raw) ? 'NaN' : b.raw} requests in the latency bucket le=${b.le} for version ${version}: bucket counts must be finite numbers >= 0`,
+      );
+  }
+  const largestFinite = cumulative.filter((b) => Number.isFinite(b.le)).at(-1)?.le;
+  const topBucketMs = largestFinite !== undefined ? largestFinite * 1000 : undefined;
+  const aboveTop = topBucketMs !== undefined ? topBucketMs * (1 + 1e-9) : 0;
   let previous = 0;
   const pairs: [number, number][] = [];
   for (const bucket of cumulative) {
-    const upperMs = (Number.isFinite(bucket.le) ? bucket.le : 2 * largestFinite) * 1000;
-    pairs.push([upperMs, Math.max(0, bucket.count - previous)]);
-    previous = Math.max(previous, bucket.count);
+    const count = Math.round(bucket.raw);
+    const upperMs = Number.isFinite(bucket.le) ? bucket.le * 1000 : aboveTop;
+    pairs.push([upperMs, Math.max(0, count - previous)]);
+    previous = Math.max(previous, count);
   }
-  return distributionOfWeighted(pairs);
+  return { latency: distributionOfWeighted(pairs), topBucketMs };
 }
