@@ -8,7 +8,7 @@ import { parseTrustedKeys, pae } from '../../src/policy/facts/dsse.js';
 import { provenanceFacts } from '../../src/policy/facts/provenance.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
 import type { Release } from '../../src/domain/release.js';
-import { fixtureRelease, fixtureSettings, fixtures, GATE_TIME, releasesDir } from './helpers.js';
+import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME, releasesDir } from './helpers.js';
 
 async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
   const s = PolicySettings.parse(settings ?? (await fixtureSettings()));
@@ -16,7 +16,7 @@ async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
     release,
     settings: s,
     trustedKeys: parseTrustedKeys(s.provenance.trustedKeys),
-    baseDir: releasesDir,
+    evidence: evidenceReader(s),
     time: new Date(GATE_TIME),
   });
 }

@@ -66,7 +66,7 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
   const file = ctx.release.evidence.provenance;
   if (!file) return empty(false, ['evidence.provenance: the release attaches no provenance attestation']);
   const field = 'evidence.provenance';
-  const json = await readEvidenceJson(field, file, ctx.baseDir);
+  const json = await readEvidenceJson(ctx.evidence, field, file);
   if (!json.ok) return empty(true, [json.error]);
 
   const isBundle =

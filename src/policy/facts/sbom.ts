@@ -34,7 +34,7 @@ export async function sbomFacts(ctx: FactContext): Promise<SbomFacts> {
   };
   const file = ctx.release.evidence.sbom;
   if (!file) return { ...none, errors: ['evidence.sbom: the release attaches no SBOM'] };
-  const json = await readEvidenceJson('evidence.sbom', file, ctx.baseDir);
+  const json = await readEvidenceJson(ctx.evidence, 'evidence.sbom', file);
   if (!json.ok) return { ...none, present: true, errors: [json.error] };
   const doc = json.value;
   const parsed =

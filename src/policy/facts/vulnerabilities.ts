@@ -41,7 +41,7 @@ export async function vulnerabilityFacts(ctx: FactContext): Promise<Vulnerabilit
     errors.push('evidence.vulnerabilities: the release attaches no vulnerability report');
   for (const [i, file] of files.entries()) {
     const field = `evidence.vulnerabilities[${i}]`;
-    const json = await readEvidenceJson(field, file, ctx.baseDir);
+    const json = await readEvidenceJson(ctx.evidence, field, file);
     if (!json.ok) {
       errors.push(json.error);
       continue;
