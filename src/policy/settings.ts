@@ -90,7 +90,11 @@ export const PolicySettings = z.object({
   evidence: z
     .object({
       /** Evidence files larger than this are refused before they are read. */
-      maxFileBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      maxFileBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024),
       /** Deepest nesting of objects and arrays an evidence document may have. */
       maxDepth: z.number().int().min(8).max(512).default(64),
     })

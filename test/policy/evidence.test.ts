@@ -89,14 +89,20 @@ void describe('vulnerability facts', () => {
     );
   });
 
-  void it('reads the SARIF eslint wrote: errors count as high, warnings as medium', async () => {
+  void it('reads the SARIF eslint wrote as code scanning, never as dependency vulnerabilities', async () => {
     const facts = await vulnerabilityFacts(
       await context(evidence({ vulnerabilities: ['../evidence/eslint.sarif'] })),
     );
-    assert.deepEqual(facts.counts, { critical: 0, high: 2, medium: 1, low: 0, unknown: 0 });
-    assert.deepEqual(
-      facts.blocking.map((f) => f.id),
-      ['no-eval', 'no-new-func'],
+    assert.deepEqual(facts.counts, { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    assert.equal(
+      facts.codeScanning.nonSecurity,
+      3,
+      'no-eval, no-new-func and eqeqeq carry no security-severity',
+    );
+    assert.equal(facts.dependenciesScanned, false);
+    assert.match(
+      facts.errors[0] ?? '',
+      /^vulnerabilities\.dependenciesScanned: none of the attached reports/,
     );
   });
 
@@ -138,7 +144,7 @@ void describe('vulnerability facts', () => {
     );
     assert.equal(facts.parseable, false);
     assert.equal(facts.counts.critical, 1, 'the readable Trivy report still counts');
-    assert.equal(facts.errors.length, 4);
+    assert.equal(facts.errors.filter((e) => e.startsWith('evidence.')).length, 4);
     assert.match(
       facts.errors[0]!,
       /^evidence\.vulnerabilities\[0\]: \.\.\/broken\/sarif-truncated\.sarif: not valid JSON/,
@@ -146,7 +152,7 @@ void describe('vulnerability facts', () => {
     assert.match(facts.errors[1]!, /^evidence\.vulnerabilities\[1\]: .*: SARIF runs must be an array/);
     assert.match(
       facts.errors[2]!,
-      /^evidence\.vulnerabilities\[2\]: .*: not a SARIF log .*, Trivy JSON report .* or Grype JSON report/,
+      /^evidence\.vulnerabilities\[2\]: .*: a CycloneDX document without vulnerabilities is an SBOM, not a vulnerability report/,
     );
     assert.match(
       facts.errors[3]!,
@@ -176,7 +182,7 @@ void describe('deployment configuration facts', () => {
     assert.deepEqual(
       facts.violations.map((v) => `${v.file} ${v.object} ${v.check}: ${v.detail}`),
       [
-        "../k8s/container-escape.yaml Deployment/default/escape notDefaultNamespace: metadata.namespace is default, shared by everything deployed without one",
+        '../k8s/container-escape.yaml Deployment/default/escape notDefaultNamespace: metadata.namespace is default, shared by everything deployed without one',
         "../k8s/container-escape.yaml Deployment/default/escape hostNamespaces: hostNetwork: true shares the node's namespace",
         "../k8s/container-escape.yaml Deployment/default/escape hostNamespaces: hostPID: true shares the node's namespace",
         "../k8s/container-escape.yaml Deployment/default/escape hostPath: volume docker mounts the node's /var/run/docker.sock (hostPath)",
@@ -185,9 +191,20 @@ void describe('deployment configuration facts', () => {
         '../k8s/container-escape.yaml Deployment/default/escape/app seccomp: seccompProfile.type is not set (RuntimeDefault or Localhost needed)',
       ],
     );
-    for (const check of ['hostNamespaces', 'hostPath', 'capabilities', 'seccomp', 'notDefaultNamespace'] as const)
+    for (const check of [
+      'hostNamespaces',
+      'hostPath',
+      'capabilities',
+      'seccomp',
+      'notDefaultNamespace',
+    ] as const)
       assert.equal(facts.checks[check], false, check);
-    for (const check of ['runAsNonRoot', 'readOnlyRootFilesystem', 'resourceLimits', 'notPrivileged'] as const)
+    for (const check of [
+      'runAsNonRoot',
+      'readOnlyRootFilesystem',
+      'resourceLimits',
+      'notPrivileged',
+    ] as const)
       assert.equal(facts.checks[check], true, `${check} holds: the manifest sets it`);
   });
 
@@ -239,12 +256,15 @@ void describe('deployment configuration facts', () => {
       ),
     );
     assert.equal(facts.parseable, false);
-    assert.deepEqual(facts.errors.filter((e) => e.startsWith('evidence.')), [
-      'evidence.deploymentManifests[0]: ../broken/manifest-empty.yaml: holds no Kubernetes object (the file is empty or only comments)',
-      'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec must have required property template',
-      'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: a Deployment without a pod template (spec.template.spec) deploys nothing; render the manifest fully',
-      'evidence.deploymentManifests[2]: ../broken/manifest-schema.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec.replicas must be integer',
-    ]);
+    assert.deepEqual(
+      facts.errors.filter((e) => e.startsWith('evidence.')),
+      [
+        'evidence.deploymentManifests[0]: ../broken/manifest-empty.yaml: holds no Kubernetes object (the file is empty or only comments)',
+        'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec must have required property template',
+        'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: a Deployment without a pod template (spec.template.spec) deploys nothing; render the manifest fully',
+        'evidence.deploymentManifests[2]: ../broken/manifest-schema.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec.replicas must be integer',
+      ],
+    );
     assert.equal(facts.workloads, 1, 'only the schema-broken Deployment has a pod template');
   });
 });

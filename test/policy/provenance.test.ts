@@ -8,7 +8,7 @@ import { parseTrustedKeys, pae } from '../../src/policy/facts/dsse.js';
 import { provenanceFacts } from '../../src/policy/facts/provenance.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
 import type { Release } from '../../src/domain/release.js';
-import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME, releasesDir } from './helpers.js';
+import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME } from './helpers.js';
 
 async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
   const s = PolicySettings.parse(settings ?? (await fixtureSettings()));

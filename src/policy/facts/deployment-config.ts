@@ -94,7 +94,11 @@ export async function deploymentFacts(ctx: FactContext): Promise<DeploymentFacts
         ? template.metadata.annotations
         : {}),
     };
-    const all = [...asArray(pod.initContainers), ...asArray(pod.containers), ...asArray(pod.ephemeralContainers)];
+    const all = [
+      ...asArray(pod.initContainers),
+      ...asArray(pod.containers),
+      ...asArray(pod.ephemeralContainers),
+    ];
     for (const c of all.filter(isRecord)) {
       counts.containers++;
       const image = asString(c.image);
@@ -102,9 +106,13 @@ export async function deploymentFacts(ctx: FactContext): Promise<DeploymentFacts
       containerFailures(pod, c, annotations).forEach((f) => add(f.check, f.detail, asString(c.name) ?? '?'));
     }
   }
-  for (const v of violations) errors.push(`deployment.checks.${v.check}: ${v.file}: ${v.object}: ${v.detail}`);
+  for (const v of violations)
+    errors.push(`deployment.checks.${v.check}: ${v.file}: ${v.object}: ${v.detail}`);
   const failed = new Set(violations.map((v) => v.check));
-  const podLevel = [...POD_CHECKS, ...CONTAINER_CHECKS].map((c) => [c, counts.containers > 0 && !failed.has(c)]);
+  const podLevel = [...POD_CHECKS, ...CONTAINER_CHECKS].map((c) => [
+    c,
+    counts.containers > 0 && !failed.has(c),
+  ]);
   return {
     present: files.length > 0,
     parseable: files.length > 0 && readable === files.length,

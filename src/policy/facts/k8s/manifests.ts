@@ -113,7 +113,11 @@ export function objectRef(object: Record<string, unknown>): string {
 }
 
 function templatePath(kind: string): string {
-  return kind === 'Pod' ? 'spec' : kind === 'CronJob' ? 'spec.jobTemplate.spec.template.spec' : 'spec.template.spec';
+  return kind === 'Pod'
+    ? 'spec'
+    : kind === 'CronJob'
+      ? 'spec.jobTemplate.spec.template.spec'
+      : 'spec.template.spec';
 }
 
 /** The pod spec of a workload (CronJob nests it one level deeper; a Pod is its own template). */
@@ -137,10 +141,10 @@ const GROUP = /^(?:([a-z0-9]+(?:[.-][a-z0-9]+)*)\/)?(v[0-9]+(?:(?:alpha|beta)[0-
 const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
 /**
- * Undefined when the object matches its schema, 'unknown' when no shipped schema covers its
+ * Undefined when the object matches its schema, `'unknown'` when no shipped schema covers its
  * group and version, otherwise the first problems found with the path of each.
  */
-function validateObject(object: Record<string, unknown>): string | 'unknown' | undefined {
+function validateObject(object: Record<string, unknown>): string | undefined {
   const apiVersion = String(object.apiVersion);
   const kind = String(object.kind);
   const m = GROUP.exec(apiVersion);
@@ -170,5 +174,10 @@ function validateObject(object: Record<string, unknown>): string | 'unknown' | u
 
 function pathOf(pointer: string): string {
   const parts = pointer.split('/').slice(1);
-  return parts.length ? parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').slice(1) : '(object)';
+  return parts.length
+    ? parts
+        .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+        .join('')
+        .slice(1)
+    : '(object)';
 }

@@ -62,7 +62,13 @@ const SAFE_SYSCTLS = new Set([
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
 ]);
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+const SELINUX_TYPES = new Set([
+  '',
+  'container_t',
+  'container_init_t',
+  'container_kvm_t',
+  'container_engine_t',
+]);
 
 function record(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
@@ -104,13 +110,16 @@ export function containerFailures(
   const sc = record(container.securityContext);
   const name = asString(container.name) ?? '?';
   const failures: Failure<ContainerCheck | PodCheck>[] = [];
-  const fail = (check: ContainerCheck | PodCheck, detail: string): void => void failures.push({ check, detail });
+  const fail = (check: ContainerCheck | PodCheck, detail: string): void =>
+    void failures.push({ check, detail });
 
   if (sc.privileged === true) fail('notPrivileged', 'securityContext.privileged: true');
   const caps = record(sc.capabilities);
   const drop = asArray(caps.drop).map(String);
   if (!drop.includes('ALL')) fail('capabilities', 'capabilities.drop does not include ALL');
-  for (const add of asArray(caps.add).map(String).filter((c) => c !== 'NET_BIND_SERVICE'))
+  for (const add of asArray(caps.add)
+    .map(String)
+    .filter((c) => c !== 'NET_BIND_SERVICE'))
     fail('capabilities', `capabilities.add: ${add} (only NET_BIND_SERVICE may be added)`);
   if (sc.allowPrivilegeEscalation !== false)
     fail('noPrivilegeEscalation', 'securityContext.allowPrivilegeEscalation is not false');
@@ -131,7 +140,7 @@ export function containerFailures(
     fail('seLinux', 'seLinuxOptions.user and role must not be set');
 
   if (sc.procMount !== undefined && sc.procMount !== 'Default')
-    fail('procMount', `procMount: ${String(sc.procMount)} unmasks /proc`);
+    fail('procMount', `procMount: ${JSON.stringify(sc.procMount)} unmasks /proc`);
 
   const appArmor =
     asString(record(sc.appArmorProfile).type) ??
