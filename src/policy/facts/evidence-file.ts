@@ -129,11 +129,14 @@ export function depthError(value: unknown, maxDepth: number): string | undefined
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= maxDepth)
-      return `nested deeper than ${maxDepth} levels of objects and arrays (the limit evidence documents may have)`;
+    if (depth >= maxDepth) return tooDeep(maxDepth);
     for (const child of Object.values(v)) stack.push([child, depth + 1]);
   }
   return undefined;
+}
+
+export function tooDeep(maxDepth: number): string {
+  return `nested deeper than ${maxDepth} levels of objects and arrays (the limit evidence documents may have)`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

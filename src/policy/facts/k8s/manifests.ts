@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { parseAllDocuments } from 'yaml';
-import { asArray, asString, depthError, isRecord } from '../evidence-file.js';
+import { asArray, asString, depthError, isRecord, tooDeep } from '../evidence-file.js';
 
 export interface ManifestObject {
   file: string;
@@ -45,11 +45,16 @@ export function parseManifests(field: string, file: string, text: string, maxDep
   try {
     documents = parseAllDocuments(text);
   } catch (err) {
-    return { ...result, errors: [`${where}: ${yamlFailure(err)}`] };
+    return { ...result, errors: [`${where}: ${yamlFailure(err, maxDepth)}`] };
   }
   const docs = Array.isArray(documents) ? documents : [documents];
   docs.forEach((doc, i) => {
     const at = `${where}: document ${i + 1}`;
+    if (doc.errors.some((e) => e.message.includes('Maximum call stack size exceeded'))) {
+      // The parser recurses per level of nesting and reports running out of stack as a YAML error.
+      result.errors.push(`${at}: ${tooDeep(maxDepth)}`);
+      return;
+    }
     if (doc.errors.length) {
       const e = doc.errors[0];
       result.errors.push(
@@ -61,7 +66,7 @@ export function parseManifests(field: string, file: string, text: string, maxDep
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      result.errors.push(`${at}: ${yamlFailure(err)}`);
+      result.errors.push(`${at}: ${yamlFailure(err, maxDepth)}`);
       return;
     }
     // Helm and kustomize output separate objects with `---` and comment-only documents.
@@ -99,9 +104,8 @@ export function parseManifests(field: string, file: string, text: string, maxDep
   return result;
 }
 
-function yamlFailure(err: unknown): string {
-  if (err instanceof RangeError)
-    return 'nested too deeply to read (more levels of mappings and sequences than a manifest has)';
+function yamlFailure(err: unknown, maxDepth: number): string {
+  if (err instanceof RangeError) return tooDeep(maxDepth);
   return `not valid YAML (${(err as Error).message.split('\n')[0]})`;
 }
 
