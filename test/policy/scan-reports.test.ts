@@ -141,6 +141,41 @@ void describe('SARIF and misconfiguration reports', () => {
   });
 });
 
+void describe('Checkov reports', () => {
+  void it('reads the failed checks of `checkov -o json` as misconfigurations Checkov did not rate', async () => {
+    const facts = await vulnerabilityFacts(
+      await context({ vulnerabilities: ['checkov-container-escape.json'] }),
+    );
+    assert.deepEqual(facts.misconfigurations.counts, {
+      critical: 0,
+      high: 0,
+      medium: 0,
+      low: 0,
+      unknown: 13,
+    });
+    assert.ok(
+      facts.misconfigurations.blocking.some((f) => f.id === 'CKV_K8S_17'),
+      'host PID namespace',
+    );
+    assert.deepEqual(facts.counts, { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+  });
+
+  void it("counts Checkov's JSON and SARIF of the same run once, at the SARIF level's severity", async () => {
+    const facts = await vulnerabilityFacts(
+      await context({
+        vulnerabilities: ['checkov-container-escape.json', 'checkov-container-escape.sarif'],
+      }),
+    );
+    assert.deepEqual(facts.misconfigurations.counts, {
+      critical: 0,
+      high: 13,
+      medium: 0,
+      low: 0,
+      unknown: 0,
+    });
+  });
+});
+
 void describe('SPDX roots', () => {
   void it('leaves out what the document DESCRIBES when only a relationship says so (Trivy)', async () => {
     const facts = await sbomFacts(await context({ sbom: 'trivy-conda.spdx.json' }));

@@ -27,7 +27,10 @@ type Counts = Record<FindingSeverity, number>;
 
 export interface FindingGroup {
   counts: Counts;
-  /** Critical and high findings that count, sorted: what a reviewer has to look at. */
+  /**
+   * Critical and high findings that count, sorted: what a reviewer has to look at. For
+   * misconfigurations also those of unknown severity (Checkov without a platform key rates none).
+   */
   blocking: CorrelatedFinding[];
 }
 
@@ -96,12 +99,13 @@ export async function vulnerabilityFacts(ctx: FactContext): Promise<Vulnerabilit
     entries.forEach((e) => expired.add(e.id));
     counted.push(f);
   }
-  const vulnerabilities = group(counted, 'vulnerability');
+  const vulnerabilities = group(counted, 'vulnerability', HIGH);
   const code = group(
     counted.filter((f) => f.security),
     'code',
+    HIGH,
   );
-  const misconfigurations = group(counted, 'misconfiguration');
+  const misconfigurations = group(counted, 'misconfiguration', [...HIGH, 'unknown']);
   errors.push(
     ...blockingErrors('vulnerabilities.counts', vulnerabilities),
     ...blockingErrors('vulnerabilities.codeScanning.counts', code),
@@ -124,14 +128,16 @@ export async function vulnerabilityFacts(ctx: FactContext): Promise<Vulnerabilit
   };
 }
 
-function group(findings: CorrelatedFinding[], kind: FindingKind): FindingGroup {
+const HIGH: FindingSeverity[] = ['critical', 'high'];
+
+function group(findings: CorrelatedFinding[], kind: FindingKind, blocking: FindingSeverity[]): FindingGroup {
   const mine = findings.filter((f) => f.kind === kind);
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Counts;
   mine.forEach((f) => counts[f.severity]++);
   return {
     counts,
     blocking: mine
-      .filter((f) => f.severity === 'critical' || f.severity === 'high')
+      .filter((f) => blocking.includes(f.severity))
       .sort(
         (a, b) =>
           a.id.localeCompare(b.id) ||
@@ -142,7 +148,7 @@ function group(findings: CorrelatedFinding[], kind: FindingKind): FindingGroup {
 
 /** Errors labelled by the count a rule reads, so a failing rule names the findings behind it. */
 function blockingErrors(label: string, g: FindingGroup): string[] {
-  return (['critical', 'high'] as const).flatMap((severity) => {
+  return SEVERITIES.flatMap((severity) => {
     const list = g.blocking.filter((f) => f.severity === severity);
     if (!list.length) return [];
     const named = list.slice(0, LISTED).map(describe).join('; ');
