@@ -7,6 +7,14 @@ export const Artifact = z.object({
   /** Image or package reference as deployed, e.g. `registry.example.com/app@sha256:…`. */
   ref: z.string().min(1),
   digest: Sha256Digest,
+  /**
+   * The artifact's sha512, for attestations whose subjects carry only sha512 (npm provenance
+   * names the package tarball by the sha512 of its `integrity`).
+   */
+  sha512: z
+    .string()
+    .regex(/^sha512:[0-9a-f]{128}$/, 'must be sha512:<128 lowercase hex>')
+    .optional(),
   type: z.enum(['container-image', 'package', 'archive', 'model']).default('container-image'),
 });
 export type Artifact = z.infer<typeof Artifact>;

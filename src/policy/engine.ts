@@ -12,6 +12,7 @@ import { Release } from '../domain/release.js';
 import { evaluationErrorMessage } from './cel.js';
 import { parseTrustedKeys } from './facts/dsse.js';
 import { fileEvidenceSource, type EvidenceSource } from './facts/evidence-file.js';
+import { loadSigstoreTrust, type SigstoreTrust } from './facts/sigstore.js';
 import { computeFacts, type Facts } from './facts/index.js';
 import { loadPacks, type LoadedPack, type LoadedRule } from './loader.js';
 import { PolicySettings, SEVERITY_RANK, type PolicySettingsInput } from './settings.js';
@@ -51,6 +52,12 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
   }
   const settings = parsed.data;
   const trustedKeys = parseTrustedKeys(settings.provenance.trustedKeys);
+  let sigstore: SigstoreTrust | undefined;
+  try {
+    sigstore = await loadSigstoreTrust(settings.provenance.sigstore);
+  } catch (err) {
+    throw new PolicySettingsError((err as Error).message);
+  }
   const packs = await loadPacks(opts.packDirs);
   opts.logger.info(
     { packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })) },
@@ -70,6 +77,7 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
           release,
           settings,
           trustedKeys,
+          ...(sigstore ? { sigstore } : {}),
           evidence: {
             source: options.evidenceSource ?? fileEvidenceSource(options.baseDir ?? opts.baseDir),
             limits: settings.evidence,
