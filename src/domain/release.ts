@@ -26,6 +26,12 @@ export const AttachedEvidence = z
     sbom: z.string().optional().describe('CycloneDX or SPDX JSON'),
     vulnerabilities: z.array(z.string()).default([]).describe('SARIF, Trivy or Grype JSON reports'),
     deploymentManifests: z.array(z.string()).default([]).describe('Kubernetes manifests the release deploys'),
+    digests: z
+      .record(z.string(), Sha256Digest)
+      .optional()
+      .describe(
+        "sha256 of each evidence file (by its path above) as `tollgate promote` stored it in the ledger's blob store; workers read evidence by these digests",
+      ),
   })
   .default({ vulnerabilities: [], deploymentManifests: [] });
 

@@ -11,7 +11,12 @@ import { canonicalJson } from '../domain/canonical.js';
 import { Release } from '../domain/release.js';
 import { evaluationErrorMessage } from './cel.js';
 import { parseTrustedKeys } from './facts/dsse.js';
-import { fileEvidenceSource, type EvidenceSource } from './facts/evidence-file.js';
+import {
+  blobEvidenceSource,
+  fileEvidenceSource,
+  type EvidenceBlobs,
+  type EvidenceSource,
+} from './facts/evidence-file.js';
 import { loadSigstoreTrust, type SigstoreTrust } from './facts/sigstore.js';
 import { computeFacts, type Facts } from './facts/index.js';
 import { loadPacks, type LoadedPack, type LoadedRule } from './loader.js';
@@ -35,6 +40,8 @@ export interface PolicyEngine {
 
 export interface PolicyEngineOptions {
   packDirs: string[];
+  /** The ledger's evidence blobs: releases promoted with evidence digests are read from here. */
+  blobs?: EvidenceBlobs;
   settings: PolicySettingsInput;
   logger: Logger;
   baseDir?: string;
@@ -79,7 +86,11 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
           trustedKeys,
           ...(sigstore ? { sigstore } : {}),
           evidence: {
-            source: options.evidenceSource ?? fileEvidenceSource(options.baseDir ?? opts.baseDir),
+            source:
+              options.evidenceSource ??
+              (release.evidence.digests
+                ? blobEvidenceSource(opts.blobs, release.evidence.digests)
+                : fileEvidenceSource(options.baseDir ?? opts.baseDir)),
             limits: settings.evidence,
           },
           time,

@@ -21,6 +21,43 @@ export interface EvidenceSource {
   read(file: string, maxBytes: number): Promise<Loaded<Buffer>>;
 }
 
+/** Content-addressed evidence (the ledger's blob store): bytes by `sha256:<hex>`, hash-checked. */
+export interface EvidenceBlobs {
+  get(digest: string): Promise<Buffer | undefined>;
+}
+
+/**
+ * Reads the evidence of a promoted release by the digests `tollgate promote` recorded: any worker
+ * on any machine evaluates the bytes the release digest covers, never a file of its own disk.
+ */
+export function blobEvidenceSource(
+  blobs: EvidenceBlobs | undefined,
+  digests: Record<string, string>,
+): EvidenceSource {
+  return {
+    async read(file, maxBytes) {
+      const digest = digests[file];
+      if (!digest)
+        return {
+          ok: false,
+          error:
+            'was not stored when the release was promoted (evidence.digests has no entry for it: the file was missing or unreadable then)',
+        };
+      if (!blobs)
+        return { ok: false, error: `${digest} cannot be read: this worker has no evidence blob store` };
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await blobs.get(digest);
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+      if (!bytes) return { ok: false, error: `${digest} is not in the ledger's blob store` };
+      if (bytes.length > maxBytes) return { ok: false, error: tooLarge(bytes.length, maxBytes) };
+      return { ok: true, value: bytes };
+    },
+  };
+}
+
 export interface EvidenceLimits {
   /** Largest evidence file read, in bytes. */
   maxFileBytes: number;
