@@ -3,7 +3,8 @@
  * release's evidence in the ledger's blob store; the evidence folder is then deleted, and the
  * workers — started only afterwards, so they cannot have read anything earlier — evaluate the
  * supply-chain pack from the blob store alone. A worker on another machine sees exactly this:
- * the ledger, and no file of the CLI's.
+ * the ledger, and no file of the CLI's. Then `audit export` carries the evidence bytes and
+ * `policy recheck` re-evaluates the gate from the bundle alone.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -145,4 +146,31 @@ void test('a worker without the CLI’s files evaluates the supply-chain pack fr
   } finally {
     await workers.shutdown();
   }
+
+  // The audit bundle carries the evidence bytes: with the ledger gone, an auditor re-evaluates
+  // the recorded gate offline from the bundle and gets the recorded result.
+  const bundle = path.join(dir, 'evidence.tar.gz');
+  const exported = await tollgateProcess(['audit', 'export', '--since', '2000-01-01', '--out', bundle], env);
+  assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+  await rm(path.join(dir, 'ledger'), { recursive: true, force: true });
+  const verified = await tollgateProcess(['audit', 'verify', '--bundle', bundle], env);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  const recheck = await tollgateProcess(['policy', 'recheck', bundle, id], env);
+  assert.equal(recheck.code, 0, recheck.stdout + recheck.stderr);
+  assert.match(
+    recheck.stdout,
+    new RegExp(`^${id} dev: same result \\(recorded [0-9a-f]{16}, now [0-9a-f]{16}; passes\\)$`, 'm'),
+  );
+  // Control: a pack changed since the promotion gives a different result, and says so.
+  const packs = path.join(dir, 'changed-packs');
+  await mkdir(packs);
+  const pack = await readFile(path.join(projectRoot, 'deploy/policies/supply-chain.yaml'), 'utf8');
+  await writeFile(
+    path.join(packs, 'supply-chain.yaml'),
+    pack.replace('facts.vulnerabilities.counts.critical == 0', 'facts.vulnerabilities.counts.medium == 0'),
+  );
+  const changed = await tollgateProcess(['policy', 'recheck', bundle, id, '--pack', packs], env);
+  assert.equal(changed.code, 1, changed.stdout + changed.stderr);
+  assert.match(changed.stdout, /dev: DIFFERENT result .*; blocks\)/);
+  assert.match(changed.stdout, /supply-chain\/no-critical-vulnerabilities: pass → fail/);
 });
