@@ -182,7 +182,7 @@ void describe('SPDX roots', () => {
     assert.equal(facts.componentCount, 2, 'openssl and pip, not the scanned directory');
   });
 
-  void it("reads this project's own SBOM from `npm sbom`, with and without documentDescribes", async () => {
+  void it("reads this project's own SBOM from `npm sbom` (SPDX with and without documentDescribes, CycloneDX)", async () => {
     const { stdout } = await promisify(execFile)('npm', ['sbom', '--sbom-format', 'spdx', '--omit', 'dev'], {
       cwd: projectRoot,
       maxBuffer: 64 * 1024 * 1024,
@@ -208,6 +208,15 @@ void describe('SPDX roots', () => {
       };
       const facts = await sbomFacts(await context({ sbom: 'npm.spdx.json' }, settings, dir));
       assert.ok(facts.componentCount >= Object.keys(pkg.dependencies).length);
+
+      const cdx = await promisify(execFile)('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit', 'dev'], {
+        cwd: projectRoot,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      await writeFile(path.join(dir, 'npm.cdx.json'), cdx.stdout);
+      const cyclonedx = await sbomFacts(await context({ sbom: 'npm.cdx.json' }, settings, dir));
+      assert.deepEqual(cyclonedx.errors, []);
+      assert.equal(cyclonedx.componentCount, facts.componentCount, 'both formats list the same packages');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
