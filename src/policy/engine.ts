@@ -35,6 +35,8 @@ export interface EvaluateOptions {
 export interface PolicyEngine {
   readonly packs: readonly LoadedPack[];
   readonly settings: PolicySettings;
+  /** The engine reads stored evidence by digest (it was given the ledger's blob store). */
+  readonly readsEvidenceBlobs: boolean;
   evaluate(req: PolicyRequest, options?: EvaluateOptions): Promise<PolicyEvaluation>;
 }
 
@@ -74,6 +76,7 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
   return {
     packs,
     settings,
+    readsEvidenceBlobs: opts.blobs !== undefined,
     async evaluate(req, options = {}) {
       const parsedRelease = Release.safeParse(req.release);
       const release = parsedRelease.success ? parsedRelease.data : req.release;
