@@ -11,9 +11,11 @@ import * as tar from 'tar';
 import type { Logger } from '../logging/logger.js';
 import { fileLayout } from '../ledger/file-layout.js';
 import { openFileLedger } from '../ledger/file-store.js';
+import type { EvidenceBlobStore } from '../ledger/blob-store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
 import { ledgerKeyId, publicKeyFromText, rawKeyBytes } from '../ledger/seal.js';
+import { evidenceBlobs } from './bundle-evidence.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
 import { evidenceFromHistory, parseHistoryJson } from './history.js';
 import { listPromotions } from './list.js';
@@ -54,7 +56,7 @@ async function writeInto(
 
 export async function exportBundle(
   ledger: Ledger,
-  opts: { since: string; out: string; publicKey?: KeyObject },
+  opts: { since: string; out: string; publicKey?: KeyObject; blobs?: Pick<EvidenceBlobStore, 'get'> },
 ): Promise<{ promotions: number; files: number; out: string }> {
   const promotions = await listPromotions(ledger, { since: opts.since });
   const root = await mkdtemp(path.join(tmpdir(), 'tollgate-bundle-'));
@@ -89,6 +91,9 @@ export async function exportBundle(
           );
         indexLines.push(JSON.stringify(entry));
       }
+      if (opts.blobs)
+        for (const blob of await evidenceBlobs(ledger, opts.blobs, promotionId, ledgerDir))
+          await writeInto(root, rel(blob.file), blob.content, files);
       const report = await promotionReport(ledger, promotionId, { publicKey: opts.publicKey });
       for (const format of ['md', 'html', 'json'] as const) {
         await writeInto(

@@ -7,6 +7,14 @@ export const Artifact = z.object({
   /** Image or package reference as deployed, e.g. `registry.example.com/app@sha256:…`. */
   ref: z.string().min(1),
   digest: Sha256Digest,
+  /**
+   * The artifact's sha512, for attestations whose subjects carry only sha512 (npm provenance
+   * names the package tarball by the sha512 of its `integrity`).
+   */
+  sha512: z
+    .string()
+    .regex(/^sha512:[0-9a-f]{128}$/, 'must be sha512:<128 lowercase hex>')
+    .optional(),
   type: z.enum(['container-image', 'package', 'archive', 'model']).default('container-image'),
 });
 export type Artifact = z.infer<typeof Artifact>;
@@ -18,6 +26,12 @@ export const AttachedEvidence = z
     sbom: z.string().optional().describe('CycloneDX or SPDX JSON'),
     vulnerabilities: z.array(z.string()).default([]).describe('SARIF, Trivy or Grype JSON reports'),
     deploymentManifests: z.array(z.string()).default([]).describe('Kubernetes manifests the release deploys'),
+    digests: z
+      .record(z.string(), Sha256Digest)
+      .optional()
+      .describe(
+        "sha256 of each evidence file (by its path above) as `tollgate promote` stored it in the ledger's blob store; workers read evidence by these digests",
+      ),
   })
   .default({ vulnerabilities: [], deploymentManifests: [] });
 

@@ -1,8 +1,9 @@
 /**
  * Backtesting: how would the current (or a candidate) set of packs have judged the promotions
  * already in the ledger? Each promotion's release is re-evaluated at every stage whose policy
- * gate it reached, against the facts recorded then (evidence files may be long gone), at the
- * time the gate was reached then.
+ * gate it reached, at the time the gate was reached then: against facts computed again from the
+ * evidence bytes when the release was promoted with evidence digests and the engine reads the
+ * blob store (so new checks see old evidence), otherwise against the facts recorded then.
  */
 import { Duration, durationMs } from '../domain/common.js';
 import { Release } from '../domain/release.js';
@@ -17,7 +18,7 @@ export interface BacktestStage {
   /** The recorded outcome of the gate, when it was recorded. */
   passedThen: boolean | null;
   wouldPass: boolean;
-  /** `recorded`: facts from the ledger; `recomputed`: computed again from the evidence files. */
+  /** `recorded`: facts from the ledger; `recomputed`: computed again from the evidence (blob store or files). */
   factsSource: 'recorded' | 'recomputed';
   failedRules: Pick<RuleResult, 'pack' | 'ruleId' | 'severity' | 'outcome' | 'message'>[];
 }
@@ -98,7 +99,9 @@ async function backtestPromotion(
 
   for (const stage of stages) {
     const gate = gates.get(stage);
-    const options: EvaluateOptions = gate?.evaluation ? { facts: gate.evaluation.facts as Facts } : {};
+    const stored = release.data.evidence.digests !== undefined && engine.readsEvidenceBlobs;
+    const options: EvaluateOptions =
+      gate?.evaluation && !stored ? { facts: gate.evaluation.facts as Facts } : {};
     const evaluation = await engine.evaluate(
       {
         promotionId: started.promotionId,

@@ -11,6 +11,13 @@ import { canonicalJson } from '../domain/canonical.js';
 import { Release } from '../domain/release.js';
 import { evaluationErrorMessage } from './cel.js';
 import { parseTrustedKeys } from './facts/dsse.js';
+import {
+  blobEvidenceSource,
+  fileEvidenceSource,
+  type EvidenceBlobs,
+  type EvidenceSource,
+} from './facts/evidence-file.js';
+import { loadSigstoreTrust, type SigstoreTrust } from './facts/sigstore.js';
 import { computeFacts, type Facts } from './facts/index.js';
 import { loadPacks, type LoadedPack, type LoadedRule } from './loader.js';
 import { PolicySettings, SEVERITY_RANK, type PolicySettingsInput } from './settings.js';
@@ -19,6 +26,8 @@ import type { PolicyEvaluation, RuleResult } from './types.js';
 export interface EvaluateOptions {
   /** Relative evidence paths resolve against this; overrides the engine's baseDir. */
   baseDir?: string;
+  /** Read evidence from here instead of the file system (the ledger's blob store). */
+  evidenceSource?: EvidenceSource;
   /** Evaluate against these facts instead of computing them (backtests over recorded facts). */
   facts?: Facts;
 }
@@ -26,11 +35,15 @@ export interface EvaluateOptions {
 export interface PolicyEngine {
   readonly packs: readonly LoadedPack[];
   readonly settings: PolicySettings;
+  /** The engine reads stored evidence by digest (it was given the ledger's blob store). */
+  readonly readsEvidenceBlobs: boolean;
   evaluate(req: PolicyRequest, options?: EvaluateOptions): Promise<PolicyEvaluation>;
 }
 
 export interface PolicyEngineOptions {
   packDirs: string[];
+  /** The ledger's evidence blobs: releases promoted with evidence digests are read from here. */
+  blobs?: EvidenceBlobs;
   settings: PolicySettingsInput;
   logger: Logger;
   baseDir?: string;
@@ -48,6 +61,12 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
   }
   const settings = parsed.data;
   const trustedKeys = parseTrustedKeys(settings.provenance.trustedKeys);
+  let sigstore: SigstoreTrust | undefined;
+  try {
+    sigstore = await loadSigstoreTrust(settings.provenance.sigstore);
+  } catch (err) {
+    throw new PolicySettingsError((err as Error).message);
+  }
   const packs = await loadPacks(opts.packDirs);
   opts.logger.info(
     { packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })) },
@@ -57,6 +76,7 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
   return {
     packs,
     settings,
+    readsEvidenceBlobs: opts.blobs !== undefined,
     async evaluate(req, options = {}) {
       const parsedRelease = Release.safeParse(req.release);
       const release = parsedRelease.success ? parsedRelease.data : req.release;
@@ -67,7 +87,15 @@ export async function createPolicyEngine(opts: PolicyEngineOptions): Promise<Pol
           release,
           settings,
           trustedKeys,
-          baseDir: options.baseDir ?? opts.baseDir,
+          ...(sigstore ? { sigstore } : {}),
+          evidence: {
+            source:
+              options.evidenceSource ??
+              (release.evidence.digests
+                ? blobEvidenceSource(opts.blobs, release.evidence.digests)
+                : fileEvidenceSource(options.baseDir ?? opts.baseDir)),
+            limits: settings.evidence,
+          },
           time,
         }));
       const selected = selectPacks(packs, req.packs);
@@ -194,18 +222,23 @@ function evaluateRule(pack: LoadedPack, rule: LoadedRule, stage: string, vars: R
 }
 
 /**
- * The errors of the fact sets a rule read, narrowed to the sub-fact it read when errors are
- * labelled by it (`ai.modelCard: …` for a rule reading `ai.modelCard.present`).
+ * The errors of the fact sets a rule read, narrowed to the most specific fact it read that
+ * errors are labelled by (`deployment.checks.hostPath: …` for a rule reading exactly that,
+ * `ai.modelCard: …` for one reading `ai.modelCard.present`).
  */
 function relevantFactErrors(facts: Facts, read: string[]): string[] {
   const reasons = new Set<string>();
   for (const set of new Set(read.map((p) => p.split('.')[0] ?? ''))) {
     const errors = facts[set]?.errors ?? [];
-    const subLabels = read
-      .filter((p) => p.startsWith(`${set}.`))
-      .map((p) => p.split('.').slice(0, 2).join('.') + ':');
-    const narrowed = errors.filter((e) => subLabels.some((l) => e.startsWith(l)));
-    (narrowed.length ? narrowed : errors).forEach((e) => reasons.add(e));
+    const paths = read.filter((p) => p.startsWith(`${set}.`)).map((p) => p.split('.'));
+    let narrowed: string[] = [];
+    for (let depth = Math.max(0, ...paths.map((p) => p.length)); depth >= 2 && !narrowed.length; depth--) {
+      const labels = paths.filter((p) => p.length >= depth).map((p) => `${p.slice(0, depth).join('.')}:`);
+      narrowed = errors.filter((e) => labels.some((l) => e.startsWith(l)));
+    }
+    // Errors labelled by a fact the rule did not read belong to other rules.
+    const unlabelled = errors.filter((e) => !e.startsWith(`${set}.`));
+    (narrowed.length ? narrowed : unlabelled.length ? unlabelled : errors).forEach((e) => reasons.add(e));
   }
   return [...reasons];
 }

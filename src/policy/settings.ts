@@ -11,7 +11,7 @@ import { Sha256Digest } from '../domain/common.js';
 const Severity = z.enum(['low', 'medium', 'high', 'critical']);
 
 export const TrustedKey = z.object({
-  /** Matched against a DSSE signature's `keyid`; any trusted key is tried when keyid is empty. */
+  /** A DSSE signature's `keyid` naming this id is tried with this key first; a keyid is a hint, never binding. */
   id: z.string().min(1),
   /** SPKI PEM (Ed25519 or ECDSA P-256) or `ed25519:<base64 of the 32 raw bytes>`. */
   publicKey: z
@@ -24,7 +24,7 @@ export const TrustedKey = z.object({
 export type TrustedKey = z.infer<typeof TrustedKey>;
 
 export const VulnerabilityIgnore = z.object({
-  /** CVE / GHSA / rule id as the scanner reports it. */
+  /** CVE, GHSA or other id as a scanner reports it; the entry covers every alias of that vulnerability. */
   id: z.string().min(1),
   /** Only ignore the finding in this package (any package when absent). */
   package: z.string().optional(),
@@ -43,12 +43,40 @@ export const MetricThreshold = z.union([
 ]);
 export type MetricThreshold = z.infer<typeof MetricThreshold>;
 
+/** A publisher whose keyless (Fulcio certificate) signatures are trusted: the identity its CI signs as. */
+export const SigstorePublisher = z.object({
+  /** OIDC issuer in the certificate, e.g. `https://token.actions.githubusercontent.com`. */
+  issuer: z.string().min(1),
+  /**
+   * The certificate's subject alternative name, exactly (e.g. a GitHub Actions workflow
+   * identity `https://github.com/<owner>/<repo>/.github/workflows/<file>@refs/tags/v1.2.3`),
+   * or a pattern written `/…/` matched against the whole name.
+   */
+  subjectAlternativeName: z.string().min(1),
+});
+export type SigstorePublisher = z.infer<typeof SigstorePublisher>;
+
+export const SigstoreSettings = z.object({
+  /** Path of a Sigstore `trusted_root.json` (Fulcio CAs, Rekor and CT log keys); never fetched at run time. */
+  trustedRoot: z.string().min(1),
+  publishers: z.array(SigstorePublisher).min(1, 'name at least one trusted publisher identity'),
+  /** Transparency-log entries (with inclusion proof or promise) a bundle must carry. */
+  tlogThreshold: z.number().int().min(1).default(1),
+  /** Signed certificate timestamps the signing certificate must carry. */
+  ctlogThreshold: z.number().int().min(1).default(1),
+});
+export type SigstoreSettings = z.infer<typeof SigstoreSettings>;
+
 export const PolicySettings = z.object({
   /** Failed (or errored) rules of this severity or above block the stage; `low` = any failure blocks. */
   blockingSeverity: Severity.default('low'),
   provenance: z
     .object({
       trustedKeys: z.array(TrustedKey).default([]),
+      /** Signatures from distinct trusted keys a keyed DSSE envelope needs. */
+      threshold: z.number().int().min(1).default(1),
+      /** Keyless Sigstore bundles (npm and PyPI attestations) are verified only when this is set. */
+      sigstore: SigstoreSettings.optional(),
       /** in-toto predicate types accepted as build provenance. */
       predicateTypes: z
         .array(z.string())
@@ -56,8 +84,21 @@ export const PolicySettings = z.object({
     })
     .default({
       trustedKeys: [],
+      threshold: 1,
       predicateTypes: ['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2'],
     }),
+  evidence: z
+    .object({
+      /** Evidence files larger than this are refused before they are read. */
+      maxFileBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024),
+      /** Deepest nesting of objects and arrays an evidence document may have. */
+      maxDepth: z.number().int().min(8).max(512).default(64),
+    })
+    .default({ maxFileBytes: 4 * 1024 * 1024, maxDepth: 64 }),
   sbom: z
     .object({
       /** SPDX license ids that must not appear among the SBOM's components. */

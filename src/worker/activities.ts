@@ -14,6 +14,7 @@ import { createAnalyzer } from '../canary/analyzer.js';
 import { resolveNotifyTargets } from '../chat/config.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { Stage, TollgateConfig } from '../config/schema.js';
+import { openBlobStore } from '../ledger/blob-store-create.js';
 import { createLedger } from '../ledger/create.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,10 +34,12 @@ export async function buildOrchestrationActivities(
 ): Promise<Built<OrchestrationActivities>> {
   const { client, logger } = deps;
   const ledger = deps.ledger ?? (await createLedger(config.ledger, { logger }));
+  const blobs = await openBlobStore(config.ledger);
   const engine = await createPolicyEngine({
     packDirs: config.policyPackDirs,
     settings: config.policy,
     logger,
+    blobs,
   });
   const activities: OrchestrationActivities = {
     ...createPolicyActivities({ engine, logger }),
@@ -49,7 +52,13 @@ export async function buildOrchestrationActivities(
     ...createCoordinationActivities({ client, taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE }),
     ...createNotifyActivities({ webhooks: await resolveNotifyTargets(config.notify), logger }),
   };
-  return { activities, close: () => (deps.ledger ? Promise.resolve() : ledger.close()) };
+  return {
+    activities,
+    close: async () => {
+      await blobs.close();
+      if (!deps.ledger) await ledger.close();
+    },
+  };
 }
 
 /** Every stage name of every pipeline, in pipeline order, each once. */

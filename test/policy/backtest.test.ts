@@ -1,14 +1,23 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { openFileBlobStore } from '../../src/ledger/blob-store-file.js';
 import { openFileLedger } from '../../src/ledger/file-store.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import type { Release } from '../../src/domain/release.js';
 import { backtest, sinceDate } from '../../src/policy/backtest.js';
-import type { PolicyEngine } from '../../src/policy/engine.js';
-import { captureLogger, fixtureEngine, fixtureRelease, fixtures, request } from './helpers.js';
+import { createPolicyEngine, type PolicyEngine } from '../../src/policy/engine.js';
+import {
+  builtInPacks,
+  captureLogger,
+  fixtureEngine,
+  fixtureRelease,
+  fixtures,
+  fixtureSettings,
+  request,
+} from './helpers.js';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -162,5 +171,80 @@ void describe('policy backtest over the file ledger', () => {
 
   void it('refuses a --since that is not a duration', () => {
     assert.throws(() => sinceDate('last month', new Date(now)), /--since must be a duration such as 30d/);
+  });
+});
+
+void describe('policy backtest over stored evidence', () => {
+  void it('judges a promotion that stored its evidence on those bytes again, so new checks see old evidence', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-backtest-blobs-'));
+    const ledger = await openFileLedger(dir, captureLogger().logger);
+    try {
+      const blobs = openFileBlobStore(dir);
+      const store = async (file: string) => blobs.put(await readFile(path.join(fixtures, file)));
+      const checkout = await fixtureRelease('checkout.yaml');
+      // The paths exist nowhere: only the digests lead to the evidence.
+      const release: Release = {
+        ...checkout,
+        evidence: {
+          provenance: '/ci/provenance.json',
+          sbom: '/ci/sbom.json',
+          vulnerabilities: ['/ci/trivy.json'],
+          deploymentManifests: [],
+          digests: {
+            '/ci/provenance.json': await store('evidence/provenance.dsse.json'),
+            '/ci/sbom.json': await store('evidence/sbom.cdx.json'),
+            '/ci/trivy.json': await store('scanners/trivy-npm.json'),
+          },
+        },
+      };
+      const withBlobs = await createPolicyEngine({
+        packDirs: [builtInPacks],
+        settings: { ...(await fixtureSettings()), vulnerabilities: { ignore: [] } },
+        logger: captureLogger().logger,
+        blobs,
+      });
+      const then = await withBlobs.evaluate(
+        request(release, 'staging', { promotionId: 'p-stored', packs: ['supply-chain'] }),
+      );
+      assert.equal(then.passed, true, JSON.stringify(then.rules.filter((r) => r.outcome !== 'pass')));
+      // Facts as an engine before issue #27 recorded them: no dependenciesScanned yet.
+      const oldVulnerabilities = { ...(then.facts.vulnerabilities as Record<string, unknown>) };
+      delete oldVulnerabilities.dependenciesScanned;
+      await recordPromotion(ledger, withBlobs, { id: 'p-stored', release, daysAgo: 1, gates: ['staging'] });
+      const [started, gate] = await ledger.read('p-stored');
+      const oldLedger = await openFileLedger(path.join(dir, 'old'), captureLogger().logger);
+      await oldLedger.append({ ...started!, seq: 0 });
+      await oldLedger.append({
+        ...gate!,
+        seq: 1,
+        data: { ...gate!.data, facts: { ...then.facts, vulnerabilities: oldVulnerabilities } },
+      });
+
+      const withoutBlobs = await createPolicyEngine({
+        packDirs: [builtInPacks],
+        settings: { ...(await fixtureSettings()), vulnerabilities: { ignore: [] } },
+        logger: captureLogger().logger,
+      });
+      const since = sinceDate('30d', new Date(now));
+      const recorded = (await backtest({ ledger: oldLedger, engine: withoutBlobs, since })).results[0]!
+        .stages[0]!;
+      assert.equal(recorded.factsSource, 'recorded');
+      assert.ok(
+        recorded.failedRules.some(
+          (r) => r.ruleId === 'vulnerability-reports-readable' && r.outcome === 'error',
+        ),
+      );
+      const recomputed = (await backtest({ ledger: oldLedger, engine: withBlobs, since })).results[0]!
+        .stages[0]!;
+      assert.equal(recomputed.factsSource, 'recomputed');
+      assert.ok(
+        !recomputed.failedRules.some((r) => r.pack === 'supply-chain'),
+        JSON.stringify(recomputed.failedRules),
+      );
+      await oldLedger.close();
+    } finally {
+      await ledger.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import { sbomFacts } from '../../src/policy/facts/sbom.js';
 import { vulnerabilityFacts } from '../../src/policy/facts/vulnerabilities.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
 import type { Release } from '../../src/domain/release.js';
-import { fixtureRelease, fixtureSettings, GATE_TIME, releasesDir } from './helpers.js';
+import { evidenceReader, fixtureRelease, fixtureSettings, GATE_TIME } from './helpers.js';
 
 async function context(
   change: (r: Release) => Release,
@@ -16,7 +16,13 @@ async function context(
 ): Promise<FactContext> {
   const settings = PolicySettings.parse((opts.settings ?? ((s) => s))(await fixtureSettings()));
   const release = change(await fixtureRelease('checkout.yaml'));
-  return { release, settings, trustedKeys: [], baseDir: releasesDir, time: new Date(opts.time ?? GATE_TIME) };
+  return {
+    release,
+    settings,
+    trustedKeys: [],
+    evidence: evidenceReader(settings),
+    time: new Date(opts.time ?? GATE_TIME),
+  };
 }
 
 const evidence =
@@ -83,14 +89,20 @@ void describe('vulnerability facts', () => {
     );
   });
 
-  void it('reads the SARIF eslint wrote: errors count as high, warnings as medium', async () => {
+  void it('reads the SARIF eslint wrote as code scanning, never as dependency vulnerabilities', async () => {
     const facts = await vulnerabilityFacts(
       await context(evidence({ vulnerabilities: ['../evidence/eslint.sarif'] })),
     );
-    assert.deepEqual(facts.counts, { critical: 0, high: 2, medium: 1, low: 0, unknown: 0 });
-    assert.deepEqual(
-      facts.blocking.map((f) => f.id),
-      ['no-eval', 'no-new-func'],
+    assert.deepEqual(facts.counts, { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    assert.equal(
+      facts.codeScanning.nonSecurity,
+      3,
+      'no-eval, no-new-func and eqeqeq carry no security-severity',
+    );
+    assert.equal(facts.dependenciesScanned, false);
+    assert.match(
+      facts.errors[0] ?? '',
+      /^vulnerabilities\.dependenciesScanned: none of the attached reports/,
     );
   });
 
@@ -132,7 +144,7 @@ void describe('vulnerability facts', () => {
     );
     assert.equal(facts.parseable, false);
     assert.equal(facts.counts.critical, 1, 'the readable Trivy report still counts');
-    assert.equal(facts.errors.length, 4);
+    assert.equal(facts.errors.filter((e) => e.startsWith('evidence.')).length, 4);
     assert.match(
       facts.errors[0]!,
       /^evidence\.vulnerabilities\[0\]: \.\.\/broken\/sarif-truncated\.sarif: not valid JSON/,
@@ -140,7 +152,7 @@ void describe('vulnerability facts', () => {
     assert.match(facts.errors[1]!, /^evidence\.vulnerabilities\[1\]: .*: SARIF runs must be an array/);
     assert.match(
       facts.errors[2]!,
-      /^evidence\.vulnerabilities\[2\]: .*: not a SARIF log .*, Trivy JSON report .* or Grype JSON report/,
+      /^evidence\.vulnerabilities\[2\]: .*: a CycloneDX document without vulnerabilities is an SBOM, not a vulnerability report/,
     );
     assert.match(
       facts.errors[3]!,
@@ -150,37 +162,70 @@ void describe('vulnerability facts', () => {
 });
 
 void describe('deployment configuration facts', () => {
-  void it('passes the hardened manifests', async () => {
+  void it('passes the hardened manifests on every Pod Security restricted check', async () => {
     const facts = await deploymentFacts(await context((r) => r));
     assert.deepEqual(facts.violations, []);
-    assert.deepEqual(Object.values(facts.checks), [true, true, true, true, true, true]);
+    assert.deepEqual(facts.errors, []);
+    assert.deepEqual(
+      Object.entries(facts.checks).filter(([, ok]) => !ok),
+      [],
+    );
+    assert.equal(Object.keys(facts.checks).length, 19);
     assert.deepEqual([facts.workloads, facts.networkPolicies, facts.storageClasses], [1, 1, 1]);
+  });
+
+  void it('names the file, object, container and check of every container-escape setting', async () => {
+    const facts = await deploymentFacts(
+      await context(evidence({ deploymentManifests: ['../k8s/container-escape.yaml'] })),
+    );
+    assert.deepEqual(facts.errors.slice(0, 0), []);
+    assert.deepEqual(
+      facts.violations.map((v) => `${v.file} ${v.object} ${v.check}: ${v.detail}`),
+      [
+        '../k8s/container-escape.yaml Deployment/default/escape notDefaultNamespace: metadata.namespace is default, shared by everything deployed without one',
+        "../k8s/container-escape.yaml Deployment/default/escape hostNamespaces: hostNetwork: true shares the node's namespace",
+        "../k8s/container-escape.yaml Deployment/default/escape hostNamespaces: hostPID: true shares the node's namespace",
+        "../k8s/container-escape.yaml Deployment/default/escape hostPath: volume docker mounts the node's /var/run/docker.sock (hostPath)",
+        '../k8s/container-escape.yaml Deployment/default/escape/app capabilities: capabilities.drop does not include ALL',
+        '../k8s/container-escape.yaml Deployment/default/escape/app capabilities: capabilities.add: SYS_ADMIN (only NET_BIND_SERVICE may be added)',
+        '../k8s/container-escape.yaml Deployment/default/escape/app seccomp: seccompProfile.type is not set (RuntimeDefault or Localhost needed)',
+      ],
+    );
+    for (const check of [
+      'hostNamespaces',
+      'hostPath',
+      'capabilities',
+      'seccomp',
+      'notDefaultNamespace',
+    ] as const)
+      assert.equal(facts.checks[check], false, check);
+    for (const check of [
+      'runAsNonRoot',
+      'readOnlyRootFilesystem',
+      'resourceLimits',
+      'notPrivileged',
+    ] as const)
+      assert.equal(facts.checks[check], true, `${check} holds: the manifest sets it`);
   });
 
   void it('names each violating container and check in the insecure manifests (Deployment and CronJob)', async () => {
     const facts = await deploymentFacts(
       await context(evidence({ deploymentManifests: ['../k8s/insecure.yaml'] })),
     );
-    assert.deepEqual(facts.checks, {
-      runAsNonRoot: false,
-      readOnlyRootFilesystem: false,
-      resourceLimits: false,
-      notPrivileged: false,
-      noPrivilegeEscalation: false,
-      encryptedStorage: false,
-    });
-    assert.deepEqual(
-      facts.violations.map((v) => `${v.object} ${v.check}`),
-      [
-        'Deployment/checkout/checkout runAsNonRoot',
-        'Deployment/checkout/checkout readOnlyRootFilesystem',
-        'Deployment/checkout/checkout resourceLimits',
-        'Deployment/checkout/checkout notPrivileged',
-        'Deployment/checkout/checkout noPrivilegeEscalation',
-        'StorageClass/plain encryptedStorage',
-      ],
-      'the CronJob container is compliant',
-    );
+    const checks = (object: string) =>
+      facts.violations.filter((v) => v.object === object).map((v) => v.check);
+    assert.deepEqual(checks('Deployment/checkout/checkout'), [
+      'notPrivileged',
+      'capabilities',
+      'noPrivilegeEscalation',
+      'runAsNonRoot',
+      'seccomp',
+      'readOnlyRootFilesystem',
+      'resourceLimits',
+      'imageDigestPinned',
+    ]);
+    assert.deepEqual(checks('CronJob/cleanup/cleanup'), ['capabilities', 'seccomp', 'imageDigestPinned']);
+    assert.deepEqual(checks('StorageClass/plain'), ['encryptedStorage']);
     assert.deepEqual(facts.images, [
       'docker.io/library/busybox:1.36',
       'registry.example.com/shop/checkout:latest',
@@ -196,6 +241,31 @@ void describe('deployment configuration facts', () => {
       facts.errors[0] ?? '',
       /^evidence\.deploymentManifests\[0\]: \.\.\/broken\/manifest\.yaml: document 1 is not valid YAML \(line \d+:/,
     );
+  });
+
+  void it('refuses an empty file, a workload without a pod template and a field of the wrong type, naming the file', async () => {
+    const facts = await deploymentFacts(
+      await context(
+        evidence({
+          deploymentManifests: [
+            '../broken/manifest-empty.yaml',
+            '../broken/manifest-no-template.yaml',
+            '../broken/manifest-schema.yaml',
+          ],
+        }),
+      ),
+    );
+    assert.equal(facts.parseable, false);
+    assert.deepEqual(
+      facts.errors.filter((e) => e.startsWith('evidence.')),
+      [
+        'evidence.deploymentManifests[0]: ../broken/manifest-empty.yaml: holds no Kubernetes object (the file is empty or only comments)',
+        'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec must have required property template',
+        'evidence.deploymentManifests[1]: ../broken/manifest-no-template.yaml: Deployment/checkout: a Deployment without a pod template (spec.template.spec) deploys nothing; render the manifest fully',
+        'evidence.deploymentManifests[2]: ../broken/manifest-schema.yaml: Deployment/checkout: does not match the Kubernetes apps/v1 Deployment schema: spec.replicas must be integer',
+      ],
+    );
+    assert.equal(facts.workloads, 1, 'only the schema-broken Deployment has a pod template');
   });
 });
 

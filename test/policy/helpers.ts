@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/policy/engine.js';
 import { readReleaseFile } from '../../src/config/release-file.js';
-import type { PolicySettingsInput } from '../../src/policy/settings.js';
+import type { PolicySettings, PolicySettingsInput } from '../../src/policy/settings.js';
+import { fileEvidenceSource, type EvidenceReader } from '../../src/policy/facts/evidence-file.js';
 import type { PolicyRequest } from '../../activities/contracts.js';
 import type { Release } from '../../src/domain/release.js';
 
@@ -75,4 +76,9 @@ export function request(release: Release, stage = 'prod', extra: Partial<PolicyR
     time: GATE_TIME,
     ...extra,
   };
+}
+
+/** Reads evidence from the fixture folders, with the settings' limits. */
+export function evidenceReader(settings: PolicySettings, baseDir = releasesDir): EvidenceReader {
+  return { source: fileEvidenceSource(baseDir), limits: settings.evidence };
 }

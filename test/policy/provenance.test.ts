@@ -8,7 +8,7 @@ import { parseTrustedKeys, pae } from '../../src/policy/facts/dsse.js';
 import { provenanceFacts } from '../../src/policy/facts/provenance.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
 import type { Release } from '../../src/domain/release.js';
-import { fixtureRelease, fixtureSettings, fixtures, GATE_TIME, releasesDir } from './helpers.js';
+import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME } from './helpers.js';
 
 async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
   const s = PolicySettings.parse(settings ?? (await fixtureSettings()));
@@ -16,7 +16,7 @@ async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
     release,
     settings: s,
     trustedKeys: parseTrustedKeys(s.provenance.trustedKeys),
-    baseDir: releasesDir,
+    evidence: evidenceReader(s),
     time: new Date(GATE_TIME),
   });
 }
@@ -54,7 +54,7 @@ void describe('signature and provenance facts', () => {
     assert.deepEqual(facts.subjects, [], 'nothing from an unverified statement reaches the facts');
     assert.match(
       facts.errors[0] ?? '',
-      /provenance\.tampered\.dsse\.json: no signature verifies with a trusted key/,
+      /provenance\.tampered\.dsse\.json: signature check failed: no signature verifies with a trusted key/,
     );
   });
 
@@ -86,7 +86,10 @@ void describe('signature and provenance facts', () => {
     assert.equal(facts.signatureVerified, true);
     assert.equal(facts.artifactsCovered, false);
     assert.deepEqual(facts.uncoveredArtifacts, ['checkout']);
-    assert.match(facts.errors.join('\n'), /no statement subject has the digest of artifact\(s\) checkout/);
+    assert.match(
+      facts.errors.join('\n'),
+      /subject: no statement subject has the digest of artifact checkout/,
+    );
   });
 
   void it('turns malformed and missing attestations into fact errors, never exceptions', async () => {
@@ -130,6 +133,64 @@ void describe('signature and provenance facts', () => {
       );
       assert.equal(facts.signatureVerified, true);
       assert.match(facts.errors[0] ?? '', /the signed payload is not an in-toto statement/);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  void it('treats a keyid as a hint and counts distinct trusted keys towards the threshold', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-dsse-'));
+    try {
+      const [a, b] = [generateKeyPairSync('ed25519'), generateKeyPairSync('ed25519')];
+      const release = await fixtureRelease('checkout.yaml');
+      const statement = Buffer.from(
+        JSON.stringify({
+          _type: 'https://in-toto.io/Statement/v1',
+          subject: [
+            {
+              name: 'registry.example.com/shop/checkout',
+              digest: { sha256: release.artifacts[0]!.digest.slice(7) },
+            },
+          ],
+          predicateType: 'https://slsa.dev/provenance/v1',
+          predicate: {},
+        }),
+      );
+      const type = 'application/vnd.in-toto+json';
+      const sig = (k: typeof a, keyid: string) => ({
+        keyid,
+        sig: sign(null, pae(type, statement), k.privateKey).toString('base64'),
+      });
+      const pem = (k: typeof a) => k.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const trustedKeys = [
+        { id: 'key-a', publicKey: pem(a) },
+        { id: 'key-b', publicKey: pem(b) },
+      ];
+      const facts = async (signatures: { keyid: string; sig: string }[], threshold = 1) => {
+        const file = path.join(dir, `env-${signatures.length}-${threshold}-${Math.random()}.json`);
+        await writeFile(
+          file,
+          JSON.stringify({ payloadType: type, payload: statement.toString('base64'), signatures }),
+        );
+        return provenanceOf(
+          { ...release, evidence: { ...release.evidence, provenance: file } },
+          { provenance: { trustedKeys, threshold } },
+        );
+      };
+      const misnamed = await facts([sig(a, 'key-b')]);
+      assert.deepEqual([misnamed.signatureVerified, misnamed.signers], [true, ['key-a']], 'keyid is a hint');
+      const unnamed = await facts([sig(b, 'someone-else')]);
+      assert.deepEqual(unnamed.signers, ['key-b']);
+      const one = await facts([sig(a, 'key-a')], 2);
+      assert.equal(one.failedCheck, 'signature');
+      assert.match(
+        one.errors[0] ?? '',
+        /signature check failed: 1 of the 2 trusted signatures required \(policy\.provenance\.threshold\) verify: key-a/,
+      );
+      const sameTwice = await facts([sig(a, 'key-a'), sig(a, 'key-b')], 2);
+      assert.equal(sameTwice.signatureVerified, false, 'one key signing twice is one signer');
+      const both = await facts([sig(a, 'key-a'), sig(b, 'key-b')], 2);
+      assert.deepEqual([both.signatureVerified, both.signers, both.errors], [true, ['key-a', 'key-b'], []]);
     } finally {
       await rm(dir, { recursive: true });
     }

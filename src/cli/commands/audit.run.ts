@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
+import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { publicKeyFromText } from '../../ledger/seal.js';
@@ -195,11 +196,14 @@ export function exportEvidence(
   opts: { since: string; out: string },
 ): Promise<boolean | void> {
   return withLedger(ctx, async (ledger) => {
+    const parsed = AuditConfig.parse(await ctx.loadConfig());
+    const blobs = await openBlobStore(parsed.ledger);
     const result = await exportBundle(ledger, {
       since: opts.since,
       out: opts.out,
       publicKey: await trustedKey(ctx, undefined),
-    });
+      blobs,
+    }).finally(() => blobs.close());
     print(ctx, result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
   });
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
+import type { EvidenceBlobStore } from '../../ledger/blob-store.js';
+import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
 import { backtest, sinceDate, type BacktestReport } from '../../policy/backtest.js';
@@ -62,19 +64,25 @@ export async function backtestPacks(
 ): Promise<void> {
   await reportingUserErrors(cmd, async () => {
     const since = sinceDate(opts.since, new Date());
-    const { engine, config, logger } = await engineFromConfig(ctx, opts.pack);
+    // Promotions that stored their evidence are judged on it again, not on the facts of then.
+    const { engine, config, logger, close } = await engineFromConfig(ctx, opts.pack, (c) => openBlobStore(c));
     const ledger = await createLedger(config.ledger, { logger });
     try {
       const report = await backtest({ ledger, engine, since });
       ctx.out(ctx.json ? JSON.stringify(report, null, 2) : formatBacktest(report));
     } finally {
       await ledger.close();
+      await close();
     }
     return undefined;
   });
 }
 
-async function engineFromConfig(ctx: CliContext, packDirs: string[] | undefined) {
+async function engineFromConfig(
+  ctx: CliContext,
+  packDirs: string[] | undefined,
+  blobs?: (ledger: z.output<typeof LedgerConfig>) => Promise<EvidenceBlobStore>,
+) {
   const parsed = PolicyCliConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
     throw new PolicySettingsError(
@@ -82,12 +90,14 @@ async function engineFromConfig(ctx: CliContext, packDirs: string[] | undefined)
     );
   }
   const logger = createLogger({ level: 'warn', pretty: false });
+  const store = blobs ? await blobs(parsed.data.ledger) : undefined;
   const engine: PolicyEngine = await createPolicyEngine({
     packDirs: packDirs ?? parsed.data.policyPackDirs,
     settings: parsed.data.policy ?? {},
     logger,
+    ...(store ? { blobs: store } : {}),
   });
-  return { engine, config: parsed.data, logger };
+  return { engine, config: parsed.data, logger, close: () => store?.close() ?? Promise.resolve() };
 }
 
 const USER_ERRORS = [PolicyPackError, PolicySettingsError, ReleaseFileError];

@@ -1,6 +1,7 @@
 /**
  * `tollgate policy test <release> --stage prod`: dry-run the packs against a release manifest.
  * `tollgate policy backtest --since 30d`: which recorded promotions would the packs have blocked?
+ * `tollgate policy recheck <bundle> <promotion>`: the recorded gates, re-evaluated offline from a bundle.
  * The work lives in policy.run.ts, loaded only when one of these commands runs.
  */
 import type { Command } from 'commander';
@@ -30,6 +31,25 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .action(
       async (releaseFile: string, opts: { stage: string; pack?: string[]; packs?: string }, cmd: Command) =>
         (await load()).test(ctx, releaseFile, opts, cmd),
+    );
+
+  policy
+    .command('recheck')
+    .description(
+      "re-evaluate a promotion's recorded policy gates offline from an evidence bundle, on the evidence bytes it carries",
+    )
+    .argument(
+      '<bundle>',
+      'evidence bundle from `tollgate audit export` (.tar.gz, or the folder it was extracted to)',
+    )
+    .argument('<promotion>', 'promotion id')
+    .option('--pack <dir...>', 'policy pack directories (default: policyPackDirs from the config)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every gate gives the recorded result, 1 a result differs, 2 unreadable bundle or config.\n\nExample:\n  tollgate policy recheck evidence.tar.gz checkout-1.4.2-3f9a1c2e',
+    )
+    .action(async (bundle: string, promotionId: string, opts: { pack?: string[] }, cmd: Command) =>
+      (await import('./policy-recheck.run.js')).recheck(ctx, bundle, promotionId, opts, cmd),
     );
 
   policy

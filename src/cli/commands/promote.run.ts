@@ -6,11 +6,12 @@ import { preparePromotion } from '../../promotion/prepare.js';
 import type { Tollgate } from '../context.js';
 import { OutcomeFailure, UserError } from '../errors.js';
 import { followPromotion, resultLine } from '../follow.js';
+import { storeEvidence } from './promote-evidence.js';
 import type { PromoteOptions } from './promote.js';
 
 export async function promote(ctx: Tollgate, file: string, opts: PromoteOptions): Promise<void> {
   const config = await ctx.config();
-  const release = await readReleaseFile(file, { resolvePaths: true });
+  const release = await storeEvidence(config, await readReleaseFile(file, { resolvePaths: true }));
   let input;
   try {
     input = preparePromotion(config, release, {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { MetricThreshold } from '../settings.js';
 import type { FactContext } from './context.js';
-import { isRecord, readEvidenceJson, readEvidenceText } from './evidence-file.js';
+import { isRecord, readEvidenceJson, readEvidenceText, type EvidenceReader } from './evidence-file.js';
 
 export interface AiFacts {
   /** The release declares an `ai` section; the other fields are only meaningful when true. */
@@ -75,7 +75,7 @@ export async function aiFacts(ctx: FactContext): Promise<AiFacts> {
   if (!ai.modelCard) facts.errors.push('ai.modelCard: the release attaches no model card');
   else {
     facts.modelCard.present = true;
-    const card = await readModelCard(ai.modelCard, ctx.baseDir);
+    const card = await readModelCard(ai.modelCard, ctx.evidence);
     if ('error' in card) facts.errors.push(card.error);
     else {
       facts.modelCard = { present: true, parseable: true, ...card };
@@ -90,7 +90,7 @@ export async function aiFacts(ctx: FactContext): Promise<AiFacts> {
     const results = await readStructured(
       'ai.evaluations',
       ai.evaluations,
-      ctx.baseDir,
+      ctx.evidence,
       EvaluationResults,
       '{ "metrics": { "<name>": <number> } }',
     );
@@ -118,7 +118,7 @@ export async function aiFacts(ctx: FactContext): Promise<AiFacts> {
     const results = await readStructured(
       'ai.redTeam',
       ai.redTeam,
-      ctx.baseDir,
+      ctx.evidence,
       RedTeamResults,
       '{ "total": <cases>, "passed": <cases withstood> }',
     );
@@ -140,7 +140,7 @@ export async function aiFacts(ctx: FactContext): Promise<AiFacts> {
     }
   }
 
-  facts.transparencyNotice.present = await noticePresent(ai.transparencyNotice, ctx.baseDir, facts.errors);
+  facts.transparencyNotice.present = await noticePresent(ai.transparencyNotice, ctx.evidence, facts.errors);
   if (ai.userFacing && !facts.transparencyNotice.present)
     facts.errors.push('ai.transparencyNotice: user-facing AI needs a transparency notice');
   return facts;
@@ -170,11 +170,11 @@ function describeBounds(f: { min: number | null; max: number | null }): string {
 async function readStructured<T>(
   field: string,
   file: string,
-  baseDir: string | undefined,
+  reader: EvidenceReader,
   schema: z.ZodType<T>,
   shape: string,
 ): Promise<{ value: T } | { error: string }> {
-  const json = await readEvidenceJson(field, file, baseDir);
+  const json = await readEvidenceJson(reader, field, file);
   if (!json.ok) return { error: json.error };
   const parsed = schema.safeParse(json.value);
   if (parsed.success) return { value: parsed.data };
@@ -191,10 +191,10 @@ async function readStructured<T>(
  */
 async function readModelCard(
   file: string,
-  baseDir: string | undefined,
+  reader: EvidenceReader,
 ): Promise<{ hasIntendedUse: boolean; hasLimitations: boolean } | { error: string }> {
   if (file.endsWith('.json')) {
-    const json = await readEvidenceJson('ai.modelCard', file, baseDir);
+    const json = await readEvidenceJson(reader, 'ai.modelCard', file);
     if (!json.ok) return { error: json.error };
     if (!isRecord(json.value)) return { error: `ai.modelCard: ${file}: a JSON model card must be an object` };
     const card = json.value;
@@ -203,7 +203,7 @@ async function readModelCard(
       hasLimitations: nonEmpty(card.limitations),
     };
   }
-  const text = await readEvidenceText('ai.modelCard', file, baseDir);
+  const text = await readEvidenceText(reader, 'ai.modelCard', file);
   if (!text.ok) return { error: text.error };
   const sections = markdownSections(text.value);
   const has = (pattern: RegExp): boolean =>
@@ -230,12 +230,12 @@ function markdownSections(text: string): { heading: string; body: string }[] {
 /** A URL is taken as published (nothing is fetched); a file must exist and say something. */
 async function noticePresent(
   notice: string | undefined,
-  baseDir: string | undefined,
+  reader: EvidenceReader,
   errors: string[],
 ): Promise<boolean> {
   if (!notice) return false;
   if (/^https:\/\//.test(notice)) return true;
-  const text = await readEvidenceText('ai.transparencyNotice', notice, baseDir);
+  const text = await readEvidenceText(reader, 'ai.transparencyNotice', notice);
   if (!text.ok) {
     errors.push(text.error);
     return false;

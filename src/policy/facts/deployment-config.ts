@@ -1,173 +1,132 @@
 /**
- * Deployment configuration, CIS Kubernetes Benchmark style (section 5.2 pod security, 5.7
- * resources), over the manifests a release deploys: every container non-root, read-only root
- * filesystem, CPU and memory limits, not privileged, no privilege escalation; storage classes
- * encrypted.
+ * Deployment configuration over the manifests a release deploys: every pod template against the
+ * Pod Security Standards' `restricted` profile plus resource limits, read-only root filesystems
+ * and digest-pinned images (k8s/pod-security.ts); objects outside the `default` namespace;
+ * storage classes encrypted. Each violation names the file, the object and the container.
  */
-import { parseAllDocuments } from 'yaml';
 import type { FactContext } from './context.js';
 import { asArray, asString, isRecord, readEvidenceText } from './evidence-file.js';
+import { parseManifests, podTemplateOf, type ManifestObject } from './k8s/manifests.js';
+import {
+  CONTAINER_CHECKS,
+  POD_CHECKS,
+  containerFailures,
+  podFailures,
+  type ContainerCheck,
+  type PodCheck,
+} from './k8s/pod-security.js';
 
-const CHECKS = [
-  'runAsNonRoot',
-  'readOnlyRootFilesystem',
-  'resourceLimits',
-  'notPrivileged',
-  'noPrivilegeEscalation',
-] as const;
-type ContainerCheck = (typeof CHECKS)[number];
+type ObjectCheck = 'encryptedStorage' | 'notDefaultNamespace';
+export type DeploymentCheck = PodCheck | ContainerCheck | ObjectCheck;
 
 export interface DeploymentViolation {
   file: string;
   /** `<Kind>/<name>` of the object, with `/<container>` for container checks. */
   object: string;
-  check: ContainerCheck | 'encryptedStorage';
+  check: DeploymentCheck;
+  detail: string;
 }
 
 export interface DeploymentFacts {
   present: boolean;
+  /** Every file was read, holds objects, and every object matches its Kubernetes schema. */
   parseable: boolean;
   workloads: number;
   containers: number;
   storageClasses: number;
   /** NetworkPolicy objects shipped with the workloads (default-deny ingress/egress lives here). */
   networkPolicies: number;
-  /** Each check holds when every container (or storage class) satisfies it. */
-  checks: Record<ContainerCheck | 'encryptedStorage', boolean>;
+  /** Each check holds when every workload, container (or object) satisfies it. */
+  checks: Record<DeploymentCheck, boolean>;
   violations: DeploymentViolation[];
+  /** Custom resources (`apiVersion/kind`) read without a schema to validate them against. */
+  unvalidatedKinds: string[];
   /** Every container image the manifests reference, for third-party vetting. */
   images: string[];
   errors: string[];
 }
 
-interface ManifestDoc {
-  file: string;
-  object: Record<string, unknown>;
-}
-
 export async function deploymentFacts(ctx: FactContext): Promise<DeploymentFacts> {
   const files = ctx.release.evidence.deploymentManifests;
   const errors: string[] = [];
-  const docs: ManifestDoc[] = [];
+  const objects: ManifestObject[] = [];
+  const unvalidated = new Set<string>();
   let readable = 0;
   for (const [i, file] of files.entries()) {
     const field = `evidence.deploymentManifests[${i}]`;
-    const text = await readEvidenceText(field, file, ctx.baseDir);
+    const text = await readEvidenceText(ctx.evidence, field, file);
     if (!text.ok) {
       errors.push(text.error);
       continue;
     }
-    const parsed = parseManifests(field, file, text.value);
+    const parsed = parseManifests(field, file, text.value, ctx.settings.evidence.maxDepth);
     errors.push(...parsed.errors);
     if (parsed.errors.length === 0) readable++;
-    docs.push(...parsed.docs);
+    objects.push(...parsed.objects);
+    parsed.unvalidatedKinds.forEach((k) => unvalidated.add(k));
   }
   if (files.length === 0)
     errors.push('evidence.deploymentManifests: the release attaches no Kubernetes manifests');
 
   const violations: DeploymentViolation[] = [];
   const images = new Set<string>();
-  let workloads = 0;
-  let containers = 0;
-  let storageClasses = 0;
-  let networkPolicies = 0;
-  for (const { file, object } of docs) {
-    const kind = asString(object.kind) ?? 'Unknown';
-    const name = isRecord(object.metadata) ? (asString(object.metadata.name) ?? '(unnamed)') : '(unnamed)';
+  const counts = { workloads: 0, containers: 0, storageClasses: 0, networkPolicies: 0 };
+  for (const { file, kind, ref, object } of objects) {
+    const add = (check: DeploymentCheck, detail: string, container?: string): void =>
+      void violations.push({ file, object: container ? `${ref}/${container}` : ref, check, detail });
+    const meta = isRecord(object.metadata) ? object.metadata : {};
+    if (meta.namespace === 'default')
+      add('notDefaultNamespace', 'metadata.namespace is default, shared by everything deployed without one');
     if (kind === 'StorageClass') {
-      storageClasses++;
-      if (!storageEncrypted(object))
-        violations.push({ file, object: `${kind}/${name}`, check: 'encryptedStorage' });
+      counts.storageClasses++;
+      if (!storageEncrypted(object)) add('encryptedStorage', 'no encryption parameter for its driver');
       continue;
     }
-    if (kind === 'NetworkPolicy') networkPolicies++;
-    const pod = podSpecOf(object);
+    if (kind === 'NetworkPolicy') counts.networkPolicies++;
+    const pod = podTemplateOf(object);
     if (!pod) continue;
-    workloads++;
-    for (const c of [...asArray(pod.initContainers), ...asArray(pod.containers)].filter(isRecord)) {
-      containers++;
+    counts.workloads++;
+    podFailures(pod).forEach((f) => add(f.check, f.detail));
+    const template = isRecord(object.spec) && isRecord(object.spec.template) ? object.spec.template : {};
+    const annotations = {
+      ...(isRecord(meta.annotations) ? meta.annotations : {}),
+      ...(isRecord(template.metadata) && isRecord(template.metadata.annotations)
+        ? template.metadata.annotations
+        : {}),
+    };
+    const all = [
+      ...asArray(pod.initContainers),
+      ...asArray(pod.containers),
+      ...asArray(pod.ephemeralContainers),
+    ];
+    for (const c of all.filter(isRecord)) {
+      counts.containers++;
       const image = asString(c.image);
       if (image) images.add(image);
-      for (const check of failedChecks(pod, c))
-        violations.push({ file, object: `${kind}/${name}/${asString(c.name) ?? '?'}`, check });
+      containerFailures(pod, c, annotations).forEach((f) => add(f.check, f.detail, asString(c.name) ?? '?'));
     }
   }
+  for (const v of violations)
+    errors.push(`deployment.checks.${v.check}: ${v.file}: ${v.object}: ${v.detail}`);
   const failed = new Set(violations.map((v) => v.check));
+  const podLevel = [...POD_CHECKS, ...CONTAINER_CHECKS].map((c) => [
+    c,
+    counts.containers > 0 && !failed.has(c),
+  ]);
   return {
     present: files.length > 0,
     parseable: files.length > 0 && readable === files.length,
-    workloads,
-    containers,
-    storageClasses,
-    networkPolicies,
+    ...counts,
     checks: {
-      ...(Object.fromEntries(CHECKS.map((c) => [c, containers > 0 && !failed.has(c)])) as Record<
-        ContainerCheck,
-        boolean
-      >),
+      ...(Object.fromEntries(podLevel) as Record<PodCheck | ContainerCheck, boolean>),
       encryptedStorage: !failed.has('encryptedStorage'),
+      notDefaultNamespace: !failed.has('notDefaultNamespace'),
     },
     violations,
+    unvalidatedKinds: [...unvalidated].sort(),
     images: [...images].sort(),
     errors,
   };
-}
-
-function parseManifests(
-  field: string,
-  file: string,
-  text: string,
-): { docs: ManifestDoc[]; errors: string[] } {
-  const docs: ManifestDoc[] = [];
-  const errors: string[] = [];
-  parseAllDocuments(text).forEach((doc, i) => {
-    if (doc.errors.length) {
-      const e = doc.errors[0];
-      errors.push(
-        `${field}: ${file}: document ${i + 1} is not valid YAML (line ${e?.linePos?.[0].line ?? '?'}: ${e?.message.split('\n')[0]})`,
-      );
-      return;
-    }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) return;
-    if (!isRecord(value) || typeof value.kind !== 'string') {
-      errors.push(`${field}: ${file}: document ${i + 1} is not a Kubernetes object (no kind)`);
-      return;
-    }
-    const items = value.kind === 'List' ? asArray(value.items).filter(isRecord) : [value];
-    docs.push(...items.map((object) => ({ file, object })));
-  });
-  return { docs, errors };
-}
-
-/** The pod template of any workload kind (CronJob nests it one level deeper). */
-function podSpecOf(object: Record<string, unknown>): Record<string, unknown> | undefined {
-  const spec = isRecord(object.spec) ? object.spec : undefined;
-  if (!spec) return undefined;
-  if (object.kind === 'Pod') return spec;
-  const template =
-    object.kind === 'CronJob' && isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec)
-      ? spec.jobTemplate.spec.template
-      : spec.template;
-  return isRecord(template) && isRecord(template.spec) ? template.spec : undefined;
-}
-
-function failedChecks(pod: Record<string, unknown>, container: Record<string, unknown>): ContainerCheck[] {
-  const podSc = isRecord(pod.securityContext) ? pod.securityContext : {};
-  const sc = isRecord(container.securityContext) ? container.securityContext : {};
-  // A container setting overrides the pod's, as in Kubernetes itself.
-  const runAsNonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
-  const runAsUser = sc.runAsUser ?? podSc.runAsUser;
-  const limits =
-    isRecord(container.resources) && isRecord(container.resources.limits) ? container.resources.limits : {};
-  const failed: ContainerCheck[] = [];
-  if (!(runAsNonRoot === true || (typeof runAsUser === 'number' && runAsUser > 0)) || runAsUser === 0)
-    failed.push('runAsNonRoot');
-  if (sc.readOnlyRootFilesystem !== true) failed.push('readOnlyRootFilesystem');
-  if (limits.cpu === undefined || limits.memory === undefined) failed.push('resourceLimits');
-  if (sc.privileged === true) failed.push('notPrivileged');
-  if (sc.allowPrivilegeEscalation !== false) failed.push('noPrivilegeEscalation');
-  return failed;
 }
 
 /** Encryption parameters of the common CSI drivers (AWS EBS, GCE PD with CMEK, Azure Disk). */

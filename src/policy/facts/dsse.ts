@@ -63,22 +63,26 @@ function verifyWith(k: VerificationKey, data: Buffer, sig: Buffer): boolean {
 }
 
 /**
- * The id of the first trusted key that made one of the envelope's signatures, or undefined. A
- * signature naming a keyid is only tried with that key; one without a keyid is tried with all.
+ * The ids of the distinct trusted keys that made one of the envelope's signatures, in the
+ * order found. A signature's `keyid` is a hint, never binding (DSSE): the key it names is tried
+ * first, then every other trusted key. The same key signing twice counts once, so a threshold
+ * over this list counts independent signers.
  */
-export function verifyEnvelope(envelope: DsseEnvelope, keys: VerificationKey[]): string | undefined {
+export function verifyEnvelope(envelope: DsseEnvelope, keys: VerificationKey[]): string[] {
   const data = pae(envelope.payloadType, Buffer.from(envelope.payload, 'base64'));
+  const signers: string[] = [];
   for (const s of envelope.signatures) {
     const sig = Buffer.from(s.sig, 'base64');
-    const candidates = s.keyid ? keys.filter((k) => k.id === s.keyid) : keys;
+    const candidates = [...keys.filter((k) => k.id === s.keyid), ...keys.filter((k) => k.id !== s.keyid)];
     const match = candidates.find((k) => {
+      if (signers.includes(k.id)) return false;
       try {
         return verifyWith(k, data, sig);
       } catch {
         return false;
       }
     });
-    if (match) return match.id;
+    if (match) signers.push(match.id);
   }
-  return undefined;
+  return signers;
 }

@@ -1,42 +1,41 @@
 /**
- * Signature and provenance: a DSSE envelope (alone or inside a Sigstore bundle signed with a
- * configured key) wrapping an in-toto statement, e.g. SLSA provenance. The statement is only
- * read once a trusted key verified it, so nothing unsigned reaches the rules.
+ * Signature and provenance: an in-toto statement (e.g. SLSA provenance) in a DSSE envelope,
+ * alone or inside a Sigstore bundle. A bundle with a certificate is keyless and is verified with
+ * Sigstore's trust (sigstore.ts) — never with a configured key, which would skip the log and
+ * identity checks; an envelope, or a bundle naming a public key, is verified with the configured
+ * keys up to the configured threshold. The statement is only read once verified, so nothing
+ * unsigned reaches the rules; every refusal names the check that failed.
  */
-import { z } from 'zod';
 import type { FactContext } from './context.js';
 import { DsseEnvelope, verifyEnvelope } from './dsse.js';
-import { parseImageRef } from './image-ref.js';
-import { asArray, asString, isRecord, readEvidenceJson } from './evidence-file.js';
+import { asString, isRecord, readEvidenceJson } from './evidence-file.js';
+import { isKeylessBundle, verifyKeylessBundle, type SigstoreCheck } from './sigstore.js';
+import { readStatement, type ContainerDependency } from './statement.js';
+
+export type { ContainerDependency } from './statement.js';
 
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-const STATEMENT_TYPES = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1'];
+const FIELD = 'evidence.provenance';
 
-const Statement = z.object({
-  _type: z.string(),
-  subject: z
-    .array(z.object({ name: z.string(), digest: z.record(z.string(), z.string()) }))
-    .min(1, 'the statement names no subject'),
-  predicateType: z.string(),
-  predicate: z.unknown().optional(),
-});
-
-export interface ContainerDependency {
-  uri: string;
-  /** Repository without tag or digest, e.g. `cgr.dev/chainguard/node`. */
-  repository: string;
-  digest: string | null;
-}
+export type ProvenanceCheck = SigstoreCheck | 'payload' | 'subject';
 
 export interface ProvenanceFacts {
   present: boolean;
   format: 'dsse' | 'sigstore-bundle' | null;
+  /** How the signature was verified: configured keys, or Sigstore keyless (certificate and log). */
+  verification: 'key' | 'keyless' | null;
   signatureVerified: boolean;
+  /** The trusted key ids that signed (keyed), or the certificate's identity (keyless). */
   signedBy: string | null;
+  signers: string[];
+  /** Keyless: the OIDC issuer of the signing certificate. */
+  signerIssuer: string | null;
+  /** The first check that refused the attestation. */
+  failedCheck: ProvenanceCheck | null;
   predicateType: string | null;
   predicateTypeAccepted: boolean;
   subjects: { name: string; digest: string }[];
-  /** Every release artifact's digest is a subject of the verified statement. */
+  /** Every release artifact's digest (and name, where the subject gives one) is a subject of the verified statement. */
   artifactsCovered: boolean;
   uncoveredArtifacts: string[];
   builderId: string | null;
@@ -49,8 +48,12 @@ function empty(present: boolean, errors: string[] = []): ProvenanceFacts {
   return {
     present,
     format: null,
+    verification: null,
     signatureVerified: false,
     signedBy: null,
+    signers: [],
+    signerIssuer: null,
+    failedCheck: null,
     predicateType: null,
     predicateTypeAccepted: false,
     subjects: [],
@@ -64,135 +67,97 @@ function empty(present: boolean, errors: string[] = []): ProvenanceFacts {
 
 export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts> {
   const file = ctx.release.evidence.provenance;
-  if (!file) return empty(false, ['evidence.provenance: the release attaches no provenance attestation']);
-  const field = 'evidence.provenance';
-  const json = await readEvidenceJson(field, file, ctx.baseDir);
+  if (!file) return empty(false, [`${FIELD}: the release attaches no provenance attestation`]);
+  const json = await readEvidenceJson(ctx.evidence, FIELD, file);
   if (!json.ok) return empty(true, [json.error]);
-
+  const doc = json.value;
   const isBundle =
-    isRecord(json.value) && asString(json.value.mediaType)?.startsWith('application/vnd.dev.sigstore.bundle');
+    isRecord(doc) && asString(doc.mediaType)?.startsWith('application/vnd.dev.sigstore.bundle');
   const facts: ProvenanceFacts = { ...empty(true), format: isBundle ? 'sigstore-bundle' : 'dsse' };
-  const rawEnvelope = isBundle && isRecord(json.value) ? json.value.dsseEnvelope : json.value;
-  if (isBundle && isRecord(json.value) && !isRecord(json.value.dsseEnvelope)) {
-    return {
-      ...facts,
-      errors: [
-        `${field}: ${file}: the Sigstore bundle holds no dsseEnvelope (message-signature bundles are not provenance)`,
-      ],
-    };
+  const refuse = (check: ProvenanceCheck, reason: string): ProvenanceFacts => ({
+    ...facts,
+    failedCheck: check,
+    errors: [`${FIELD}: ${file}: ${check} check failed: ${reason}`],
+  });
+
+  if (isBundle && isRecord(doc) && isKeylessBundle(doc)) {
+    if (!ctx.sigstore)
+      return refuse(
+        'certificate',
+        'a keyless Sigstore bundle (signed with a Fulcio certificate) needs policy.provenance.sigstore (trustedRoot and publishers) to be verified',
+      );
+    const result = verifyKeylessBundle(doc, ctx.sigstore);
+    if (!result.ok) return refuse(result.check, result.reason);
+    const { subjectAlternativeName: san, issuer } = result.identity;
+    return withStatement(
+      ctx,
+      { ...facts, verification: 'keyless', signedBy: san, signers: [san], signerIssuer: issuer },
+      result.payloadType,
+      result.payload,
+      refuse,
+    );
   }
-  const envelope = DsseEnvelope.safeParse(rawEnvelope);
+
+  if (isBundle && isRecord(doc) && !isRecord(doc.dsseEnvelope))
+    return refuse(
+      'bundle',
+      'the Sigstore bundle holds no dsseEnvelope (message-signature bundles are not provenance)',
+    );
+  const envelope = DsseEnvelope.safeParse(isBundle && isRecord(doc) ? doc.dsseEnvelope : doc);
   if (!envelope.success) {
     const issue = envelope.error.issues[0];
-    return {
-      ...facts,
-      errors: [
-        `${field}: ${file}: not a DSSE envelope (${issue?.path.join('.') || 'envelope'}: ${issue?.message})`,
-      ],
-    };
+    return refuse(
+      'bundle',
+      `not a DSSE envelope (${issue?.path.join('.') || 'envelope'}: ${issue?.message})`,
+    );
   }
-  if (ctx.trustedKeys.length === 0) {
-    return {
-      ...facts,
-      errors: [
-        `${field}: no trusted keys configured (policy.provenance.trustedKeys), so no signature can be verified`,
-      ],
-    };
-  }
-  const signedBy = verifyEnvelope(envelope.data, ctx.trustedKeys);
-  if (!signedBy) {
-    return {
-      ...facts,
-      errors: [
-        `${field}: ${file}: no signature verifies with a trusted key (tampered payload or unknown signer)`,
-      ],
-    };
-  }
-  facts.signatureVerified = true;
-  facts.signedBy = signedBy;
-  if (envelope.data.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return {
-      ...facts,
-      errors: [`${field}: payloadType is ${envelope.data.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`],
-    };
-  }
-  return readStatement(ctx, facts, Buffer.from(envelope.data.payload, 'base64').toString('utf8'));
+  if (ctx.trustedKeys.length === 0)
+    return refuse(
+      'signature',
+      'no trusted keys configured (policy.provenance.trustedKeys), so no signature can be verified',
+    );
+  const signers = verifyEnvelope(envelope.data, ctx.trustedKeys);
+  const threshold = ctx.settings.provenance.threshold;
+  if (signers.length < threshold)
+    return refuse(
+      'signature',
+      signers.length === 0
+        ? 'no signature verifies with a trusted key (tampered payload or unknown signer)'
+        : `${signers.length} of the ${threshold} trusted signatures required (policy.provenance.threshold) verify: ${signers.join(', ')}`,
+    );
+  return withStatement(
+    ctx,
+    { ...facts, verification: 'key', signedBy: signers[0] ?? null, signers },
+    envelope.data.payloadType,
+    Buffer.from(envelope.data.payload, 'base64'),
+    refuse,
+  );
 }
 
-function readStatement(ctx: FactContext, facts: ProvenanceFacts, payload: string): ProvenanceFacts {
-  const field = 'evidence.provenance';
-  let raw: unknown;
-  try {
-    raw = JSON.parse(payload);
-  } catch (err) {
-    return { ...facts, errors: [`${field}: the signed payload is not JSON (${(err as Error).message})`] };
-  }
-  const statement = Statement.safeParse(raw);
-  if (!statement.success) {
-    const issue = statement.error.issues[0];
+function withStatement(
+  ctx: FactContext,
+  verified: ProvenanceFacts,
+  payloadType: string,
+  payload: Buffer,
+  refuse: (check: ProvenanceCheck, reason: string) => ProvenanceFacts,
+): ProvenanceFacts {
+  const facts = { ...verified, signatureVerified: true };
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
     return {
-      ...facts,
-      errors: [
-        `${field}: the signed payload is not an in-toto statement (${issue?.path.join('.')}: ${issue?.message})`,
-      ],
+      ...refuse('payload', `payloadType is ${payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`),
+      ...pick(facts),
     };
-  }
-  const s = statement.data;
-  const errors: string[] = [];
-  if (!STATEMENT_TYPES.includes(s._type)) errors.push(`${field}: unknown statement _type ${s._type}`);
-  const subjects = s.subject.flatMap((sub) =>
-    sub.digest.sha256 ? [{ name: sub.name, digest: `sha256:${sub.digest.sha256}` }] : [],
-  );
-  const digests = new Set(subjects.map((x) => x.digest));
-  const uncovered = ctx.release.artifacts.filter((a) => !digests.has(a.digest)).map((a) => a.name);
-  if (uncovered.length)
-    errors.push(`${field}: no statement subject has the digest of artifact(s) ${uncovered.join(', ')}`);
-  const predicateTypeAccepted = ctx.settings.provenance.predicateTypes.includes(s.predicateType);
-  if (!predicateTypeAccepted)
-    errors.push(`${field}: predicateType ${s.predicateType} is not an accepted provenance type`);
+  const statement = readStatement(ctx.release, ctx.settings.provenance.predicateTypes, payload);
+  if ('error' in statement) return { ...facts, failedCheck: 'payload', errors: [statement.error] };
   return {
     ...facts,
-    predicateType: s.predicateType,
-    predicateTypeAccepted,
-    subjects,
-    artifactsCovered: uncovered.length === 0,
-    uncoveredArtifacts: uncovered,
-    builderId: builderIdOf(s.predicate),
-    containerDependencies: containerDependenciesOf(s.predicate),
-    errors,
+    ...statement,
+    failedCheck: statement.artifactsCovered ? null : 'subject',
   };
 }
 
-function builderIdOf(predicate: unknown): string | null {
-  if (!isRecord(predicate)) return null;
-  const v1 =
-    isRecord(predicate.runDetails) && isRecord(predicate.runDetails.builder)
-      ? predicate.runDetails.builder.id
-      : undefined;
-  const v02 = isRecord(predicate.builder) ? predicate.builder.id : undefined;
-  return asString(v1) ?? asString(v02) ?? null;
-}
-
-function containerDependenciesOf(predicate: unknown): ContainerDependency[] {
-  if (!isRecord(predicate)) return [];
-  const v1 = isRecord(predicate.buildDefinition) ? predicate.buildDefinition.resolvedDependencies : undefined;
-  return [...asArray(v1), ...asArray(predicate.materials)].flatMap((dep) => {
-    if (!isRecord(dep)) return [];
-    const uri = asString(dep.uri);
-    const repository = uri && containerRepository(uri);
-    if (!uri || !repository) return [];
-    const sha = isRecord(dep.digest) ? asString(dep.digest.sha256) : undefined;
-    return [{ uri, repository, digest: sha ? `sha256:${sha}` : null }];
-  });
-}
-
-/** `pkg:docker/…`, `docker://…` and `oci://…` URIs name container images; other materials (git, files) do not. */
-function containerRepository(uri: string): string | undefined {
-  const scheme = /^(docker|oci):\/\/(.+)$/.exec(uri);
-  if (scheme?.[2]) return parseImageRef(scheme[2]).repository;
-  const purl = /^pkg:(?:docker|oci)\/([^@?]+)(?:@[^?]*)?(?:\?(.*))?$/.exec(uri);
-  if (!purl?.[1]) return undefined;
-  const registry = new URLSearchParams(purl[2] ?? '').get('repository_url');
-  const name = decodeURIComponent(purl[1]);
-  return parseImageRef(registry ? `${registry.replace(/\/+$/, '')}/${name}` : name).repository;
+/** What stays true of a refused payload: its signature did verify, and by whom. */
+function pick(facts: ProvenanceFacts): Partial<ProvenanceFacts> {
+  const { verification, signatureVerified, signedBy, signers, signerIssuer } = facts;
+  return { verification, signatureVerified, signedBy, signers, signerIssuer };
 }

@@ -34,7 +34,7 @@ export async function sbomFacts(ctx: FactContext): Promise<SbomFacts> {
   };
   const file = ctx.release.evidence.sbom;
   if (!file) return { ...none, errors: ['evidence.sbom: the release attaches no SBOM'] };
-  const json = await readEvidenceJson('evidence.sbom', file, ctx.baseDir);
+  const json = await readEvidenceJson(ctx.evidence, 'evidence.sbom', file);
   if (!json.ok) return { ...none, present: true, errors: [json.error] };
   const doc = json.value;
   const parsed =
@@ -106,7 +106,7 @@ const SPDX_NO_LICENSE = new Set(['NOASSERTION', 'NONE', '']);
 function spdx(doc: Record<string, unknown>): Parsed {
   if (doc.packages !== undefined && !Array.isArray(doc.packages))
     return { error: 'SPDX packages must be an array' };
-  const described = new Set(asArray(doc.documentDescribes).filter((x): x is string => typeof x === 'string'));
+  const described = describedElements(doc);
   // The package the document describes is the product itself, not one of its components.
   const components = asArray(doc.packages)
     .filter((p): p is Record<string, unknown> => isRecord(p) && !described.has(asString(p.SPDXID) ?? ''))
@@ -117,4 +117,20 @@ function spdx(doc: Record<string, unknown>): Parsed {
       return { licenses: license ? [license] : [] };
     });
   return { format: 'spdx', specVersion: asString(doc.spdxVersion) ?? '', components };
+}
+
+/**
+ * What an SPDX document describes: `documentDescribes` (SPDX 2.2 and npm) and the DESCRIBES /
+ * DESCRIBED_BY relationships of the document (SPDX 2.3, syft, Trivy).
+ */
+function describedElements(doc: Record<string, unknown>): Set<string> {
+  const documentId = asString(doc.SPDXID) ?? 'SPDXRef-DOCUMENT';
+  const described = new Set(asArray(doc.documentDescribes).filter((x): x is string => typeof x === 'string'));
+  for (const r of asArray(doc.relationships).filter(isRecord)) {
+    const from = asString(r.spdxElementId);
+    const to = asString(r.relatedSpdxElement);
+    if (r.relationshipType === 'DESCRIBES' && from === documentId && to) described.add(to);
+    if (r.relationshipType === 'DESCRIBED_BY' && to === documentId && from) described.add(from);
+  }
+  return described;
 }

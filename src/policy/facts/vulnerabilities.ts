@@ -1,17 +1,37 @@
 /**
- * Vulnerabilities from the reports a release attaches: SARIF 2.1.0 (any scanner), Trivy JSON
- * and Grype JSON. Findings on the ignore-list are counted apart until their entry expires.
+ * Findings from the scan reports a release attaches (SARIF 2.1.0 from any scanner, Trivy JSON,
+ * Grype JSON, CycloneDX with vulnerabilities, Checkov JSON), split by what they are —
+ * dependency vulnerabilities, code scanning results, infrastructure misconfigurations — and
+ * correlated so each counts once however many scanners and formats report it (scan/*.ts).
+ * Ignore-list entries apply to every alias of a finding and count apart until they expire.
  */
 import type { VulnerabilityIgnore } from '../settings.js';
 import type { FactContext } from './context.js';
-import { asArray, asString, isRecord, readEvidenceJson } from './evidence-file.js';
+import { isRecord, readEvidenceJson } from './evidence-file.js';
+import { isCheckovReport, readCheckov } from './scan/checkov.js';
+import { correlate, type CorrelatedFinding, type ReportedFinding } from './scan/correlate.js';
+import { readCycloneDxVulnerabilities } from './scan/cyclonedx.js';
+import {
+  SEVERITIES,
+  canonicalId,
+  type FindingKind,
+  type FindingSeverity,
+  type ReportFormat,
+  type ReportResult,
+} from './scan/finding.js';
+import { readGrype } from './scan/grype.js';
+import { readSarif } from './scan/sarif.js';
+import { readTrivy } from './scan/trivy.js';
 
-type FindingSeverity = 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+type Counts = Record<FindingSeverity, number>;
 
-interface Finding {
-  id: string;
-  package: string | null;
-  severity: FindingSeverity;
+export interface FindingGroup {
+  counts: Counts;
+  /**
+   * Critical and high findings that count, sorted: what a reviewer has to look at. For
+   * misconfigurations also those of unknown severity (Checkov without a platform key rates none).
+   */
+  blocking: CorrelatedFinding[];
 }
 
 export interface VulnerabilityFacts {
@@ -19,29 +39,36 @@ export interface VulnerabilityFacts {
   present: boolean;
   /** Every attached report was read. */
   parseable: boolean;
-  reports: { file: string; format: 'sarif' | 'trivy' | 'grype'; findings: number }[];
-  /** Findings not ignored, by severity. */
-  counts: Record<FindingSeverity, number>;
+  /** A dependency vulnerability scan is among the reports (a misconfiguration scan alone is not one). */
+  dependenciesScanned: boolean;
+  reports: { file: string; format: ReportFormat; findings: number }[];
+  /** Dependency vulnerabilities not ignored, one per vulnerability and package version, by severity. */
+  counts: Counts;
+  blocking: CorrelatedFinding[];
+  /** Code scanning results of security rules; results of other rules are counted in `nonSecurity` only. */
+  codeScanning: FindingGroup & { nonSecurity: number };
+  misconfigurations: FindingGroup;
+  /** Findings (of any kind) an unexpired ignore-list entry covers. */
   ignored: number;
   /** Ignore-list entries past their expiry that matched a finding: those findings count again. */
   expiredIgnores: string[];
-  /** Critical and high findings that count, sorted: what a reviewer has to look at. */
-  blocking: Finding[];
   errors: string[];
 }
 
-const SEVERITIES: FindingSeverity[] = ['critical', 'high', 'medium', 'low', 'unknown'];
+/** How many blocking findings a fact error lists by name before summarising. */
+const LISTED = 20;
 
 export async function vulnerabilityFacts(ctx: FactContext): Promise<VulnerabilityFacts> {
   const files = ctx.release.evidence.vulnerabilities;
   const errors: string[] = [];
   const reports: VulnerabilityFacts['reports'] = [];
-  const findings: Finding[] = [];
+  const findings: ReportedFinding[] = [];
+  let dependenciesScanned = false;
   if (files.length === 0)
     errors.push('evidence.vulnerabilities: the release attaches no vulnerability report');
   for (const [i, file] of files.entries()) {
     const field = `evidence.vulnerabilities[${i}]`;
-    const json = await readEvidenceJson(field, file, ctx.baseDir);
+    const json = await readEvidenceJson(ctx.evidence, field, file);
     if (!json.ok) {
       errors.push(json.error);
       continue;
@@ -52,160 +79,115 @@ export async function vulnerabilityFacts(ctx: FactContext): Promise<Vulnerabilit
       continue;
     }
     reports.push({ file, format: parsed.format, findings: parsed.findings.length });
-    findings.push(...parsed.findings);
+    findings.push(...parsed.findings.map((f) => ({ ...f, report: file })));
+    dependenciesScanned ||= parsed.scannedDependencies;
   }
+  if (reports.length > 0 && !dependenciesScanned)
+    errors.push(
+      'vulnerabilities.dependenciesScanned: none of the attached reports is a dependency vulnerability scan (e.g. `trivy image --format json`, `grype -o json`); code and misconfiguration scans do not replace one',
+    );
 
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<FindingSeverity, number>;
   const expired = new Set<string>();
-  const counted: Finding[] = [];
   let ignored = 0;
-  for (const f of dedupe(findings)) {
+  const counted: CorrelatedFinding[] = [];
+  for (const f of correlate(findings)) {
     const entries = ctx.settings.vulnerabilities.ignore.filter((e) => matches(e, f));
     if (entries.some((e) => !isExpired(e, ctx.time))) {
       ignored++;
       continue;
     }
     entries.forEach((e) => expired.add(e.id));
-    counts[f.severity]++;
     counted.push(f);
   }
+  const vulnerabilities = group(counted, 'vulnerability', HIGH);
+  const code = group(
+    counted.filter((f) => f.security),
+    'code',
+    HIGH,
+  );
+  const misconfigurations = group(counted, 'misconfiguration', [...HIGH, 'unknown']);
+  errors.push(
+    ...blockingErrors('vulnerabilities.counts', vulnerabilities),
+    ...blockingErrors('vulnerabilities.codeScanning.counts', code),
+    ...blockingErrors('vulnerabilities.misconfigurations.counts', misconfigurations),
+  );
   return {
     present: files.length > 0,
     parseable: files.length > 0 && reports.length === files.length,
+    dependenciesScanned,
     reports,
-    counts,
+    ...vulnerabilities,
+    codeScanning: {
+      ...code,
+      nonSecurity: counted.filter((f) => f.kind === 'code' && !f.security).length,
+    },
+    misconfigurations,
     ignored,
     expiredIgnores: [...expired].sort(),
-    blocking: counted
-      .filter((f) => f.severity === 'critical' || f.severity === 'high')
-      .sort((a, b) => a.id.localeCompare(b.id) || (a.package ?? '').localeCompare(b.package ?? '')),
     errors,
   };
 }
 
-function matches(entry: VulnerabilityIgnore, f: Finding): boolean {
-  return entry.id === f.id && (entry.package === undefined || entry.package === f.package);
+const HIGH: FindingSeverity[] = ['critical', 'high'];
+
+function group(findings: CorrelatedFinding[], kind: FindingKind, blocking: FindingSeverity[]): FindingGroup {
+  const mine = findings.filter((f) => f.kind === kind);
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Counts;
+  mine.forEach((f) => counts[f.severity]++);
+  return {
+    counts,
+    blocking: mine
+      .filter((f) => blocking.includes(f.severity))
+      .sort(
+        (a, b) =>
+          a.id.localeCompare(b.id) ||
+          (a.package ?? a.location ?? '').localeCompare(b.package ?? b.location ?? ''),
+      ),
+  };
+}
+
+/** Errors labelled by the count a rule reads, so a failing rule names the findings behind it. */
+function blockingErrors(label: string, g: FindingGroup): string[] {
+  return SEVERITIES.flatMap((severity) => {
+    const list = g.blocking.filter((f) => f.severity === severity);
+    if (!list.length) return [];
+    const named = list.slice(0, LISTED).map(describe).join('; ');
+    const more = list.length > LISTED ? `; and ${list.length - LISTED} more` : '';
+    return [`${label}.${severity}: ${list.length} ${severity}: ${named}${more}`];
+  });
+}
+
+function describe(f: CorrelatedFinding): string {
+  const aka = f.aliases.length ? ` (${f.aliases.join(', ')})` : '';
+  const where = f.package
+    ? ` in ${f.package}${f.version ? `@${f.version}` : ''}`
+    : f.location
+      ? ` at ${f.location}`
+      : '';
+  return `${f.id}${aka}${where}, reported by ${f.reportedBy.join(', ')}`;
+}
+
+function matches(entry: VulnerabilityIgnore, f: CorrelatedFinding): boolean {
+  const id = canonicalId(entry.id);
+  if (f.id !== id && !f.aliases.includes(id)) return false;
+  return (
+    entry.package === undefined || entry.package === f.package || entry.package === f.location?.split(':')[0]
+  );
 }
 
 function isExpired(entry: VulnerabilityIgnore, time: Date): boolean {
   return Date.parse(entry.expires) <= time.getTime();
 }
 
-/** Two scanners reporting the same CVE in the same package count once, at the worse severity. */
-function dedupe(findings: Finding[]): Finding[] {
-  const byKey = new Map<string, Finding>();
-  for (const f of findings) {
-    const key = `${f.id}\u0000${f.package ?? ''}`;
-    const seen = byKey.get(key);
-    if (!seen || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(seen.severity)) byKey.set(key, f);
-  }
-  return [...byKey.values()];
-}
-
-type Parsed = { format: 'sarif' | 'trivy' | 'grype'; findings: Finding[] } | { error: string };
-
-function parseReport(doc: unknown): Parsed {
-  if (!isRecord(doc)) return { error: 'a vulnerability report must be a JSON object' };
-  if (typeof doc.version === 'string' && 'runs' in doc) return sarif(doc);
-  if ('SchemaVersion' in doc && 'ArtifactName' in doc) return trivy(doc);
-  if ('matches' in doc && isRecord(doc.descriptor) && doc.descriptor.name === 'grype') return grype(doc);
+function parseReport(doc: unknown): ReportResult {
+  if (isCheckovReport(doc)) return readCheckov(doc);
+  if (!isRecord(doc)) return { error: 'a scan report must be a JSON object' };
+  if (typeof doc.version === 'string' && 'runs' in doc) return readSarif(doc);
+  if ('SchemaVersion' in doc && 'ArtifactName' in doc) return readTrivy(doc);
+  if ('matches' in doc && isRecord(doc.descriptor) && doc.descriptor.name === 'grype') return readGrype(doc);
+  if (doc.bomFormat === 'CycloneDX') return readCycloneDxVulnerabilities(doc);
   return {
     error:
-      'not a SARIF log (version, runs), Trivy JSON report (SchemaVersion, Results) or Grype JSON report (matches, descriptor)',
+      'not a SARIF log (version, runs), Trivy JSON report (SchemaVersion, Results), Grype JSON report (matches, descriptor), CycloneDX with vulnerabilities or Checkov JSON report (check_type, results)',
   };
-}
-
-function sarif(doc: Record<string, unknown>): Parsed {
-  if (doc.version !== '2.1.0')
-    return { error: `SARIF version ${String(doc.version)} is not supported (2.1.0 is)` };
-  if (!Array.isArray(doc.runs)) return { error: 'SARIF runs must be an array' };
-  const findings: Finding[] = [];
-  for (const [r, run] of doc.runs.entries()) {
-    if (!isRecord(run) || (run.results !== undefined && !Array.isArray(run.results)))
-      return { error: `SARIF runs[${r}].results must be an array` };
-    const driver = isRecord(run.tool) && isRecord(run.tool.driver) ? run.tool.driver : {};
-    const rules = asArray(driver.rules).filter(isRecord);
-    for (const result of asArray(run.results).filter(isRecord)) {
-      const ruleIndex = typeof result.ruleIndex === 'number' ? result.ruleIndex : -1;
-      const id = asString(result.ruleId) ?? asString(rules[ruleIndex]?.id) ?? 'unknown-rule';
-      const rule = rules[ruleIndex] ?? rules.find((x) => x.id === id);
-      findings.push({ id, package: sarifLocation(result), severity: sarifSeverity(result, rule) });
-    }
-  }
-  return { format: 'sarif', findings };
-}
-
-/**
- * GitHub's convention: `properties["security-severity"]` holds a CVSS score on the result or
- * its rule; without one the SARIF level stands in (error → high, warning → medium, note → low).
- */
-function sarifSeverity(
-  result: Record<string, unknown>,
-  rule: Record<string, unknown> | undefined,
-): FindingSeverity {
-  const score = [result.properties, rule?.properties]
-    .map((p) => (isRecord(p) ? Number(p['security-severity']) : NaN))
-    .find((n) => !Number.isNaN(n));
-  if (score !== undefined)
-    return score >= 9
-      ? 'critical'
-      : score >= 7
-        ? 'high'
-        : score >= 4
-          ? 'medium'
-          : score > 0
-            ? 'low'
-            : 'unknown';
-  const defaultLevel = isRecord(rule?.defaultConfiguration)
-    ? asString(rule.defaultConfiguration.level)
-    : undefined;
-  const level = asString(result.level) ?? defaultLevel ?? 'warning';
-  return level === 'error' ? 'high' : level === 'warning' ? 'medium' : level === 'note' ? 'low' : 'unknown';
-}
-
-function sarifLocation(result: Record<string, unknown>): string | null {
-  const loc = asArray(result.locations).find(isRecord);
-  const physical = isRecord(loc?.physicalLocation) ? loc.physicalLocation : undefined;
-  const artifact = isRecord(physical?.artifactLocation) ? physical.artifactLocation : undefined;
-  return asString(artifact?.uri) ?? null;
-}
-
-function trivy(doc: Record<string, unknown>): Parsed {
-  if (doc.SchemaVersion !== 2)
-    return { error: `Trivy SchemaVersion ${String(doc.SchemaVersion)} is not supported (2 is)` };
-  if (doc.Results !== undefined && !Array.isArray(doc.Results))
-    return { error: 'Trivy Results must be an array' };
-  const findings = asArray(doc.Results)
-    .filter(isRecord)
-    .flatMap((result) =>
-      asArray(result.Vulnerabilities)
-        .filter(isRecord)
-        .map((v) => ({
-          id: asString(v.VulnerabilityID) ?? 'unknown',
-          package: asString(v.PkgName) ?? null,
-          severity: normalizeSeverity(v.Severity),
-        })),
-    );
-  return { format: 'trivy', findings };
-}
-
-function grype(doc: Record<string, unknown>): Parsed {
-  if (!Array.isArray(doc.matches)) return { error: 'Grype matches must be an array' };
-  const findings = doc.matches.filter(isRecord).map((m) => {
-    const vuln = isRecord(m.vulnerability) ? m.vulnerability : {};
-    const artifact = isRecord(m.artifact) ? m.artifact : {};
-    return {
-      id: asString(vuln.id) ?? 'unknown',
-      package: asString(artifact.name) ?? null,
-      severity: normalizeSeverity(vuln.severity),
-    };
-  });
-  return { format: 'grype', findings };
-}
-
-/** Trivy says CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN, Grype Critical/High/Medium/Low/Negligible/Unknown. */
-function normalizeSeverity(value: unknown): FindingSeverity {
-  const s = typeof value === 'string' ? value.toLowerCase() : '';
-  if (s === 'negligible') return 'low';
-  return (SEVERITIES as string[]).includes(s) ? (s as FindingSeverity) : 'unknown';
 }
