@@ -15,13 +15,27 @@ export function reportTables(report: PromotionReport): Table[] {
   const p = report.promotion;
   const tables: Table[] = [
     {
+      title: 'Control coverage',
+      columns: ['source', 'question', 'status', 'detail', 'evidence records'],
+      rows: report.coverage.map((c) => [
+        c.source,
+        c.question,
+        c.status,
+        c.detail,
+        [...c.evidence.map((s) => `#${s}`), ...(c.related ?? [])].join(' ') || 'no evidence',
+      ]),
+    },
+    {
       title: 'Promotion',
       columns: ['field', 'value'],
       rows: [
         ['promotion', p.promotionId],
         ['app', cell(p.app)],
         ['version', cell(p.version)],
-        ['pipeline', `${cell(p.pipeline)} (${p.stages.join(' → ')})`],
+        [
+          'pipeline',
+          `${cell(p.pipeline)} (${p.stages.join(' → ')}), digest ${report.pipeline.digest ?? 'not recorded'}`,
+        ],
         ['requester', cell(p.requester)],
         ['release digest', cell(report.releaseDigest)],
         ['status', p.status],
@@ -43,14 +57,20 @@ export function reportTables(report: PromotionReport): Table[] {
       ],
     },
     {
-      title: 'Control coverage',
-      columns: ['question', 'status', 'detail', 'evidence records'],
-      rows: report.coverage.map((c) => [
-        c.question,
-        c.status,
-        c.detail,
-        c.evidence.map((s) => `#${s}`).join(' '),
-      ]),
+      title: 'Pipeline in force',
+      columns: ['stage', 'entered', 'policy packs', 'approval rule', 'canary', 'change windows', 'records'],
+      rows: [
+        ...report.pipeline.stages.map((s) => [
+          s.name,
+          yesNo(s.entered),
+          cell(s.policyPacks) || 'none',
+          s.approval ?? 'none recorded',
+          s.canary ?? 'none recorded',
+          s.windows ?? 'none recorded',
+          s.evidence.map((n) => `#${n}`).join(' '),
+        ]),
+        ...report.pipeline.gaps.map((g) => ['(not recorded)', '', g, '', '', '', '']),
+      ],
     },
     {
       title: 'Approvals',
@@ -154,15 +174,13 @@ export function reportTables(report: PromotionReport): Table[] {
     },
     {
       title: 'Timeline',
-      columns: ['record', 'time', 'stage', 'type', 'actor', 'channel', 'verified by', 'summary', 'controls'],
+      columns: ['record', 'time', 'stage', 'type', 'actor', 'summary', 'controls'],
       rows: report.timeline.map((t) => [
         `#${t.seq}`,
         t.time,
         cell(t.stage),
         t.type,
         t.actor,
-        t.channel,
-        cell(t.verifiedBy),
         t.summary,
         cell(t.controls),
       ]),
