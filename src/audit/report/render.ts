@@ -3,7 +3,7 @@ import type { PromotionReport } from './model.js';
 import { reportTables, type Table } from './table.js';
 import type { Verdict } from './verdict.js';
 
-export const REPORT_FORMATS = ['md', 'html', 'json', 'csv'] as const;
+export const REPORT_FORMATS = ['md', 'html', 'json', 'csv', 'oscal'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** What the text renderers share: a title, the verdict that comes first, titled tables. */
@@ -126,7 +126,7 @@ function renderCsv(doc: ReportDocument): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export function renderDocument(doc: ReportDocument, format: Exclude<ReportFormat, 'json'>): string {
+export function renderDocument(doc: ReportDocument, format: Exclude<ReportFormat, 'json' | 'oscal'>): string {
   switch (format) {
     case 'md':
       return renderMarkdown(doc);
@@ -139,6 +139,10 @@ export function renderDocument(doc: ReportDocument, format: Exclude<ReportFormat
 
 export function renderReport(report: PromotionReport, format: ReportFormat): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === 'oscal')
+    throw new Error(
+      '--format oscal: OSCAL assessment results cover a period of changes: give --since and --until instead of a promotion',
+    );
   return renderDocument(
     {
       title: `Promotion ${report.promotion.promotionId}: audit report`,

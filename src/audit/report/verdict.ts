@@ -5,7 +5,7 @@
  */
 import type { CoverageRow } from './rows/row.js';
 
-export type VerdictStatus = 'met' | 'met with exceptions' | 'not met';
+export type VerdictStatus = 'met' | 'met with exceptions' | 'not met' | 'not applicable';
 
 export interface Verdict {
   status: VerdictStatus;
@@ -25,6 +25,14 @@ export function summaryVerdict(
   const partial = by('partial');
   const na = by('not applicable');
   const broken = integrity !== undefined && !integrity.ok;
+  if (!broken && na.length === rows.length)
+    return {
+      status: 'not applicable',
+      headline: 'NOT APPLICABLE: no question applies to what the evidence holds (no change in scope)',
+      notMet: [],
+      partial: [],
+      notApplicable: na.map((r) => r.id),
+    };
   const status: VerdictStatus =
     broken || notMet.length ? 'not met' : partial.length ? 'met with exceptions' : 'met';
   const applicable = rows.length - na.length;
