@@ -199,15 +199,22 @@ export interface PolicyPackRef {
 }
 
 export function packsOf(r: AnyRecord): PolicyPackRef[] {
-  return objs(r.data.packs).map((p) => ({
-    name: str(p.name) ?? '?',
-    version: str(p.version),
-    hash: str(p.hash) ?? str(p.digest) ?? str(p.sha256),
-  }));
+  return objs(r.data.packs).map((p) => {
+    const version = str(p.version);
+    return {
+      name: str(p.name) ?? '?',
+      version,
+      // The loader versions a pack by the sha256 of its file: that version is its content hash.
+      hash: str(p.hash) ?? str(p.digest) ?? (version?.startsWith('sha256:') ? version : undefined),
+    };
+  });
 }
 
+const short = (hash: string) => (hash.length > 19 ? `${hash.slice(0, 19)}…` : hash);
 export const packLabel = (p: PolicyPackRef): string =>
-  `${p.name}${p.version ? `@${p.version}` : ''}${p.hash ? ` (${p.hash.length > 19 ? `${p.hash.slice(0, 19)}…` : p.hash})` : ''}`;
+  p.hash && p.hash === p.version
+    ? `${p.name}@${short(p.hash)}`
+    : `${p.name}${p.version ? `@${p.version}` : ''}${p.hash ? ` (${short(p.hash)})` : ''}`;
 
 /** Human actions that reached Tollgate through one of its APIs (CLI, chat hook, webhook). */
 export const isHumanChannel = (channel: string): boolean => channel !== 'system';

@@ -33,6 +33,7 @@ const CHANGE_COLUMNS = [
   'exceptions',
   'verdict',
 ];
+const CHANGE_WIDTHS = [17, 8, 11, 8, 13, 8, 15, 20];
 
 export function periodDocument(report: PeriodReport): ReportDocument {
   const { scope, dora } = report;
@@ -42,11 +43,13 @@ export function periodDocument(report: PeriodReport): ReportDocument {
     {
       title: `Exceptions (${exceptions.length} of ${report.population.length} changes)`,
       columns: CHANGE_COLUMNS,
+      widths: CHANGE_WIDTHS,
       rows: exceptions.map(changeRow),
     },
     {
       title: 'Control coverage over the population',
       columns: ['source', 'question', 'status', 'detail', 'changes not met'],
+      widths: [10, 18, 8, 46, 18],
       rows: report.coverage.map((c) => [
         c.source,
         c.question,
@@ -58,6 +61,7 @@ export function periodDocument(report: PeriodReport): ReportDocument {
     {
       title: `DORA metrics (stage ${dora.stage})`,
       columns: ['metric', 'value', 'counted from'],
+      widths: [25, 40, 35],
       rows: [
         [
           'deployment frequency',
@@ -89,6 +93,7 @@ export function periodDocument(report: PeriodReport): ReportDocument {
     {
       title: `Sample (${report.sample.length} of ${report.population.length}, seed ${scope.seed})`,
       columns: ['#', ...CHANGE_COLUMNS],
+      widths: [3, ...CHANGE_WIDTHS.slice(0, -1), CHANGE_WIDTHS.at(-1)! - 3],
       rows: report.sample.map((id, i) => [String(i + 1), ...changeRow(byId.get(id)!)]),
     },
     {
@@ -112,6 +117,7 @@ export function periodDocument(report: PeriodReport): ReportDocument {
     {
       title: 'Population: every other change',
       columns: CHANGE_COLUMNS,
+      widths: CHANGE_WIDTHS,
       rows: report.population.filter((p) => !p.exceptions.length).map(changeRow),
     },
   ];

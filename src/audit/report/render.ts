@@ -54,8 +54,8 @@ export function escapeHtml(text: string): string {
   );
 }
 
-// Fixed layout and wrapping anywhere keep every table inside the window: digests and hashes
-// break instead of pushing the table off a laptop screen.
+// A fixed layout with wrapping anywhere keeps every table inside the window: digests and
+// hashes break instead of pushing the table off a laptop screen.
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:1400px;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.45rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0;table-layout:fixed}
@@ -74,7 +74,10 @@ function renderHtml(doc: ReportDocument): string {
       const head = `<h2>${escapeHtml(t.title)}</h2>`;
       if (t.rows.length === 0) return `${head}\n<p class="none">none</p>`;
       const statusCol = t.columns.indexOf(STATUS_COLUMN);
-      const header = `<tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
+      const cols = t.widths
+        ? `<colgroup>${t.widths.map((w) => `<col style="width:${w}%">`).join('')}</colgroup>\n`
+        : '';
+      const header = `${cols}<tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
       const rows = t.rows
         .map(
           (r) =>

@@ -5,6 +5,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: string[][];
+  /** Column widths in percent for HTML, so the text-heavy columns get the room. */
+  widths?: number[];
 }
 
 const cell = (v: string | number | string[] | null | undefined): string =>
@@ -17,6 +19,7 @@ export function reportTables(report: PromotionReport): Table[] {
     {
       title: 'Control coverage',
       columns: ['source', 'question', 'status', 'detail', 'evidence records'],
+      widths: [10, 20, 8, 50, 12],
       rows: report.coverage.map((c) => [
         c.source,
         c.question,
@@ -59,6 +62,7 @@ export function reportTables(report: PromotionReport): Table[] {
     {
       title: 'Pipeline in force',
       columns: ['stage', 'entered', 'policy packs', 'approval rule', 'canary', 'change windows', 'records'],
+      widths: [9, 6, 27, 20, 18, 12, 8],
       rows: [
         ...report.pipeline.stages.map((s) => [
           s.name,
@@ -175,6 +179,7 @@ export function reportTables(report: PromotionReport): Table[] {
     {
       title: 'Timeline',
       columns: ['record', 'time', 'stage', 'type', 'actor', 'summary', 'controls'],
+      widths: [5, 12, 6, 11, 17, 34, 15],
       rows: report.timeline.map((t) => [
         `#${t.seq}`,
         t.time,
