@@ -48,7 +48,7 @@ export function periodDocument(report: PeriodReport): ReportDocument {
     },
     {
       title: 'Control coverage over the population',
-      columns: ['source', 'question', 'status', 'detail', 'changes not met'],
+      columns: ['source', 'question', 'status', 'detail', 'changes not met or partly met'],
       widths: [10, 18, 8, 46, 18],
       rows: report.coverage.map((c) => [
         c.source,

@@ -192,6 +192,8 @@ export function report(
     if (opts.since || opts.until) {
       if (promotion) throw new Error('give either a promotion or --since/--until, not both');
       if (!opts.since || !opts.until) throw new Error('a period report needs both --since and --until');
+      if (opts.sample !== undefined && !/^\d+$/.test(opts.sample))
+        throw new Error(`--sample ${opts.sample}: give a whole number of changes, e.g. 25`);
       const sampleSize = opts.sample === undefined ? undefined : Number(opts.sample);
       const period = await periodReport(ledger, {
         ...opts,
