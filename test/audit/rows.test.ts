@@ -332,3 +332,23 @@ void test('the pipeline in force is read back from the gates, and what is not re
   assert.match(r.pipeline.gaps.join('\n'), /pipeline definition and its digest are not recorded/);
   assert.match(r.pipeline.gaps.join('\n'), /not by content hash/);
 });
+
+void test("every record's actor is shown, including the person behind a system record", () => {
+  const records = chain();
+  const freeze = (type: string, data: Record<string, unknown>): Loose => ({
+    ...records.at(-1)!,
+    seq: records.length,
+    stage: 'prod',
+    type,
+    data,
+  });
+  const r = report([
+    ...records.slice(0, -1),
+    freeze('freeze.held', { reason: 'INC-7', by: 'erin' }),
+    { ...freeze('freeze.lifted', {}), seq: records.length + 1 },
+  ]);
+  const actor = (type: string) => r.timeline.find((t) => t.type === type)!.actor;
+  assert.equal(actor('approval.vote'), 'bob (cli, ed25519:bob-1)');
+  assert.equal(actor('freeze.held'), 'erin via tollgate (system)');
+  assert.equal(actor('freeze.lifted'), 'tollgate (system); who lifted the freeze is not recorded');
+});

@@ -99,7 +99,8 @@ export function pipelineInForce(records: EvidenceRecord[], started?: StartedProm
     gaps.push(
       'a stage that asked for no approval records no approval rule: "none" cannot be told from "not recorded"',
     );
-  gaps.push('canary bake times, minimum samples and the inconclusive action are not recorded');
+  if (stages.some((s) => s.canary))
+    gaps.push('canary bake times and the action on an inconclusive analysis are not recorded');
   if (stages.some((s) => s.entered && !s.windows))
     gaps.push('change windows are recorded only when a stage has them; their definition is not recorded');
   return {
