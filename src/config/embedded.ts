@@ -58,7 +58,13 @@ export async function ensureEmbeddedConfig(home = projectHome()): Promise<string
   // Absolute paths: the materialized config works from any working directory.
   doc.set('ledger', { type: 'file', path: path.join(home, 'ledger') });
   doc.set('stateDir', path.join(home, 'state'));
-  doc.set('policyPackDirs', [path.join(projectRoot, 'deploy', 'policies')]);
+  const packDirs = (doc.get('policyPackDirs') as { toJSON(): string[] } | undefined)?.toJSON() ?? [
+    'deploy/policies',
+  ];
+  doc.set(
+    'policyPackDirs',
+    packDirs.map((dir) => path.resolve(projectRoot, dir)),
+  );
   const pipelines = (doc.toJS() as { pipelines: { stages: { target: { command?: string[] } }[] }[] })
     .pipelines;
   pipelines.forEach((p, pi) =>

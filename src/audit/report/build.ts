@@ -1,7 +1,25 @@
 import type { KeyObject } from 'node:crypto';
 import type { Ledger } from '../../ledger/ledger.js';
-import { verifyChain } from '../../ledger/verify.js';
+import { isSecurityChain, verifyChain } from '../../ledger/verify.js';
+import { drDrillOf, type DrDrill } from './evidence.js';
 import { buildReport, type PromotionReport } from './model.js';
+
+/**
+ * Restore drills of the ledger. They live outside promotion chains (a promotion's chain id is
+ * its promotion id), so only those other chains are read.
+ */
+export async function findDrills(ledger: Ledger): Promise<DrDrill[]> {
+  const chains = (await ledger.listChains()).filter(
+    (c) => !isSecurityChain(c.chainId) && (c.chainId !== c.promotionId || /^dr\b|drill/i.test(c.chainId)),
+  );
+  const drills: DrDrill[] = [];
+  for (const c of chains)
+    for (const r of await ledger.read(c.chainId)) {
+      const drill = drDrillOf(r);
+      if (drill) drills.push(drill);
+    }
+  return drills.sort((a, b) => a.time.localeCompare(b.time));
+}
 
 /** The report of one promotion, with the integrity of its chain checked first. */
 export async function promotionReport(
@@ -21,5 +39,7 @@ export async function promotionReport(
     sealed: seal !== undefined,
     refusals: await ledger.read(`security:${promotionId}`),
     integrity,
+    drills: await findDrills(ledger),
+    archived: (await ledger.listArtifacts(promotionId)).map((a) => a.name),
   });
 }

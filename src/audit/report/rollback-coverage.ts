@@ -5,7 +5,7 @@
  * segregation of approvals, canary) do not apply to it.
  */
 import type { EvidenceRecord } from '../../domain/evidence.js';
-import type { CoverageRow } from './model.js';
+import type { CoverageRow } from './rows/row.js';
 
 type Data = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -28,6 +28,8 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
 
   return [
     {
+      id: 'rb-authorized',
+      source: 'Operator rollback',
       question: 'Authorized, signed request',
       status: refused ? 'not met' : requested.actor.verifiedBy ? 'met' : 'not met',
       detail: refused
@@ -36,12 +38,16 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
       evidence: [requested.seq, ...(refused ? [refused.seq] : [])],
     },
     {
+      id: 'rb-documented',
+      source: 'Operator rollback',
       question: 'Change documented',
       status: reason ? 'met' : 'partial',
       detail: reason ? `reason: ${reason}` : 'no reason was given with the request',
       evidence: [requested.seq],
     },
     {
+      id: 'rb-exclusive',
+      source: 'Operator rollback',
       question: 'Exclusive access to the stage',
       status: lockAcquired ? 'met' : lockRefused ? 'met' : 'not applicable',
       detail: lockAcquired
@@ -52,6 +58,8 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
       evidence: [lockAcquired, lockRefused].flatMap((r) => (r ? [r.seq] : [])),
     },
     {
+      id: 'rb-restored',
+      source: 'Operator rollback',
       question: 'Previous version restored',
       status: completed ? 'met' : failed ? 'not met' : 'not applicable',
       detail: completed

@@ -5,6 +5,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: string[][];
+  /** Column widths in percent for HTML, so the text-heavy columns get the room. */
+  widths?: number[];
 }
 
 const cell = (v: string | number | string[] | null | undefined): string =>
@@ -15,13 +17,28 @@ export function reportTables(report: PromotionReport): Table[] {
   const p = report.promotion;
   const tables: Table[] = [
     {
+      title: 'Control coverage',
+      columns: ['source', 'question', 'status', 'detail', 'evidence records'],
+      widths: [10, 20, 8, 50, 12],
+      rows: report.coverage.map((c) => [
+        c.source,
+        c.question,
+        c.status,
+        c.detail,
+        [...c.evidence.map((s) => `#${s}`), ...(c.related ?? [])].join(' ') || 'no evidence',
+      ]),
+    },
+    {
       title: 'Promotion',
       columns: ['field', 'value'],
       rows: [
         ['promotion', p.promotionId],
         ['app', cell(p.app)],
         ['version', cell(p.version)],
-        ['pipeline', `${cell(p.pipeline)} (${p.stages.join(' → ')})`],
+        [
+          'pipeline',
+          `${cell(p.pipeline)} (${p.stages.join(' → ')}), digest ${report.pipeline.digest ?? 'not recorded'}`,
+        ],
         ['requester', cell(p.requester)],
         ['release digest', cell(report.releaseDigest)],
         ['status', p.status],
@@ -43,14 +60,21 @@ export function reportTables(report: PromotionReport): Table[] {
       ],
     },
     {
-      title: 'Control coverage',
-      columns: ['question', 'status', 'detail', 'evidence records'],
-      rows: report.coverage.map((c) => [
-        c.question,
-        c.status,
-        c.detail,
-        c.evidence.map((s) => `#${s}`).join(' '),
-      ]),
+      title: 'Pipeline in force',
+      columns: ['stage', 'entered', 'policy packs', 'approval rule', 'canary', 'change windows', 'records'],
+      widths: [9, 6, 27, 20, 18, 12, 8],
+      rows: [
+        ...report.pipeline.stages.map((s) => [
+          s.name,
+          yesNo(s.entered),
+          cell(s.policyPacks) || 'none',
+          s.approval ?? 'none recorded',
+          s.canary ?? 'none recorded',
+          s.windows ?? 'none recorded',
+          s.evidence.map((n) => `#${n}`).join(' '),
+        ]),
+        ...report.pipeline.gaps.map((g) => ['(not recorded)', '', g, '', '', '', '']),
+      ],
     },
     {
       title: 'Approvals',
@@ -166,15 +190,14 @@ export function reportTables(report: PromotionReport): Table[] {
     },
     {
       title: 'Timeline',
-      columns: ['record', 'time', 'stage', 'type', 'actor', 'channel', 'verified by', 'summary', 'controls'],
+      columns: ['record', 'time', 'stage', 'type', 'actor', 'summary', 'controls'],
+      widths: [5, 12, 6, 11, 17, 34, 15],
       rows: report.timeline.map((t) => [
         `#${t.seq}`,
         t.time,
         cell(t.stage),
         t.type,
         t.actor,
-        t.channel,
-        cell(t.verifiedBy),
         t.summary,
         cell(t.controls),
       ]),

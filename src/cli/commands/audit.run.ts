@@ -21,6 +21,8 @@ import {
 } from '../../audit/replay.js';
 import { promotionReport } from '../../audit/report/build.js';
 import { renderReport } from '../../audit/report/render.js';
+import { periodReport } from '../../audit/report/period.js';
+import { renderPeriodReport } from '../../audit/report/period-tables.js';
 import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
@@ -180,12 +182,34 @@ export async function verify(
   });
 }
 
-export function report(ctx: CliContext, promotion: string, opts: ReportOptions): Promise<boolean | void> {
+export function report(
+  ctx: CliContext,
+  promotion: string | undefined,
+  opts: ReportOptions,
+): Promise<boolean | void> {
   return withLedger(ctx, async (ledger) => {
-    const text = renderReport(
-      await promotionReport(ledger, promotion, { publicKey: await trustedKey(ctx, opts.publicKey) }),
-      opts.format,
-    );
+    const publicKey = await trustedKey(ctx, opts.publicKey);
+    let text: string;
+    if (opts.since || opts.until) {
+      if (promotion) throw new Error('give either a promotion or --since/--until, not both');
+      if (!opts.since || !opts.until) throw new Error('a period report needs both --since and --until');
+      if (opts.sample !== undefined && !/^\d+$/.test(opts.sample))
+        throw new Error(`--sample ${opts.sample}: give a whole number of changes, e.g. 25`);
+      const sampleSize = opts.sample === undefined ? undefined : Number(opts.sample);
+      const period = await periodReport(ledger, {
+        ...opts,
+        since: opts.since,
+        until: opts.until,
+        sampleSize,
+        publicKey,
+      });
+      text = renderPeriodReport(period, opts.format);
+      if (opts.out)
+        ctx.out(`${opts.out}: ${period.population.length} change(s), sample seed ${period.scope.seed}`);
+    } else {
+      if (!promotion) throw new Error('give a promotion id, or --since and --until for a period report');
+      text = renderReport(await promotionReport(ledger, promotion, { publicKey }), opts.format);
+    }
     if (opts.out) await writeFile(opts.out, text);
     else ctx.out(text);
   });

@@ -24,6 +24,12 @@ export interface ReportOptions {
   format: ReportFormat;
   out?: string;
   publicKey?: string;
+  since?: string;
+  until?: string;
+  app?: string;
+  stage?: string;
+  seed?: string;
+  sample?: string;
 }
 
 const load = () => import('./audit.run.js');
@@ -109,21 +115,28 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     );
 
   const report: Command = audit
-    .command('report <promotion>')
+    .command('report [promotion]')
     .description(
-      'audit report of one promotion: timeline, approvals, policy, canary, rollbacks, control coverage',
+      'audit report of one promotion, or of every change in a period (--since/--until): verdict, control coverage, evidence',
     )
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('md'))
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--public-key <ed25519:…>', 'trusted ledger public key for the integrity check')
+    .option('--since <time>', 'period report: changes started at or after (ISO-8601)')
+    .option('--until <time>', 'period report: changes started before (ISO-8601)')
+    .option('--app <app>', 'period report: one app only')
+    .option('--stage <stage>', 'period report: changes to this stage (DORA metrics for it; default prod)')
+    .option('--seed <seed>', 'period report: seed of the sample (printed in the report; default random)')
+    .option('--sample <n>', 'period report: sample size (default 25)')
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate audit report sample-app-1.0.0-3f2a9c1d\n  tollgate audit report sample-app-1.0.0-3f2a9c1d --format html --out report.html',
+      '\nExamples:\n  tollgate audit report sample-app-1.0.0-3f2a9c1d\n  tollgate audit report sample-app-1.0.0-3f2a9c1d --format html --out report.html\n  tollgate audit report --since 2026-01-01 --until 2026-04-01 --stage prod --format oscal --out q1.oscal.json',
     )
     .action(
       action(
         () => report,
-        async (promotion: string, opts: ReportOptions) => (await load()).report(ctx, promotion, opts),
+        async (promotion: string | undefined, opts: ReportOptions) =>
+          (await load()).report(ctx, promotion, opts),
       ),
     );
 

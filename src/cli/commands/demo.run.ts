@@ -9,6 +9,8 @@ import { stateQuery } from '../../../workflows/messages.js';
 import type { PromotionResult } from '../../../workflows/types.js';
 import { promotionReport } from '../../audit/report/build.js';
 import { renderReport } from '../../audit/report/render.js';
+import { periodReport } from '../../audit/report/period.js';
+import { renderPeriodReport } from '../../audit/report/period-tables.js';
 import { readReleaseFile } from '../../config/release-file.js';
 import type { TollgateConfig } from '../../config/schema.js';
 import { createLedger } from '../../ledger/create.js';
@@ -109,6 +111,7 @@ export async function demo(ctx: Tollgate, opts: { port: number }): Promise<void>
     );
     const promote = (release: string) =>
       runPromotion(ctx, env.client, config, env.hookUrl!, path.join(RELEASES, release));
+    const demoStarted = new Date().toISOString();
     step('v1: a healthy release through dev → staging → prod (approvals from Slack)');
     const v1 = await promote('sample-app-1.0.0.yaml');
     step('v2: an error-prone release; watch the prod canary fail and roll back');
@@ -129,6 +132,18 @@ export async function demo(ctx: Tollgate, opts: { port: number }): Promise<void>
           await writeFile(file, renderReport(report, format));
           io.out(`report  ${file}`);
         }
+      }
+      // The auditor's view of the demo as a period: both changes to prod, DORA figures, OSCAL.
+      const period = await periodReport(ledger, {
+        since: demoStarted,
+        until: new Date(Date.now() + 60_000).toISOString(),
+        stage: 'prod',
+        ...(publicKey ? { publicKey } : {}),
+      });
+      for (const format of ['html', 'md', 'oscal'] as const) {
+        const file = path.join(reportsDir, `period-prod.${format === 'oscal' ? 'oscal.json' : format}`);
+        await writeFile(file, renderPeriodReport(period, format));
+        io.out(`report  ${file}`);
       }
     } finally {
       await ledger.close();
