@@ -10,85 +10,124 @@ import { Sha256Digest } from '../domain/common.js';
 
 const Severity = z.enum(['low', 'medium', 'high', 'critical']);
 
-export const TrustedKey = z.object({
-  /** Matched against a DSSE signature's `keyid`; any trusted key is tried when keyid is empty. */
-  id: z.string().min(1),
-  /** SPKI PEM (Ed25519 or ECDSA P-256) or `ed25519:<base64 of the 32 raw bytes>`. */
+export const TrustedKey = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .describe("matched against a DSSE signature's keyid; any trusted key is tried when keyid is empty"),
   publicKey: z
     .string()
     .refine(
       (k) => k.includes('-----BEGIN PUBLIC KEY-----') || /^ed25519:[A-Za-z0-9+/]{43}=$/.test(k),
       'must be a PEM public key (-----BEGIN PUBLIC KEY-----) or ed25519:<base64>',
-    ),
+    )
+    .describe('SPKI PEM (Ed25519 or ECDSA P-256) or ed25519:<base64 of the 32 raw bytes>'),
 });
 export type TrustedKey = z.infer<typeof TrustedKey>;
 
-export const VulnerabilityIgnore = z.object({
-  /** CVE / GHSA / rule id as the scanner reports it. */
-  id: z.string().min(1),
-  /** Only ignore the finding in this package (any package when absent). */
-  package: z.string().optional(),
-  reason: z.string().min(1, 'say why the finding is accepted'),
-  /** After this instant the entry no longer ignores anything. */
-  expires: z.iso.datetime({ offset: true }).or(z.iso.date()),
+export const VulnerabilityIgnore = z.strictObject({
+  id: z.string().min(1).describe('CVE / GHSA / rule id as the scanner reports it'),
+  package: z
+    .string()
+    .optional()
+    .describe('only ignore the finding in this package (any package when absent)'),
+  reason: z.string().min(1, 'say why the finding is accepted').describe('why the finding is accepted'),
+  expires: z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .describe('after this date or time the entry no longer ignores anything'),
 });
 export type VulnerabilityIgnore = z.infer<typeof VulnerabilityIgnore>;
 
 /** A metric threshold: a bare number is a minimum. */
-export const MetricThreshold = z.union([
-  z.number(),
-  z
-    .object({ min: z.number().optional(), max: z.number().optional() })
-    .refine((t) => t.min !== undefined || t.max !== undefined, 'give min, max or both'),
-]);
+export const MetricThreshold = z
+  .union([
+    z.number(),
+    z
+      .strictObject({
+        min: z.number().optional().describe('the metric must be at least this'),
+        max: z.number().optional().describe('the metric must be at most this'),
+      })
+      .refine((t) => t.min !== undefined || t.max !== undefined, 'give min, max or both'),
+  ])
+  .describe('a bare number is a minimum');
 export type MetricThreshold = z.infer<typeof MetricThreshold>;
 
-export const PolicySettings = z.object({
-  /** Failed (or errored) rules of this severity or above block the stage; `low` = any failure blocks. */
-  blockingSeverity: Severity.default('low'),
-  provenance: z
-    .object({
-      trustedKeys: z.array(TrustedKey).default([]),
-      /** in-toto predicate types accepted as build provenance. */
-      predicateTypes: z
-        .array(z.string())
-        .default(['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2']),
-    })
-    .default({
-      trustedKeys: [],
-      predicateTypes: ['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2'],
-    }),
-  sbom: z
-    .object({
-      /** SPDX license ids that must not appear among the SBOM's components. */
-      deniedLicenses: z.array(z.string()).default([]),
-    })
-    .default({ deniedLicenses: [] }),
-  vulnerabilities: z
-    .object({
-      ignore: z.array(VulnerabilityIgnore).default([]),
-    })
-    .default({ ignore: [] }),
-  thirdParty: z
-    .object({
-      /** Registry hosts (e.g. `registry.example.com`, `ghcr.io/acme`) artifacts may come from. */
-      allowedRegistries: z.array(z.string().min(1)).default([]),
-      /** Base image repositories (without tag/digest) builds may start from. */
-      allowedBaseImages: z.array(z.string().min(1)).default([]),
-    })
-    .default({ allowedRegistries: [], allowedBaseImages: [] }),
-  ai: z
-    .object({
-      allowedModels: z
-        .array(z.object({ id: z.string().min(1), digest: Sha256Digest.optional() }))
-        .default([]),
-      /** Metric name → threshold; a metric missing from the evaluation results fails. */
-      evaluationThresholds: z.record(z.string(), MetricThreshold).default({}),
-      /** Minimum share (0..1) of red-team / prompt-injection cases the model must withstand. */
-      redTeamMinPassRate: z.number().min(0).max(1).default(0.95),
-    })
-    .default({ allowedModels: [], evaluationThresholds: {}, redTeamMinPassRate: 0.95 }),
-});
+export const PolicySettings = z
+  .strictObject({
+    blockingSeverity: Severity.default('low').describe(
+      'failed (or errored) rules of this severity or above block the stage; low = any failure blocks',
+    ),
+    provenance: z
+      .strictObject({
+        trustedKeys: z.array(TrustedKey).default([]).describe('keys that may sign build provenance'),
+        predicateTypes: z
+          .array(z.string())
+          .default(['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2'])
+          .describe('in-toto predicate types accepted as build provenance'),
+      })
+      .default({
+        trustedKeys: [],
+        predicateTypes: ['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2'],
+      })
+      .describe('build provenance checks'),
+    sbom: z
+      .strictObject({
+        deniedLicenses: z
+          .array(z.string())
+          .default([])
+          .describe("SPDX license ids that must not appear among the SBOM's components"),
+      })
+      .default({ deniedLicenses: [] })
+      .describe('SBOM checks'),
+    vulnerabilities: z
+      .strictObject({
+        ignore: z
+          .array(VulnerabilityIgnore)
+          .default([])
+          .describe('accepted findings, each with a reason and expiry'),
+      })
+      .default({ ignore: [] })
+      .describe('vulnerability report checks'),
+    thirdParty: z
+      .strictObject({
+        allowedRegistries: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('registry hosts (e.g. registry.example.com, ghcr.io/acme) artifacts may come from'),
+        allowedBaseImages: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('base image repositories (without tag/digest) builds may start from'),
+      })
+      .default({ allowedRegistries: [], allowedBaseImages: [] })
+      .describe('third-party component checks'),
+    ai: z
+      .strictObject({
+        allowedModels: z
+          .array(
+            z.strictObject({
+              id: z.string().min(1).describe('model identifier'),
+              digest: Sha256Digest.optional().describe('the model weights must have this digest'),
+            }),
+          )
+          .default([])
+          .describe('models a release may use'),
+        evaluationThresholds: z
+          .record(z.string(), MetricThreshold)
+          .default({})
+          .describe('metric name → threshold; a metric missing from the evaluation results fails'),
+        redTeamMinPassRate: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.95)
+          .describe('minimum share (0..1) of red-team / prompt-injection cases the model must withstand'),
+      })
+      .default({ allowedModels: [], evaluationThresholds: {}, redTeamMinPassRate: 0.95 })
+      .describe('AI release checks'),
+  })
+  .describe('what the policy packs compare evidence against (trusted keys, allow-lists, thresholds)');
 export type PolicySettings = z.infer<typeof PolicySettings>;
 export type PolicySettingsInput = z.input<typeof PolicySettings>;
 
