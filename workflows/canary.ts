@@ -41,6 +41,7 @@ export async function runCanary(
     );
 
     const bakeStart = new Date().toISOString();
+    state.canary.bakeEndsAt = new Date(Date.now() + durationMs(step.bake)).toISOString();
     if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
     await run.waitWhilePaused();
     const analysis = await activities.analyzeCanary({

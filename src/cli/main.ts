@@ -70,7 +70,22 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerHookCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  markRequired(program);
   return { program, ctx };
+}
+
+/**
+ * commander lists a required option among the optional ones: say "(required)" in its help and
+ * put it in the usage line, so `--stage` of `policy test` does not look optional.
+ */
+function markRequired(command: Command): void {
+  const required = command.options.filter((o) => o.mandatory);
+  for (const option of required) option.description = `${option.description} (required)`;
+  if (required.length) {
+    const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`));
+    command.usage([...args, ...required.map((o) => o.flags), '[options]'].join(' '));
+  }
+  command.commands.forEach(markRequired);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -107,6 +122,13 @@ function commanderExitCode(err: CommanderError): number {
 function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
+
+// A reader that stops early (`tollgate … | head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
 
 const code = await main(process.argv);
 // A pipe takes 64 KiB at a time: exiting before the rest is flushed would cut the output.

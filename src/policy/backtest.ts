@@ -4,7 +4,6 @@
  * gate it reached, against the facts recorded then (evidence files may be long gone), at the
  * time the gate was reached then.
  */
-import { Duration, durationMs } from '../domain/common.js';
 import { Release } from '../domain/release.js';
 import type { EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -131,9 +130,3 @@ async function backtestPromotion(
 }
 
 /** `30d`, `12h`, `90m` before `now`. */
-export function sinceDate(spec: string, now: Date): Date {
-  const parsed = Duration.safeParse(spec);
-  if (!parsed.success || typeof parsed.data === 'number')
-    throw new Error(`--since must be a duration such as 30d, 12h or 90m, not "${spec}"`);
-  return new Date(now.getTime() - durationMs(parsed.data));
-}

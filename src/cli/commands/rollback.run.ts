@@ -7,28 +7,13 @@ import type { Pipeline, TollgateConfig } from '../../config/schema.js';
 import { buildTrust } from '../../promotion/prepare.js';
 import { confirm } from '../confirm.js';
 import type { Tollgate } from '../context.js';
+import { stageInConfig } from '../stage-config.js';
 import { OutcomeFailure, RefusedError, UserError } from '../errors.js';
 import type { RollbackOptions } from './rollback.js';
 
 /** The pipeline whose operators decide: the one with this stage, or the one named. */
 function pipelineWithStage(config: TollgateConfig, stage: string, name: string | undefined): Pipeline {
-  const named = name ? config.pipelines.filter((p) => p.name === name) : config.pipelines;
-  if (name && named.length === 0)
-    throw new UserError(
-      `no pipeline named ${name} (config has: ${config.pipelines.map((p) => p.name).join(', ')})`,
-    );
-  const candidates = named.filter((p) => p.stages.some((s) => s.name === stage));
-  if (candidates.length === 0) {
-    const stages = [...new Set(named.flatMap((p) => p.stages.map((s) => s.name)))];
-    throw new UserError(
-      `no stage ${stage}${name ? ` in pipeline ${name}` : ''} (stages: ${stages.join(', ')})`,
-    );
-  }
-  if (candidates.length > 1)
-    throw new UserError(
-      `stage ${stage} is in pipelines ${candidates.map((p) => p.name).join(', ')}: choose one with --pipeline`,
-    );
-  return candidates[0]!;
+  return stageInConfig(config, stage, name).pipeline;
 }
 
 function newRollbackId(app: string, stage: string): string {
