@@ -3,7 +3,7 @@
  * held by pause), analyse. pass → next step; fail → roll back; inconclusive → ask a human (or
  * roll back, as configured). After the last step the canary becomes stable.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
 import type { CanaryConfig } from '../src/canary/config.js';
 import { durationMs } from '../src/domain/duration.js';
@@ -11,6 +11,9 @@ import type { PromotionRun, StageStop } from './run.js';
 
 /** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */
 const DECISION_TIMEOUT = '24h';
+
+/** Histories from before this patch analysed (and could roll back) after promote-now. */
+const PROMOTE_NOW_SKIPS_ANALYSIS = 'promote-now-skips-analysis';
 
 export async function runCanary(
   run: PromotionRun,
@@ -44,6 +47,9 @@ export async function runCanary(
     state.canary.bakeEndsAt = new Date(Date.now() + durationMs(step.bake)).toISOString();
     if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
     await run.waitWhilePaused();
+    // promote-now takes the canary as it is: the analysis of a bake cut short reads (almost) no
+    // traffic, and its inconclusive verdict must not roll back a healthy release.
+    if (run.promoteNowRequested && patched(PROMOTE_NOW_SKIPS_ANALYSIS)) break;
     const analysis = await activities.analyzeCanary({
       ...run.operation(stage, 'analysis', index),
       canaryVersion: version,

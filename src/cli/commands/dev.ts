@@ -40,7 +40,11 @@ export function registerDevCommands(program: Command, ctx: Tollgate): void {
     .option('--ui-port <port>', 'Temporal Web UI port (default: --port + 1000)', portOption)
     .option('--headless', 'no Web UI')
     .option('--no-hook', 'do not start the chat hook')
-    .option('--hook-port <port>', "the chat hook's port (default: hook.listen.port in the config, 8787)", portOption)
+    .option(
+      '--hook-port <port>',
+      "the chat hook's port (default: hook.listen.port in the config, 8787)",
+      portOption,
+    )
     .option(
       '--state-dir <dir>',
       "Tollgate's home: config, keys, ledger, target state and the dev server's database (default: $TOLLGATE_HOME, then .tollgate/)",
