@@ -65,7 +65,7 @@ void describe('approvals', () => {
     );
 
     const last = await world.tollgate(['approve', 'checkout-2.0.0', '--yes'], { as: 'carol' });
-    assert.match(last.stdout, /approved prod as carol: 2\/2 approvals; approved/);
+    assert.match(last.stdout, /approved prod as carol: 2\/2 approvals[^;\n]*; approved/);
     await waitForState(harness, 'checkout-2.0.0', (s) => s.status === 'succeeded', 'success');
   });
 });
@@ -236,7 +236,12 @@ void describe('inputs', () => {
       assert.equal(run.code, 0);
       for (const flag of flags) {
         assert.match(run.stdout.split('\n')[0]!, new RegExp(`^Usage: .*${flag}.*\\[options\\]`), run.stdout);
-        assert.match(run.stdout, new RegExp(`\\n +${flag} [^\\n]*\\(required\\)`), run.stdout);
+        // The description may wrap onto the next line; it ends before the next option.
+        assert.match(
+          run.stdout,
+          new RegExp(`\\n +${flag} (?:(?!\\n {2}-)[\\s\\S])*\\(required\\)`),
+          run.stdout,
+        );
       }
     }
   });

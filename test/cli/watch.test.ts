@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { access, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
 import { projectRoot } from '../../src/server/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
@@ -151,7 +150,7 @@ void describe('output through a pipe', () => {
     const file = path.join(dir, 'many-pipelines.yaml');
     await writeFile(
       file,
-      stringify({
+      JSON.stringify({
         apiVersion: 'tollgate.dev/v1',
         kind: 'Config',
         pipelines,
@@ -191,7 +190,10 @@ void describe('tollgate dev', () => {
         '--state-dir',
         stateDir,
       ]);
-      const child = spawn(command, argv, { cwd: world.dir, env });
+      // From a folder without a tollgate.yaml: the embedded default (with a hook) is materialized.
+      const cwd = path.join(world.dir, 'elsewhere');
+      await mkdir(cwd);
+      const child = spawn(command, argv, { cwd, env });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));

@@ -162,6 +162,9 @@ void describe('policy backtest over the file ledger', () => {
   });
 
   void it('refuses a --since that is not a duration', () => {
-    assert.throws(() => sinceDate('last month', new Date(now)), /--since last month: give a duration such as 24h or 7d, or a date/);
+    assert.throws(
+      () => sinceDate('last month', new Date(now)),
+      /--since last month: give a duration such as 24h or 7d, or a date/,
+    );
   });
 });
