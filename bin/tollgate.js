@@ -4,7 +4,7 @@
  * because compiled JavaScript starts faster; otherwise compiles the TypeScript sources on the fly
  * with tsx, so a fresh checkout works before its first build. The read-only inspection commands
  * run from the esbuild bundle (`npm run build:cli`, dist/cli/) when it is at least as new as
- * dist/: loading a few bundled files instead of the SDK's hundreds of modules is most of their
+ * the last `tsc` build: loading a few bundled files instead of the SDK's hundreds of modules is most of their
  * cold start. Every other command locates sibling modules by path and runs from dist/src/.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -26,6 +26,8 @@ function commandName(argv) {
 const file = (relative) => fileURLToPath(new URL(relative, import.meta.url));
 const compiled = file('../dist/src/cli/main.js');
 const bundled = file('../dist/cli/main.js');
+// tsc rewrites its build info whenever it emits anything: a bundle older than that is stale.
+const buildInfo = file('../dist/.tsbuildinfo');
 const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs;
 
 if (process.env.TOLLGATE_FROM_SOURCE || !existsSync(compiled)) {
@@ -34,7 +36,7 @@ if (process.env.TOLLGATE_FROM_SOURCE || !existsSync(compiled)) {
   await import(new URL('../src/cli/main.ts', import.meta.url).href);
 } else if (
   BUNDLED_COMMANDS.has(commandName(process.argv.slice(2))) &&
-  (mtime(bundled) ?? 0) >= (mtime(compiled) ?? Infinity)
+  (mtime(bundled) ?? 0) >= (mtime(buildInfo) ?? mtime(compiled) ?? Infinity)
 ) {
   await import(pathToFileURL(bundled).href);
 } else {

@@ -70,6 +70,26 @@ void describe('approvals', () => {
   });
 });
 
+void describe('Temporal Web UI', () => {
+  void test('a promotion carries a summary and details for the UI, and its outcome as TollgateStatus', async () => {
+    const description = await harness.env.client.workflow.getHandle('checkout-2.0.0').describe();
+    assert.equal(await description.staticSummary(), 'checkout 2.0.0 → dev → prod, requested by rita');
+    const details = (await description.staticDetails()) ?? '';
+    assert.match(
+      details,
+      /\*\*prod\*\*: policy change-management · approval 2 of release-managers \+ security/,
+    );
+    assert.match(details, /Release digest: `sha256:[0-9a-f]{64}`/);
+    assert.match(details, /Outcome: the `TollgateStatus` search attribute/);
+    const listed = await world.tollgate(['list', '--app', 'checkout', '--status', 'succeeded', '--json']);
+    assert.ok(
+      (JSON.parse(listed.stdout) as { promotionId: string }[]).some(
+        (r) => r.promotionId === 'checkout-2.0.0',
+      ),
+    );
+  });
+});
+
 void describe('refusals and finished promotions', () => {
   void test('a freeze by someone who is no operator is refused with exit 1 and never reported as done', async () => {
     const bob = await world.tollgate(['freeze', '--reason', 'payments degraded'], { as: 'bob' });
