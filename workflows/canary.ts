@@ -23,6 +23,8 @@ const DECISION_TIMEOUT = '24h';
  * Only configurations that set it reach the patch, so earlier histories replay unchanged.
  */
 export const REPEATED_MEASUREMENTS = 'canary-repeated-measurements';
+/** Histories from before this patch analysed (and could roll back) after promote-now. */
+const PROMOTE_NOW_SKIPS_ANALYSIS = 'promote-now-skips-analysis';
 
 export async function runCanary(
   run: PromotionRun,
@@ -57,8 +59,12 @@ export async function runCanary(
       analysis = await measureRepeatedly(run, stage, config, config.measurements, index, baselineVersion);
     } else {
       const bakeStart = new Date().toISOString();
+      state.canary.bakeEndsAt = new Date(Date.now() + durationMs(step.bake)).toISOString();
       if (!run.promoteNowRequested) await condition(() => run.promoteNowRequested, durationMs(step.bake));
       await run.waitWhilePaused();
+      // promote-now takes the canary as it is: the analysis of a bake cut short reads (almost) no
+      // traffic, and its inconclusive verdict must not roll back a healthy release.
+      if (run.promoteNowRequested && patched(PROMOTE_NOW_SKIPS_ANALYSIS)) break;
       const single = await activities.analyzeCanary({
         ...run.operation(stage, 'analysis', index),
         canaryVersion: version,

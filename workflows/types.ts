@@ -56,6 +56,8 @@ export interface StageState {
     weight: number;
     analyses: AnalysisResult[];
     awaitingDecision: boolean;
+    /** When the current step's bake ends (workflow time): what `tollgate watch` counts down. */
+    bakeEndsAt?: string;
   };
   rollback?: { reason: string; restored?: string; ok: boolean };
 }

@@ -6,7 +6,12 @@
  * its service key, which the workflow trusts for chat-sourced identities only.
  */
 import type { KeyObject } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  QueryNotRegisteredError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ControlAction, VoteAction } from '../approvals/actions.js';
 import { chatServiceKeyId, newNonce, signAction } from '../approvals/keys.js';
@@ -127,6 +132,9 @@ export class PromotionRelay {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
         throw new Refusal('not-found', `there is no promotion ${promotionId}`);
+      // A stage lock, the line or an archive: a Tollgate workflow, but not a promotion.
+      if (err instanceof QueryNotRegisteredError)
+        throw new Refusal('not-found', `${promotionId} is not a promotion (see \`tollgate list\`)`);
       throw err;
     }
   }

@@ -26,6 +26,7 @@ import {
   WebhookBody,
   type ChatCommand,
 } from './commands.js';
+import { listenProblem } from './listen.js';
 import { resolveSecret, type HookConfig } from './config.js';
 import { FollowUps } from './follow-ups.js';
 import { PrincipalDirectory, type ChatIdentity } from './identity.js';
@@ -420,7 +421,12 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
 
   return {
     async listen(port, host) {
-      return app.listen({ port: port ?? config.listen.port, host: host ?? config.listen.host });
+      const at = { port: port ?? config.listen.port, host: host ?? config.listen.host };
+      try {
+        return await app.listen(at);
+      } catch (err) {
+        throw listenProblem(err, at) ?? err;
+      }
     },
     async close() {
       closing = true;

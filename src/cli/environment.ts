@@ -23,7 +23,7 @@ export interface Embedded {
 
 export async function startEmbedded(
   config: TollgateConfig,
-  opts: DevServerOptions & { hook: boolean; logger: Logger },
+  opts: DevServerOptions & { hook: boolean; hookPort?: number; logger: Logger },
 ): Promise<Embedded> {
   const { logger } = opts;
   const server = await startDevServer(opts);
@@ -63,7 +63,7 @@ export async function startEmbedded(
         },
         logger,
       });
-      hookUrl = await hook.listen();
+      hookUrl = await hook.listen(opts.hookPort);
       stops.push(() => hook.close());
     }
     const failed = Promise.race([

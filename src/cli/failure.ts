@@ -8,12 +8,18 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { CommanderError } from 'commander';
 import { FileProblemsError } from '../config/yaml-file.js';
 import { UnreachableError } from '../client/connection.js';
+import { HookListenError } from '../chat/listen.js';
 import { EXIT, OutcomeFailure, RefusedError, UserError, refusalReason } from './errors.js';
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode;
   if (err instanceof UnreachableError) return EXIT.unreachable;
-  if (err instanceof UserError || err instanceof FileProblemsError || err instanceof WorkflowNotFoundError)
+  if (
+    err instanceof UserError ||
+    err instanceof FileProblemsError ||
+    err instanceof WorkflowNotFoundError ||
+    err instanceof HookListenError
+  )
     return EXIT.usage;
   return EXIT.failure;
 }

@@ -1,13 +1,21 @@
-/** `--follow`: live progress of a promotion until it ends; the result decides the exit code. */
+/**
+ * `--follow` and `tollgate watch`: live progress of a promotion until it ends; the result decides
+ * the exit code. With `--json`, one JSON object per event (its fields, no formatted text).
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { promotion } from '../../workflows/promotion.js';
 import { stateQuery } from '../../workflows/messages.js';
 import type { PromotionResult, PromotionState } from '../../workflows/types.js';
-import { stripAnsi, type Output } from './output.js';
-import { createProgressTracker, paintStatus, statusLine } from './progress.js';
+import type { Output } from './output.js';
+import { createProgressTracker, paintStatus, statusLine, type ProgressEvent } from './progress.js';
 
 const POLL_MS = 500;
+
+/** An event as `--json` prints it: its fields, the promotion, and when it was seen. */
+export function eventJson(promotionId: string, { text: _text, ...fields }: ProgressEvent): string {
+  return JSON.stringify({ promotionId, seenAt: new Date().toISOString(), ...fields });
+}
 
 export async function followPromotion(
   client: Client,
@@ -20,11 +28,8 @@ export async function followPromotion(
   let last: PromotionState | undefined;
   for (;;) {
     const state = await handle.query(stateQuery);
-    for (const line of tracker.update(state)) {
-      io.out(
-        opts.json ? JSON.stringify({ promotionId: state.promotionId, progress: stripAnsi(line) }) : line,
-      );
-    }
+    for (const event of tracker.update(state))
+      io.out(opts.json ? eventJson(state.promotionId, event) : event.text);
     last = state;
     if (state.status !== 'running') break;
     io.status(`${io.paint('cyan', '…')} ${state.app} ${state.version}: ${statusLine(state)}`);

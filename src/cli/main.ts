@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { Tollgate } from './context.js';
+import { EXIT } from './errors.js';
 import { createOutput } from './output.js';
 import { registerActionCommands } from './commands/act.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -73,7 +74,22 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerCanaryCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerLedgerCommands(program, ctx);
+  markRequired(program);
   return { program, ctx };
+}
+
+/**
+ * commander lists a required option among the optional ones: say "(required)" in its help and
+ * put it in the usage line, so `--stage` of `policy test` does not look optional.
+ */
+function markRequired(command: Command): void {
+  const required = command.options.filter((o) => o.mandatory);
+  for (const option of required) option.description = `${option.description} (required)`;
+  if (required.length) {
+    const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`));
+    command.usage([...args, ...required.map((o) => o.flags), '[options]'].join(' '));
+  }
+  command.commands.forEach(markRequired);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -84,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     // commander printed its own message (usage errors, --help, --version) already.
-    if (err instanceof CommanderError) code = err.exitCode;
+    if (err instanceof CommanderError) code = commanderExitCode(err);
     else {
       const { errorLines, exitCodeOf } = await import('./failure.js');
       code = exitCodeOf(err);
@@ -97,6 +113,29 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * commander exits 1 on a usage error (unknown option, missing argument); Tollgate's help promises
+ * 2 for invalid input. Help and version stay 0, and the CLI's own errors keep their codes.
+ */
+function commanderExitCode(err: CommanderError): number {
+  if (err.exitCode === 0 || !err.code.startsWith('commander.')) return err.exitCode;
+  return EXIT.usage;
+}
+
+/** Resolves once everything written to `stream` has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+// A reader that stops early (`tollgate … | head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
+
 const code = await main(process.argv);
+// A pipe takes 64 KiB at a time: exiting before the rest is flushed would cut the output.
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
 // Exit explicitly: open handles (gRPC channels, timers) must not keep a finished command alive.
 process.exit(code);

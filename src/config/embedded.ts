@@ -78,6 +78,11 @@ export async function ensureEmbeddedConfig(home = projectHome()): Promise<string
     }),
   );
   doc.commentBefore = ` Generated from ${path.relative(process.cwd(), EMBEDDED_TEMPLATE)} with keys in ${keys}.\n${doc.commentBefore ?? ''}`;
-  await writeFile(target, doc.toString());
+  // The template's `$schema` comment is relative to the template; the copy lives elsewhere.
+  const schemaFile = path.relative(home, path.join(projectRoot, 'deploy', 'schemas', 'config.schema.json'));
+  await writeFile(
+    target,
+    doc.toString().replace(/\$schema=\S+/, () => `$schema=${schemaFile}`),
+  );
   return target;
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { knownKeys, suggestion } from './known-keys.js';
 
 /** A file a user wrote is wrong; `problems` holds one positioned line per problem. */
 export class FileProblemsError extends Error {
@@ -106,13 +107,36 @@ export function parseWithSchema<S extends z.ZodType>(file: string, text: string,
   const data: unknown = doc.toJS();
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
+  const line = (at: readonly PropertyKey[], why: string) =>
+    `${name}${position(doc, lines, at)} ${issuePath(at) || '(document)'}: ${why}`;
   throw new FileProblemsError(
-    parsed.error.issues.map((issue) => {
-      const value = valueAt(data, issue.path);
-      const where = issuePath(issue.path) || '(document)';
-      return `${name}${position(doc, lines, issue.path)} ${where}: ${reason(issue, value)}`;
+    parsed.error.issues.flatMap((issue) => {
+      const unknown = unknownFields(issue);
+      if (unknown)
+        return unknown.map((key) => {
+          const near = suggestion(key, knownKeys(schema, data, issue.path));
+          return line(
+            [...issue.path, key],
+            `unknown field${near ? `; did you mean "${near}"?` : ` (allowed: ${knownKeys(schema, data, issue.path).join(', ')})`}`,
+          );
+        });
+      return [line(issue.path, reason(issue, valueAt(data, issue.path)))];
     }),
   );
+}
+
+/**
+ * The unknown field names an issue is about: an object's own, or those every branch of a union
+ * of objects refused (`{ fil: x }` where `{ env }` or `{ file }` was expected).
+ */
+function unknownFields(issue: z.core.$ZodIssue): string[] | undefined {
+  if (issue.code === 'unrecognized_keys') return issue.keys;
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return undefined;
+  const perBranch = issue.errors.map((branch) =>
+    branch.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : [])),
+  );
+  const common = perBranch[0]!.filter((k) => perBranch.every((keys) => keys.includes(k)));
+  return common.length ? common : undefined;
 }
 
 function valueAt(data: unknown, segments: readonly PropertyKey[]): unknown {
@@ -130,4 +154,20 @@ export async function readWithSchema<S extends z.ZodType>(
   what: string,
 ): Promise<z.output<S>> {
   return parseWithSchema(file, await readText(file, what), schema);
+}
+
+/** A problem found after parsing (e.g. a pack name no folder has), at a path of the document. */
+export interface PathProblem {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** `problems` as positioned lines of `file`, the way schema problems are reported. */
+export async function positionedProblems(file: string, problems: PathProblem[]): Promise<string[]> {
+  const lines = new LineCounter();
+  const doc = parseDocument(await readText(file, 'file'), { lineCounter: lines });
+  return problems.map(
+    (p) =>
+      `${displayPath(file)}${position(doc, lines, p.path)} ${issuePath(p.path) || '(document)'}: ${p.message}`,
+  );
 }

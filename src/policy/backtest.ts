@@ -5,7 +5,6 @@
  * evidence bytes when the release was promoted with evidence digests and the engine reads the
  * blob store (so new checks see old evidence), otherwise against the facts recorded then.
  */
-import { Duration, durationMs } from '../domain/common.js';
 import { Release } from '../domain/release.js';
 import type { EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -134,9 +133,3 @@ async function backtestPromotion(
 }
 
 /** `30d`, `12h`, `90m` before `now`. */
-export function sinceDate(spec: string, now: Date): Date {
-  const parsed = Duration.safeParse(spec);
-  if (!parsed.success || typeof parsed.data === 'number')
-    throw new Error(`--since must be a duration such as 30d, 12h or 90m, not "${spec}"`);
-  return new Date(now.getTime() - durationMs(parsed.data));
-}

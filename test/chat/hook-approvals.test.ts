@@ -196,6 +196,41 @@ void describe('approvals through the hook', () => {
     assert.match(res.body.text!, /approvals 0\/1 from release-approvers/);
   });
 
+  void test('status of a Tollgate workflow that is not a promotion (a stage lock) is a 404 with the reason, not a 500', async () => {
+    const { handle, input } = await fixture.start();
+    await fixture.waitForGate(handle, 'approval');
+    const lockId = `tollgate-lock-${input.release.app}-prod`;
+    assert.equal((await temporal.env.client.workflow.getHandle(lockId).describe()).type, 'stageLock');
+
+    const res = await slack('U0BOB', `status ${lockId}`);
+
+    assert.equal(res.status, 404, res.body.text);
+    assert.match(res.body.text!, new RegExp(`${lockId} is not a promotion`));
+  });
+
+  void test('a second hook on a port in use fails with what to change, not a raw listen EADDRINUSE', async () => {
+    const key = serviceKey('hook-second');
+    const second = await createHookServer({
+      config: HookConfig.parse({ slack: { signingSecret: { env: 'TEST_HOOK_SLACK_SECRET' } } }),
+      client: temporal.env.client,
+      ledger,
+      principals,
+      serviceKey: { id: key.id, privateKey: key.privateKey },
+      logger,
+    });
+    try {
+      const port = Number(new URL(base).port);
+      await assert.rejects(second.listen(port, '127.0.0.1'), (err: Error) => {
+        assert.equal(err.name, 'HookListenError');
+        assert.match(err.message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+        assert.match(err.message, /--hook-port .*hook\.listen\.port/);
+        return true;
+      });
+    } finally {
+      await second.close();
+    }
+  });
+
   void test('the requester pauses and resumes from chat', async () => {
     const { promotionId, handle } = await fixture.start();
     await fixture.waitForGate(handle, 'approval');

@@ -96,9 +96,12 @@ void describe('promote', () => {
       as: 'rita',
     });
     await waitForState(harness, 'checkout-abort', (s) => s.gate === 'approval', 'approval gate');
-    const abort = await world.tollgate(['abort', 'checkout-abort', '--reason', 'wrong build', '--json'], {
-      as: 'rita',
-    });
+    const abort = await world.tollgate(
+      ['abort', 'checkout-abort', '--reason', 'wrong build', '--yes', '--json'],
+      {
+        as: 'rita',
+      },
+    );
     assert.equal(abort.code, 0, abort.stderr);
     assert.deepEqual(JSON.parse(abort.stdout), { accepted: true, command: 'abort' });
 
@@ -157,15 +160,22 @@ void describe('promote', () => {
       await ledger.close();
     }
     assert.equal(
-      (await world.tollgate(['abort', 'checkout-self', '--reason', 'cleanup'], { as: 'erin' })).code,
+      (await world.tollgate(['abort', 'checkout-self', '--reason', 'cleanup', '--yes'], { as: 'erin' })).code,
       0,
     );
   });
 
   void test('approve without --yes and without a terminal refuses to vote (exit 2)', async () => {
-    const run = await world.tollgate(['approve', 'checkout-follow'], { as: 'bob' });
+    const release = await manifest('unconfirmed', { version: '1.4.0' });
+    assert.equal(
+      (await world.tollgate(['promote', release, '--id', 'checkout-unconfirmed'], { as: 'rita' })).code,
+      0,
+    );
+    await waitForState(harness, 'checkout-unconfirmed', (s) => s.gate === 'approval', 'approval gate');
+    const run = await world.tollgate(['approve', 'checkout-unconfirmed'], { as: 'bob' });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /not waiting for an approval|pass --yes/);
+    assert.match(run.stderr, /refusing to vote without confirmation: no terminal to ask on, pass --yes/);
+    assert.equal((await world.tollgate(['abort', 'checkout-unconfirmed', '--yes'], { as: 'rita' })).code, 0);
   });
 });
 

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { createLedger } from '../../src/ledger/create.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { startDevServer, workflowBundle, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, writeManifest, type CliWorld, type Run } from './support.js';
 
@@ -78,7 +80,7 @@ void test('an operator rolls prod back to the previous version; the rollback is 
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(
     run.stdout,
-    /rollback rollback-checkout-prod-\w+ started: checkout at prod to its previous version, as erin/,
+    /rollback rollback-checkout-prod-\w+ started: checkout at prod from 2\.0\.0 to 1\.0\.0, as erin/,
   );
   assert.match(
     run.stdout,
@@ -206,7 +208,7 @@ void test('a promotion holding the stage makes the rollback refuse and name it',
     run.stderr,
     /^failed: checkout is being promoted to prod by checkout-v3: abort it first \(tollgate abort checkout-v3\)/,
   );
-  assert.equal((await world.tollgate(['abort', 'checkout-v3'], { as: 'rita' })).code, 0);
+  assert.equal((await world.tollgate(['abort', 'checkout-v3', '--yes'], { as: 'rita' })).code, 0);
 });
 
 void test('an unknown stage or app is exit code 2 with one line', async () => {
@@ -262,4 +264,48 @@ void test('recorded rollback histories replay against the current workflow code'
     const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as { rollbackId: string };
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, input.rollbackId);
   }
+});
+
+void test('the rollback prompt names the version to restore and warns when that version failed a canary', async () => {
+  const ledger = await createLedger(
+    { type: 'file', path: path.join(world.dir, 'ledger') },
+    { logger: createLogger({ level: 'error', pretty: false }) },
+  );
+  try {
+    // What the ledger holds after a promotion of 1.0.0 whose prod canary failed.
+    const base = { chainId: 'checkout-failed-canary', promotionId: 'checkout-failed-canary' };
+    const actor = { id: 'tollgate', channel: 'system' as const };
+    await ledger.append({
+      ...base,
+      seq: 0,
+      type: 'promotion.started',
+      actor,
+      time: new Date().toISOString(),
+      data: {
+        release: { app: 'checkout', version: '1.0.0', requester: 'rita' },
+        pipeline: 'default',
+        stages: ['prod'],
+      },
+    });
+    await ledger.append({
+      ...base,
+      seq: 1,
+      stage: 'prod',
+      type: 'canary.analysis',
+      actor,
+      time: new Date().toISOString(),
+      data: { verdict: 'fail', step: 1, weight: 25, reason: 'error-rate 0.2 > 0.05' },
+    });
+  } finally {
+    await ledger.close();
+  }
+  const run = await world.tollgate(['rollback', 'checkout', '--stage', 'prod', '--to', '1.0.0'], {
+    as: 'erin',
+  });
+  assert.equal(run.code, 2, 'no terminal to confirm on');
+  assert.match(
+    run.stderr,
+    /warning: 1\.0\.0 failed its canary at prod in promotion checkout-failed-canary \(.*error-rate 0\.2 > 0\.05\); name another version with --to/,
+  );
+  assert.match(run.stderr, /refusing to roll back without confirmation/);
 });

@@ -119,5 +119,5 @@ void test('a passphrase-protected key or a non-Ed25519 SSH key gets one line say
     notEd25519.stderr,
     /is an SSH ecdsa key; Tollgate signs with Ed25519 only: ssh-keygen -t ed25519/,
   );
-  assert.equal((await world.tollgate(['abort', 'checkout-ssh-wrong'], { as: 'rita' })).code, 0);
+  assert.equal((await world.tollgate(['abort', 'checkout-ssh-wrong', '--yes'], { as: 'rita' })).code, 0);
 });

@@ -163,7 +163,7 @@ void describe('tollgate policy CLI', () => {
       );
       const wrong = await tollgate(['policy', 'backtest', '--since', 'yesterday'], { ledgerDir: dir });
       assert.equal(wrong.exitCode, 2);
-      assert.match(wrong.err, /--since must be a duration/);
+      assert.match(wrong.err, /--since yesterday: give a duration such as 24h or 7d, or a date/);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -4,15 +4,26 @@ import { controlUpdate, voteUpdate, waiveUpdate } from '../../../workflows/messa
 import type { PromotionState } from '../../../workflows/types.js';
 import type { ControlAction, VoteAction, WaiverAction } from '../../approvals/actions.js';
 import { durationMs } from '../../domain/common.js';
+import type { Principal } from '../../config/schema.js';
+import { suggestion } from '../../config/known-keys.js';
+import { loadPacks } from '../../policy/loader.js';
 import type { Tollgate } from '../context.js';
 import { sendAction } from '../actions.js';
+import { approvalProgress, describeProgress } from '../approval-progress.js';
 import { confirm } from '../confirm.js';
-import { UserError } from '../errors.js';
-import type { VoteOptions, WaiveOptions } from './act.js';
+import { RefusedError, UserError } from '../errors.js';
+import { notActionable } from '../finished.js';
+import { policySummary } from '../progress.js';
+import { stageInConfig } from '../stage-config.js';
+import type { ControlOptions, VoteOptions, WaiveOptions } from './act.js';
 import { promotionState } from './inspect.run.js';
 
 /** What an approver sees before voting; the vote binds to the digest and the policy result hash. */
-export function approvalSummary(state: PromotionState, stageName: string): string {
+export function approvalSummary(
+  state: PromotionState,
+  stageName: string,
+  principals: readonly Principal[],
+): string {
   const stage = state.stages.find((s) => s.name === stageName)!;
   const lines = [
     `promotion   ${state.promotionId}: ${state.app} ${state.version}, requested by ${state.requester}`,
@@ -20,10 +31,7 @@ export function approvalSummary(state: PromotionState, stageName: string): strin
     `release     ${state.releaseDigest}`,
   ];
   if (stage.policy) {
-    lines.push(
-      `policy      ${stage.policy.passed ? 'passed' : `FAILED: ${stage.policy.failedRules.join(', ')}`}${stage.policy.waived.length ? ` (waived: ${stage.policy.waived.join(', ')})` : ''}`,
-      `            result ${stage.policy.resultHash}`,
-    );
+    lines.push(`policy      ${policySummary(stage.policy)}`, `            result ${stage.policy.resultHash}`);
   }
   const canaries = state.stages.filter((s) => s.canary?.analyses.length);
   lines.push(
@@ -34,10 +42,16 @@ export function approvalSummary(state: PromotionState, stageName: string): strin
   if (stage.approval) {
     const approvals = stage.approval.votes.filter((v) => v.decision === 'approve');
     lines.push(
-      `approvals   ${approvals.length}/${stage.approval.quorum} (${approvals.map((v) => v.approver).join(', ') || 'none yet'})`,
+      `approvals   ${describeProgress(approvalProgress(stage.approval, principals, state.requester))}${approvals.length ? ` (so far: ${approvals.map((v) => v.approver).join(', ')})` : ''}`,
     );
   }
   return lines.join('\n');
+}
+
+/** Refuses early, with the reason, an action on a promotion that already ended. */
+async function mustBeRunning(ctx: Tollgate, id: string): Promise<void> {
+  const problem = await notActionable(await ctx.client(), id);
+  if (problem) throw new RefusedError(`${problem}; there is nothing to act on`);
 }
 
 function waitingStage(state: PromotionState, requested: string | undefined): string {
@@ -61,10 +75,12 @@ export async function vote(
   opts: VoteOptions,
 ): Promise<void> {
   const signer = await ctx.signer();
+  const config = await ctx.config();
   const state = await promotionState(ctx, id);
+  if (state.status !== 'running') await mustBeRunning(ctx, id);
   const stage = waitingStage(state, opts.stage);
   const policyResultHash = state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '';
-  if (!ctx.json) ctx.io.out(approvalSummary(state, stage));
+  if (!ctx.json) ctx.io.out(approvalSummary(state, stage, config.principals));
   const question = `${decision} ${state.app} ${state.version} for ${stage} as ${signer.principal}?`;
   if (!(await confirm(question, { yes: opts.yes, refusing: 'vote' }))) {
     ctx.out('not voted');
@@ -83,10 +99,14 @@ export async function vote(
   const outcome = await sendAction(ctx, signer, { command: decision, promotionId: id, stage }, () =>
     client.workflow.getHandle<typeof promotion>(id).executeUpdate(voteUpdate, { args: [signer.sign(vote)] }),
   );
+  const approval = state.stages.find((s) => s.name === stage)?.approval;
+  const progress = approval
+    ? approvalProgress({ ...approval, votes: outcome.votes }, config.principals, state.requester)
+    : undefined;
   ctx.print(
-    outcome,
+    progress ? { ...outcome, progress } : outcome,
     () =>
-      `${decision === 'approve' ? 'approved' : 'rejected'} ${stage} as ${signer.principal}: ${outcome.tally.approvals}/${outcome.tally.quorum} approvals`,
+      `${decision === 'approve' ? 'approved' : 'rejected'} ${stage} as ${signer.principal}: ${progress ? describeProgress(progress) : `${outcome.tally.approvals}/${outcome.tally.quorum} approvals`}`,
   );
 }
 
@@ -94,9 +114,19 @@ export async function control(
   ctx: Tollgate,
   command: ControlAction['command'],
   id: string,
-  opts: { reason?: string },
+  opts: ControlOptions,
 ): Promise<void> {
   const signer = await ctx.signer();
+  await mustBeRunning(ctx, id);
+  if (command === 'abort') {
+    const state = await promotionState(ctx, id);
+    const deployed = state.stages.filter((s) => s.deploy?.version).map((s) => s.name);
+    const question = `abort ${state.app} ${state.version} (promotion ${id}, ${state.currentStage ?? 'starting'}${state.gate ? ` · ${state.gate}` : ''}) as ${signer.principal}?${deployed.length ? ` ${deployed.join(', ')} will be rolled back first.` : ''}`;
+    if (!(await confirm(question, { yes: opts.yes, refusing: 'abort' }))) {
+      ctx.out('not aborted');
+      return;
+    }
+  }
   const action: ControlAction = {
     ...signer.base(id),
     kind: 'control',
@@ -122,8 +152,46 @@ function expiry(text: string): string {
   return new Date(t).toISOString();
 }
 
+/** The justification goes into the evidence: help and auditors expect a sentence, not "fix". */
+const MIN_JUSTIFICATION = 10;
+
+/** Refuses rule ids the stage's packs do not have: a waiver for a typo would waive nothing. */
+async function checkWaivable(ctx: Tollgate, state: PromotionState, opts: WaiveOptions): Promise<void> {
+  if (opts.justification.trim().length < MIN_JUSTIFICATION)
+    throw new UserError(
+      `--justification must be at least ${MIN_JUSTIFICATION} characters (it goes into the evidence): say why, e.g. "hotfix for INC-4711, ticket follows"`,
+    );
+  if (!state.stages.some((s) => s.name === opts.stage))
+    throw new UserError(
+      `promotion ${state.promotionId} has no stage ${opts.stage} (stages: ${state.stages.map((s) => s.name).join(', ')})`,
+    );
+  const config = await ctx.config();
+  const { stage } = stageInConfig(config, opts.stage, state.pipeline);
+  const packs = (await loadPacks(config.policyPackDirs)).filter(
+    (p) => stage.policy.packs.length === 0 || stage.policy.packs.includes(p.name),
+  );
+  const known = [
+    'change-window',
+    ...packs.flatMap((p) =>
+      p.rules.filter((r) => !r.stages || r.stages.includes(opts.stage)).map((r) => r.id),
+    ),
+  ];
+  const unknown = opts.rule.filter((r) => !known.includes(r));
+  if (unknown.length)
+    throw new UserError(
+      unknown
+        .map((r) => {
+          const near = suggestion(r, known);
+          return `--rule ${r}: no such rule at ${opts.stage} (packs ${packs.map((p) => p.name).join(', ')})${near ? `; did you mean "${near}"?` : `; rules: ${known.join(', ')}`}`;
+        })
+        .join('\n'),
+    );
+}
+
 export async function waive(ctx: Tollgate, id: string, opts: WaiveOptions): Promise<void> {
   const signer = await ctx.signer();
+  await mustBeRunning(ctx, id);
+  await checkWaivable(ctx, await promotionState(ctx, id), opts);
   const action: WaiverAction = {
     ...signer.base(id),
     kind: 'waiver',

@@ -14,6 +14,11 @@ export interface VoteOptions {
   yes?: boolean;
 }
 
+export interface ControlOptions {
+  reason?: string;
+  yes?: boolean;
+}
+
 export interface WaiveOptions {
   stage: string;
   rule: string[];
@@ -44,16 +49,19 @@ function registerControl(
   command: ControlAction['command'],
   description: string,
 ): void {
-  program
+  const cmd = program
     .command(command)
     .description(description)
     .argument('<promotion>', 'promotion id')
-    .option('--reason <text>', 'recorded with the action')
+    .option('--reason <text>', 'recorded with the action');
+  // Aborting rolls deployed stages back: asked first, like rollback.
+  if (command === 'abort') cmd.option('-y, --yes', 'do not ask for confirmation (scripts)');
+  cmd
     .addHelpText(
       'after',
-      `\nExample:\n  tollgate ${command} sample-app-1.0.0-3f2a9c1d --reason "incident INC-4711"`,
+      `\nExample:\n  tollgate ${command} sample-app-1.0.0-3f2a9c1d --reason "incident INC-4711"${command === 'abort' ? ' --yes' : ''}`,
     )
-    .action(async (id: string, opts: { reason?: string }) => (await load()).control(ctx, command, id, opts));
+    .action(async (id: string, opts: ControlOptions) => (await load()).control(ctx, command, id, opts));
 }
 
 export function registerActionCommands(program: Command, ctx: Tollgate): void {

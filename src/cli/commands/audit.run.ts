@@ -26,6 +26,7 @@ import { renderPeriodReport } from '../../audit/report/period-tables.js';
 import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
+import { parseSince } from '../since.js';
 import type { ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
@@ -110,8 +111,13 @@ const print = (ctx: CliContext, value: unknown, human: string) =>
   ctx.out(ctx.json ? JSON.stringify(value, null, 2) : human);
 
 export function list(ctx: CliContext, opts: ListFilter): Promise<boolean | void> {
+  const filter: ListFilter = {
+    ...opts,
+    ...(opts.since ? { since: parseSince(opts.since).toISOString() } : {}),
+    ...(opts.until ? { until: parseSince(opts.until, '--until').toISOString() } : {}),
+  };
   return withLedger(ctx, async (ledger) => {
-    const rows = await listPromotions(ledger, opts);
+    const rows = await listPromotions(ledger, filter);
     print(
       ctx,
       rows,
@@ -223,7 +229,7 @@ export function exportEvidence(
     const parsed = AuditConfig.parse(await ctx.loadConfig());
     const blobs = await openBlobStore(parsed.ledger);
     const result = await exportBundle(ledger, {
-      since: opts.since,
+      since: parseSince(opts.since).toISOString(),
       out: opts.out,
       publicKey: await trustedKey(ctx, undefined),
       blobs,

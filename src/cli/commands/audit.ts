@@ -7,6 +7,8 @@ import { Option, type Command } from 'commander';
 import type { ListFilter } from '../../audit/list.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../audit/report/render.js';
 import type { CliContext } from '../context.js';
+import { SINCE_HELP } from '../since.js';
+import { STATUSES } from '../statuses.js';
 
 export interface ReplayOptions {
   file?: string;
@@ -56,12 +58,11 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--app <app>')
     .option('--version <version>')
     .option('--stage <stage>', 'promotions that entered this stage')
-    .option(
-      '--status <status>',
-      'running, succeeded, failed, rejected, expired, aborted, rolled-back, superseded',
+    .addOption(
+      new Option('--status <status>', 'only promotions that ended so (or are running)').choices(STATUSES),
     )
-    .option('--since <time>', 'started at or after (ISO-8601)')
-    .option('--until <time>', 'started before (ISO-8601)')
+    .option('--since <when>', SINCE_HELP)
+    .option('--until <when>', 'promotions started before this date/time, or before a duration ago')
     .addHelpText(
       'after',
       '\nExamples:\n  tollgate audit list --app sample-app --since 2026-01-01\n  tollgate audit list --stage prod --status rolled-back --json',
@@ -145,7 +146,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description(
       'write an evidence bundle (histories, ledger slice, reports, public key, manifest) for offline verification',
     )
-    .requiredOption('--since <time>', 'promotions started at or after this ISO-8601 time')
+    .requiredOption('--since <when>', SINCE_HELP)
     .requiredOption('--out <bundle.tar.gz>', 'bundle file to write')
     .addHelpText('after', '\nExample:\n  tollgate audit export --since 2026-01-01 --out evidence.tar.gz')
     .action(

@@ -6,7 +6,7 @@ import { LedgerConfig } from '../../config/schema.js';
 import { FileProblemsError, readWithSchema } from '../../config/yaml-file.js';
 import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
-import { sinceDate } from '../../policy/backtest.js';
+import { sinceTime } from '../../domain/since.js';
 import type { CliContext } from '../context.js';
 
 /** The part of the Tollgate config this command reads; the rest passes through untouched. */
@@ -21,7 +21,7 @@ export async function backtest(
   let since: Date;
   let template: CanaryTemplate;
   try {
-    since = sinceDate(opts.since, new Date());
+    since = sinceTime(opts.since, new Date());
     template = await readWithSchema(templateFile, CanaryTemplate, 'canary template');
   } catch (err) {
     if (err instanceof FileProblemsError || (err instanceof Error && err.message.startsWith('--since')))

@@ -13,7 +13,9 @@ export function registerConfigCommands(program: Command, ctx: Tollgate): void {
     .description('check the Tollgate config, print JSON Schemas for editors');
   config
     .command('validate')
-    .description('validate the config (and release manifests): one line per problem with file:line:col')
+    .description(
+      'validate the config (and release manifests): schema, pack names and groups; one line per problem with file:line:col',
+    )
     .argument('[releases...]', 'release manifests to validate too')
     .addHelpText(
       'after',
@@ -24,9 +26,13 @@ export function registerConfigCommands(program: Command, ctx: Tollgate): void {
     .command('schema')
     .description('print the JSON Schema (draft 2020-12) of the config, a pipeline or a release manifest')
     .option('--kind <kind>', 'config, pipeline or release', 'config')
+    .option(
+      '--write [dir]',
+      'write every kind to <dir>/<kind>.schema.json (default: deploy/schemas, where the examples point)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate config schema > tollgate.schema.json\n  tollgate config schema --kind release',
+      '\nExamples:\n  tollgate config schema --write\n  tollgate config schema --kind release > release.schema.json',
     )
-    .action(async (opts: { kind: string }) => (await load()).schema(ctx, opts));
+    .action(async (opts: { kind: string; write?: boolean | string }) => (await load()).schema(ctx, opts));
 }

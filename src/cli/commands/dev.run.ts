@@ -30,6 +30,8 @@ export function untilInterrupted(): Promise<NodeJS.Signals> {
 }
 
 export async function dev(ctx: Tollgate, opts: DevOptions): Promise<void> {
+  // Everything under Tollgate's home is found through TOLLGATE_HOME, read when first needed.
+  if (opts.stateDir) process.env.TOLLGATE_HOME = path.resolve(opts.stateDir);
   const config = await ctx.config();
   const source = await ctx.configSource();
   if (opts.reset) {
@@ -45,6 +47,7 @@ export async function dev(ctx: Tollgate, opts: DevOptions): Promise<void> {
     ...(opts.uiPort ? { uiPort: opts.uiPort } : {}),
     ...(opts.headless ? { headless: true } : {}),
     hook: opts.hook,
+    ...(opts.hookPort ? { hookPort: opts.hookPort } : {}),
     logger,
   });
   const ready = {

@@ -10,6 +10,8 @@ export interface DevOptions {
   uiPort?: number;
   headless?: boolean;
   hook: boolean;
+  hookPort?: number;
+  stateDir?: string;
   reset?: boolean;
 }
 
@@ -40,10 +42,19 @@ export function registerDevCommands(program: Command, ctx: Tollgate): void {
     .option('--ui-port <port>', 'Temporal Web UI port (default: --port + 1000)', portOption)
     .option('--headless', 'no Web UI')
     .option('--no-hook', 'do not start the chat hook')
+    .option(
+      '--hook-port <port>',
+      "the chat hook's port (default: hook.listen.port in the config, 8787)",
+      portOption,
+    )
+    .option(
+      '--state-dir <dir>',
+      "Tollgate's home: config, keys, ledger, target state and the dev server's database (default: $TOLLGATE_HOME, then .tollgate/)",
+    )
     .option('--reset', "move the dev server's database aside first (a fresh, empty server)")
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate dev\n  tollgate dev --port 7300 --ui-port 8300\n  tollgate dev --reset',
+      '\nExamples:\n  tollgate dev\n  tollgate dev --port 7300 --ui-port 8300 --hook-port 8790\n  tollgate dev --state-dir /tmp/tollgate-demo --reset',
     )
     .action(async (opts: DevOptions) => (await load()).dev(ctx, opts));
 

@@ -1,12 +1,18 @@
 /** What `tollgate status|list|history` do (their shapes are in inspect.ts). */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { QueryNotRegisteredError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { promotion } from '../../../workflows/promotion.js';
 import { stateQuery } from '../../../workflows/messages.js';
 import type { PromotionState } from '../../../workflows/types.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../../temporal/search-attributes.js';
+import type { Principal } from '../../config/schema.js';
 import type { Tollgate } from '../context.js';
-import { UserError } from '../errors.js';
-import { paintStatus, statusLine } from '../progress.js';
+import { OutcomeFailure, UserError } from '../errors.js';
+import { followPromotion, resultLine } from '../follow.js';
+import { approvalProgress } from '../approval-progress.js';
+import { paintStatus, policySummary, statusLine } from '../progress.js';
+import { parseSince } from '../since.js';
 import { table } from '../table.js';
 import type { ListOptions } from './inspect.js';
 
@@ -17,11 +23,22 @@ export async function promotionState(ctx: Tollgate, id: string): Promise<Promoti
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new UserError(`no promotion ${id} (see \`tollgate list\`)`);
+    if (err instanceof QueryNotRegisteredError) throw await notAPromotion(client, id);
     throw err;
   }
 }
 
-function describeState(ctx: Tollgate, s: PromotionState): string {
+/** A workflow of Tollgate's that is not a promotion (a stage lock, the line, an archive). */
+async function notAPromotion(client: Client, id: string): Promise<UserError> {
+  const type = await client.workflow
+    .getHandle(id)
+    .describe()
+    .then((d) => d.type)
+    .catch(() => 'other');
+  return new UserError(`${id} is not a promotion but a ${type} workflow (see \`tollgate list\`)`);
+}
+
+function describeState(ctx: Tollgate, s: PromotionState, principals: Principal[]): string {
   const p = ctx.io.paint;
   const lines = [
     `${p('bold', s.promotionId)}  ${s.app} ${s.version}  ${paintStatus(p, s.status)}${s.status === 'running' ? ` (${statusLine(s)})` : ''}`,
@@ -38,14 +55,8 @@ function describeState(ctx: Tollgate, s: PromotionState): string {
       s.stages.map((st) => [
         st.name,
         paintStatus(p, st.status),
-        st.policy
-          ? st.policy.passed
-            ? 'passed'
-            : `failed: ${st.policy.failedRules.slice(0, 3).join(',')}${st.policy.failedRules.length > 3 ? ` +${st.policy.failedRules.length - 3} more` : ''}`
-          : '',
-        st.approval
-          ? `${st.approval.votes.filter((v) => v.decision === 'approve').length}/${st.approval.quorum} ${st.approval.votes.map((v) => `${v.approver}:${v.decision}`).join(' ')}`
-          : '',
+        st.policy ? policySummary(st.policy).replace(/^FAILED/, 'failed') : '',
+        st.approval ? approvalCell(st.approval, principals, s.requester, st.status === 'running') : '',
         st.canary
           ? `${st.canary.step}/${st.canary.steps} at ${st.canary.weight}% ${st.canary.analyses.map((a) => a.verdict).join(',')}`
           : '',
@@ -55,43 +66,59 @@ function describeState(ctx: Tollgate, s: PromotionState): string {
   return lines.join('\n');
 }
 
-async function parseSince(text: string): Promise<Date> {
-  if (/^\d+(ms|s|m|h|d)$/.test(text)) {
-    // Loaded here: its module brings zod, which `tollgate status` has no use for.
-    const { durationMs } = await import('../../domain/common.js');
-    return new Date(Date.now() - durationMs(text));
-  }
-  const t = Date.parse(text);
-  if (Number.isNaN(t))
-    throw new UserError(`--since ${text}: give a duration such as 24h or 7d, or a date such as 2025-01-31`);
-  return new Date(t);
+/** `1/2 bob:approve erin:approve; needs security (eligible: carol)`. */
+function approvalCell(
+  approval: NonNullable<PromotionState['stages'][number]['approval']>,
+  principals: Principal[],
+  requester: string,
+  waiting: boolean,
+): string {
+  const p = approvalProgress(approval, principals, requester);
+  const votes = approval.votes.map((v) => `${v.approver}:${v.decision}`).join(' ');
+  const needs =
+    waiting && !p.rejectedBy && p.counted < p.quorum
+      ? `; needs ${p.neededGroups.join(' or ')}${principals.length ? ` (eligible: ${p.eligible.join(', ') || 'nobody'})` : ''}`
+      : '';
+  return `${p.counted}/${p.quorum} ${votes}${needs}`.replace('  ', ' ');
 }
 
 const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
 
 export async function status(ctx: Tollgate, id: string): Promise<void> {
   const state = await promotionState(ctx, id);
-  ctx.print(state, () => describeState(ctx, state));
+  if (ctx.json) return ctx.print(state, () => '');
+  // Who may still approve comes from the config; status works (without that hint) where none loads.
+  const principals = state.stages.some((st) => st.approval && st.status === 'running')
+    ? await ctx.config().then(
+        (c) => c.principals,
+        () => [],
+      )
+    : [];
+  ctx.out(describeState(ctx, state, principals));
 }
 
-export async function list(ctx: Tollgate, opts: ListOptions): Promise<void> {
-  // Operators' rollbacks change what a stage serves too, so they are listed beside promotions.
-  const clauses = [`(WorkflowType = 'promotion' OR WorkflowType = 'rollback')`];
-  if (opts.app) clauses.push(`TollgateApp = ${quote(opts.app)}`);
-  if (opts.stage) clauses.push(`TollgateStage = ${quote(opts.stage)}`);
-  if (opts.status) clauses.push(`TollgateStatus = ${quote(opts.status)}`);
-  if (opts.since) clauses.push(`StartTime >= ${quote((await parseSince(opts.since)).toISOString())}`);
+/** `tollgate watch <id>`: reattaches to a promotion and follows it until it ends. */
+export async function watch(ctx: Tollgate, id: string): Promise<void> {
   const client = await ctx.client();
-  const rows: {
-    promotionId: string;
-    app?: string;
-    version?: string;
-    stage?: string;
-    status?: string;
-    started: string;
-    closed?: string;
-  }[] = [];
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+  await promotionState(ctx, id);
+  const result = await followPromotion(client, id, ctx.io, { json: ctx.json });
+  ctx.out(ctx.json ? JSON.stringify({ promotionId: id, result }) : resultLine(ctx.io, result));
+  if (result.status !== 'succeeded') throw new OutcomeFailure('');
+}
+
+interface ListRow {
+  promotionId: string;
+  app?: string;
+  version?: string;
+  stage?: string;
+  status?: string;
+  started: string;
+  closed?: string;
+}
+
+async function listRows(client: Client, query: string, limit: number): Promise<ListRow[]> {
+  const rows: ListRow[] = [];
+  for await (const wf of client.workflow.list({ query })) {
     const sa = wf.typedSearchAttributes;
     rows.push({
       promotionId: wf.workflowId,
@@ -102,23 +129,77 @@ export async function list(ctx: Tollgate, opts: ListOptions): Promise<void> {
       started: wf.startTime.toISOString(),
       ...(wf.closeTime ? { closed: wf.closeTime.toISOString() } : {}),
     });
-    if (rows.length >= opts.limit) break;
+    if (rows.length >= limit) break;
   }
-  ctx.print(rows, () =>
-    rows.length === 0
-      ? 'no promotions match'
-      : table(
-          ['PROMOTION', 'APP', 'VERSION', 'STAGE', 'STATUS', 'STARTED'],
-          rows.map((r) => [
-            r.promotionId,
-            r.app ?? '',
-            r.version ?? '',
-            r.stage ?? '',
-            paintStatus(ctx.io.paint, r.status ?? ''),
-            r.started.replace('T', ' ').slice(0, 19),
-          ]),
-        ),
-  );
+  return rows;
+}
+
+const cells = (ctx: Tollgate, r: ListRow) => [
+  r.promotionId,
+  r.app ?? '',
+  r.version ?? '',
+  r.stage ?? '',
+  paintStatus(ctx.io.paint, r.status ?? ''),
+  r.started.replace('T', ' ').slice(0, 19),
+];
+const HEADERS = ['PROMOTION', 'APP', 'VERSION', 'STAGE', 'STATUS', 'STARTED'];
+
+const WATCH_POLL_MS = 2000;
+
+export async function list(ctx: Tollgate, opts: ListOptions): Promise<void> {
+  // Operators' rollbacks change what a stage serves too, so they are listed beside promotions.
+  const clauses = [`(WorkflowType = 'promotion' OR WorkflowType = 'rollback')`];
+  if (opts.app) clauses.push(`TollgateApp = ${quote(opts.app)}`);
+  if (opts.stage) clauses.push(`TollgateStage = ${quote(opts.stage)}`);
+  if (opts.status) clauses.push(`TollgateStatus = ${quote(opts.status)}`);
+  if (opts.since) clauses.push(`StartTime >= ${quote(parseSince(opts.since).toISOString())}`);
+  const query = clauses.join(' AND ');
+  const client = await ctx.client();
+  const rows = await listRows(client, query, opts.limit);
+  if (!opts.watch) {
+    ctx.print(rows, () =>
+      rows.length === 0
+        ? 'no promotions match'
+        : table(
+            HEADERS,
+            rows.map((r) => cells(ctx, r)),
+          ),
+    );
+    return;
+  }
+  // --watch: everything once, then each promotion that appears or changes, until Ctrl-C.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const seen = new Map<string, string>();
+  const emit = (changed: ListRow[], first: boolean) => {
+    for (const r of changed) seen.set(r.promotionId, JSON.stringify(r));
+    if (ctx.json) for (const r of changed) ctx.out(JSON.stringify({ event: 'promotion', ...r }));
+    else if (first)
+      ctx.out(
+        rows.length === 0
+          ? 'no promotions match yet; watching'
+          : table(
+              HEADERS,
+              changed.map((r) => cells(ctx, r)),
+            ),
+      );
+    else for (const r of changed) ctx.out(cells(ctx, r).join('  '));
+  };
+  emit(rows, true);
+  try {
+    while (!stop.signal.aborted) {
+      await sleep(WATCH_POLL_MS, undefined, { signal: stop.signal });
+      const now = await listRows(client, query, opts.limit);
+      emit(now.filter((r) => seen.get(r.promotionId) !== JSON.stringify(r)).reverse(), false);
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export async function history(ctx: Tollgate, id: string): Promise<void> {

@@ -2,7 +2,9 @@
  * `tollgate status|list|history`: where promotions are, and what happened to one. The work lives
  * in inspect.run.ts, loaded only when one of these commands runs.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { SINCE_HELP } from '../since.js';
+import { STATUSES } from '../statuses.js';
 import type { Tollgate } from '../context.js';
 
 export interface ListOptions {
@@ -11,9 +13,16 @@ export interface ListOptions {
   status?: string;
   since?: string;
   limit: number;
+  watch?: boolean;
 }
 
 const load = () => import('./inspect.run.js');
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
 
 export function registerInspectCommands(program: Command, ctx: Tollgate): void {
   program
@@ -33,17 +42,35 @@ export function registerInspectCommands(program: Command, ctx: Tollgate): void {
     )
     .option('--app <app>')
     .option('--stage <stage>', 'the stage a promotion is at (or ended at)')
-    .option(
-      '--status <status>',
-      'running, succeeded, failed, rejected, expired, aborted, rolled-back, superseded',
+    .addOption(
+      new Option('--status <status>', 'only promotions that ended so (or are running)').choices(STATUSES),
     )
-    .option('--since <when>', 'started within a duration (24h, 7d) or since a date')
-    .option('--limit <n>', 'at most this many', (v) => Number(v), 50)
+    .option('--since <when>', SINCE_HELP)
+    .option('--limit <n>', 'at most this many', positiveInteger, 50)
+    .option('--watch', 'keep watching: print each promotion that starts or changes (Ctrl-C stops)')
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate list --app sample-app --since 7d\n  tollgate list --stage prod --status rolled-back --json',
+      '\nExamples:\n  tollgate list --app sample-app --since 7d\n  tollgate list --stage prod --status rolled-back --json\n  tollgate list --watch --json',
     )
     .action(async (opts: ListOptions) => (await load()).list(ctx, opts));
+
+  program
+    .command('watch')
+    .description(
+      'reattach to a promotion and show its progress live until it ends: stages, votes, canary steps, bake time, analyses',
+    )
+    .argument('<promotion>', 'promotion id')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tollgate watch sample-app-1.0.0-3f2a9c1d
+  tollgate watch sample-app-1.0.0-3f2a9c1d --json | jq 'select(.event == "canary.analysis")'
+
+Exit codes: 0 the promotion succeeded, 1 it failed, was rolled back, rejected, expired or aborted,
+2 no such promotion, 3 Temporal unreachable.`,
+    )
+    .action(async (id: string) => (await load()).watch(ctx, id));
 
   program
     .command('history')

@@ -7,41 +7,82 @@ import type { EvidenceBlobStore } from '../../ledger/blob-store.js';
 import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
-import { backtest, sinceDate, type BacktestReport } from '../../policy/backtest.js';
+import { backtest, type BacktestReport } from '../../policy/backtest.js';
 import { createPolicyEngine, PolicySettingsError, type PolicyEngine } from '../../policy/engine.js';
 import { PolicyPackError } from '../../policy/loader.js';
 import { readReleaseFile, ReleaseFileError } from '../../config/release-file.js';
 import type { PolicyEvaluation, RuleResult } from '../../policy/types.js';
 import type { CliContext } from '../context.js';
+import { UserError } from '../errors.js';
+import { parseSince } from '../since.js';
 
 /** The parts of the Tollgate config these commands read; the rest passes through untouched. */
 const PolicyCliConfig = z.looseObject({
   policyPackDirs: z.array(z.string()).default(['deploy/policies']),
   policy: z.unknown().optional(),
   ledger: LedgerConfig,
+  pipelines: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        stages: z.array(
+          z.looseObject({
+            name: z.string(),
+            policy: z.looseObject({ packs: z.array(z.string()).default([]) }).default({ packs: [] }),
+          }),
+        ),
+      }),
+    )
+    .default([]),
 });
+type PolicyCliConfig = z.output<typeof PolicyCliConfig>;
+
+/**
+ * The packs the stage's gate evaluates: those its config names (every loaded pack when it names
+ * none, as the gate does). A config without pipelines leaves the choice to the loaded packs.
+ */
+function stagePacks(config: PolicyCliConfig, stage: string, pipeline: string | undefined): string[] {
+  if (config.pipelines.length === 0) return [];
+  const named = pipeline ? config.pipelines.filter((p) => p.name === pipeline) : config.pipelines;
+  if (named.length === 0)
+    throw new UserError(
+      `no pipeline named ${pipeline} (config has: ${config.pipelines.map((p) => p.name).join(', ')})`,
+    );
+  const matches = named.flatMap((p) => p.stages.filter((s) => s.name === stage).map((s) => ({ p, s })));
+  if (matches.length === 0)
+    throw new UserError(
+      `--stage ${stage}: no such stage (stages: ${[...new Set(named.flatMap((p) => p.stages.map((s) => s.name)))].join(', ')})`,
+    );
+  const distinct = new Set(matches.map((m) => m.s.policy.packs.join(',')));
+  if (distinct.size > 1)
+    throw new UserError(
+      `stage ${stage} has different packs in pipelines ${matches.map((m) => m.p.name).join(', ')}: choose one with --pipeline`,
+    );
+  return matches[0]!.s.policy.packs;
+}
 
 export async function test(
   ctx: CliContext,
   releaseFile: string,
-  opts: { stage: string; pack?: string[]; packs?: string },
+  opts: { stage: string; pack?: string[]; packs?: string; pipeline?: string },
   cmd: Command,
 ): Promise<void> {
   await reportingUserErrors(cmd, async () => {
-    const { engine } = await engineFromConfig(ctx, opts.pack);
+    const { engine, config } = await engineFromConfig(ctx, opts.pack);
     const release = await readReleaseFile(releaseFile);
+    const packs = opts.packs
+      ? opts.packs
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : stagePacks(config, opts.stage, opts.pipeline);
     const evaluation = await engine.evaluate(
       {
         promotionId: 'dry-run',
         stage: opts.stage,
         release,
         releaseDigest: '',
-        packs: opts.packs
-          ? opts.packs
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [],
+        packs,
         time: new Date().toISOString(),
       },
       { baseDir: path.dirname(path.resolve(releaseFile)) },
@@ -63,7 +104,7 @@ export async function backtestPacks(
   cmd: Command,
 ): Promise<void> {
   await reportingUserErrors(cmd, async () => {
-    const since = sinceDate(opts.since, new Date());
+    const since = parseSince(opts.since);
     // Promotions that stored their evidence are judged on it again, not on the facts of then.
     const { engine, config, logger, close } = await engineFromConfig(ctx, opts.pack, (c) => openBlobStore(c));
     const ledger = await createLedger(config.ledger, { logger });
@@ -100,7 +141,7 @@ async function engineFromConfig(
   return { engine, config: parsed.data, logger, close: () => store?.close() ?? Promise.resolve() };
 }
 
-const USER_ERRORS = [PolicyPackError, PolicySettingsError, ReleaseFileError];
+const USER_ERRORS = [PolicyPackError, PolicySettingsError, ReleaseFileError, UserError];
 
 /**
  * Runs a command body; a returned message means "ran fine, but the answer is no" (exit 1), a
@@ -111,10 +152,7 @@ async function reportingUserErrors(cmd: Command, body: () => Promise<string | un
   try {
     blocked = await body();
   } catch (err) {
-    const known =
-      USER_ERRORS.some((E) => err instanceof E) ||
-      (err instanceof Error && err.message.startsWith('--since'));
-    if (!known) throw err;
+    if (!USER_ERRORS.some((E) => err instanceof E)) throw err;
     cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'tollgate.policy.input' });
   }
   if (blocked) cmd.error(blocked, { exitCode: 1, code: 'tollgate.policy.blocked' });

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { SINCE_HELP } from '../since.js';
 
 const load = () => import('./policy.run.js');
 
@@ -23,14 +24,24 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     )
     .requiredOption('--stage <stage>', 'stage to evaluate for, e.g. prod')
     .option('--pack <dir...>', 'policy pack directories (default: policyPackDirs from the config)')
-    .option('--packs <names>', 'comma-separated pack names to evaluate (default: every loaded pack)')
+    .option(
+      '--packs <names>',
+      "comma-separated pack names to evaluate (default: the stage's packs in the config)",
+    )
+    .option(
+      '--pipeline <name>',
+      'the pipeline whose stage is meant (needed when several have it with different packs)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  tollgate policy test deploy/examples/releases/sample-app-1.0.0.yaml --stage prod\n  tollgate policy test release.yaml --stage prod --pack ./candidate-packs --packs change-management --json',
     )
     .action(
-      async (releaseFile: string, opts: { stage: string; pack?: string[]; packs?: string }, cmd: Command) =>
-        (await load()).test(ctx, releaseFile, opts, cmd),
+      async (
+        releaseFile: string,
+        opts: { stage: string; pack?: string[]; packs?: string; pipeline?: string },
+        cmd: Command,
+      ) => (await load()).test(ctx, releaseFile, opts, cmd),
     );
 
   policy
@@ -57,7 +68,7 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .description(
       'evaluate the packs against promotions recorded in the ledger and list those they would have blocked',
     )
-    .option('--since <duration>', 'how far back to look, e.g. 30d or 12h', '30d')
+    .option('--since <when>', `${SINCE_HELP}`, '30d')
     .option('--pack <dir...>', 'policy pack directories to try (default: policyPackDirs from the config)')
     .addHelpText(
       'after',

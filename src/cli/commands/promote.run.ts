@@ -7,6 +7,7 @@ import type { Tollgate } from '../context.js';
 import { OutcomeFailure, UserError } from '../errors.js';
 import { followPromotion, resultLine } from '../follow.js';
 import { storeEvidence } from './promote-evidence.js';
+import { promotionDetails } from '../web-ui.js';
 import type { PromoteOptions } from './promote.js';
 
 export async function promote(ctx: Tollgate, file: string, opts: PromoteOptions): Promise<void> {
@@ -26,6 +27,9 @@ export async function promote(ctx: Tollgate, file: string, opts: PromoteOptions)
     taskQueue: ORCHESTRATION_TASK_QUEUE,
     workflowId: input.promotionId,
     args: [input],
+    // Shown in the Web UI beside the id; the outcome is the TollgateStatus search attribute.
+    staticSummary: `${release.app} ${release.version} → ${input.pipeline.stages.map((s) => s.name).join(' → ')}, requested by ${release.requester}`,
+    staticDetails: promotionDetails(input),
   });
   const link = await ctx.webUiLink(input.promotionId);
   const started = {

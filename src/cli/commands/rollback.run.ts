@@ -7,28 +7,14 @@ import type { Pipeline, TollgateConfig } from '../../config/schema.js';
 import { buildTrust } from '../../promotion/prepare.js';
 import { confirm } from '../confirm.js';
 import type { Tollgate } from '../context.js';
+import { stageInConfig } from '../stage-config.js';
+import { previewRollback, type RollbackPreview } from '../rollback-preview.js';
 import { OutcomeFailure, RefusedError, UserError } from '../errors.js';
 import type { RollbackOptions } from './rollback.js';
 
 /** The pipeline whose operators decide: the one with this stage, or the one named. */
 function pipelineWithStage(config: TollgateConfig, stage: string, name: string | undefined): Pipeline {
-  const named = name ? config.pipelines.filter((p) => p.name === name) : config.pipelines;
-  if (name && named.length === 0)
-    throw new UserError(
-      `no pipeline named ${name} (config has: ${config.pipelines.map((p) => p.name).join(', ')})`,
-    );
-  const candidates = named.filter((p) => p.stages.some((s) => s.name === stage));
-  if (candidates.length === 0) {
-    const stages = [...new Set(named.flatMap((p) => p.stages.map((s) => s.name)))];
-    throw new UserError(
-      `no stage ${stage}${name ? ` in pipeline ${name}` : ''} (stages: ${stages.join(', ')})`,
-    );
-  }
-  if (candidates.length > 1)
-    throw new UserError(
-      `stage ${stage} is in pipelines ${candidates.map((p) => p.name).join(', ')}: choose one with --pipeline`,
-    );
-  return candidates[0]!;
+  return stageInConfig(config, stage, name).pipeline;
 }
 
 function newRollbackId(app: string, stage: string): string {
@@ -39,7 +25,19 @@ export async function rollbackApp(ctx: Tollgate, app: string, opts: RollbackOpti
   const config = await ctx.config();
   const pipeline = pipelineWithStage(config, opts.stage, opts.pipeline);
   const signer = await ctx.signer();
-  const question = `roll back ${app} at ${opts.stage} to ${opts.to ?? 'its previous version'} as ${signer.principal}?`;
+  // The preview is advice read from the ledger; an unreadable ledger must not block an urgent rollback.
+  const preview = await previewRollback(await ctx.ledger(), app, opts.stage, opts.to).catch(
+    (): RollbackPreview => ({}),
+  );
+  const target = preview.to ?? opts.to ?? 'its previous version';
+  if (preview.failedCanary)
+    ctx.io.err(
+      ctx.io.paint(
+        'yellow',
+        `warning: ${preview.to} failed its canary at ${preview.failedCanary.stage} in promotion ${preview.failedCanary.promotionId} (${preview.failedCanary.at}: ${preview.failedCanary.reason}); name another version with --to`,
+      ),
+    );
+  const question = `roll back ${app} at ${opts.stage}${preview.from ? ` from ${preview.from}` : ''} to ${target} as ${signer.principal}?`;
   if (!(await confirm(question, { yes: opts.yes, refusing: 'roll back' }))) {
     ctx.out('not rolled back');
     return;
@@ -69,7 +67,7 @@ export async function rollbackApp(ctx: Tollgate, app: string, opts: RollbackOpti
   });
   if (!ctx.json)
     ctx.out(
-      `rollback ${ctx.io.paint('bold', rollbackId)} started: ${app} at ${opts.stage} to ${opts.to ?? 'its previous version'}, as ${signer.principal}`,
+      `rollback ${ctx.io.paint('bold', rollbackId)} started: ${app} at ${opts.stage}${preview.from ? ` from ${preview.from}` : ''} to ${target}, as ${signer.principal}`,
     );
   const result = await handle.result();
   if (ctx.json) ctx.out(JSON.stringify({ rollbackId, app, stage: opts.stage, ...result }, null, 2));
