@@ -99,8 +99,8 @@ void describe('config validate checks what the config refers to', () => {
   void test('an unknown policy pack and an operator group without members are positioned errors with suggestions', async () => {
     let file = await exampleWith(
       'refs.yaml',
-      'policy: { packs: [change-management, ai-release] }',
-      'policy: { packs: [change-managment, ai-release] }',
+      'policy: { packs: [change-management, ai-release, release-evidence] }',
+      'policy: { packs: [change-managment, ai-release, release-evidence] }',
     );
     const text = (await readFile(file, 'utf8')).replace(
       'operatorGroups: [operators]',
