@@ -2,14 +2,16 @@
  * Signature and provenance: an in-toto statement (e.g. SLSA provenance) in a DSSE envelope,
  * alone or inside a Sigstore bundle. A bundle with a certificate is keyless and is verified with
  * Sigstore's trust (sigstore.ts) — never with a configured key, which would skip the log and
- * identity checks; an envelope, or a bundle naming a public key, is verified with the configured
- * keys up to the configured threshold. The statement is only read once verified, so nothing
+ * identity checks; a bundle naming a public key is verified with the configured keys and its log
+ * entries with Sigstore's trust (sigstore-keyed.ts); a bare envelope is verified with the
+ * configured keys up to the configured threshold. The statement is only read once verified, so nothing
  * unsigned reaches the rules; every refusal names the check that failed.
  */
 import type { FactContext } from './context.js';
 import { DsseEnvelope, verifyEnvelope } from './dsse.js';
 import { asString, isRecord, readEvidenceJson } from './evidence-file.js';
 import { isKeylessBundle, verifyKeylessBundle, type SigstoreCheck } from './sigstore.js';
+import { verifyKeyedBundle } from './sigstore-keyed.js';
 import { readStatement, type ContainerDependency } from './statement.js';
 
 export type { ContainerDependency } from './statement.js';
@@ -103,6 +105,7 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
       'bundle',
       'the Sigstore bundle holds no dsseEnvelope (message-signature bundles are not provenance)',
     );
+  if (isBundle) return keyedBundle(ctx, doc, facts, refuse);
   const envelope = DsseEnvelope.safeParse(isBundle && isRecord(doc) ? doc.dsseEnvelope : doc);
   if (!envelope.success) {
     const issue = envelope.error.issues[0];
@@ -130,6 +133,34 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
     { ...facts, verification: 'key', signedBy: signers[0] ?? null, signers },
     envelope.data.payloadType,
     Buffer.from(envelope.data.payload, 'base64'),
+    refuse,
+  );
+}
+
+function keyedBundle(
+  ctx: FactContext,
+  doc: unknown,
+  facts: ProvenanceFacts,
+  refuse: (check: ProvenanceCheck, reason: string) => ProvenanceFacts,
+): ProvenanceFacts {
+  if (!ctx.sigstore)
+    return refuse(
+      'tlog',
+      'a Sigstore bundle carries transparency-log entries, checked against the logs of policy.provenance.sigstore.trustedRoot: configure it to verify bundles signed with a key',
+    );
+  const threshold = ctx.settings.provenance.threshold;
+  if (threshold > 1)
+    return refuse(
+      'signature',
+      `a Sigstore bundle carries one signature, and policy.provenance.threshold asks for ${threshold}: attach a DSSE envelope signed by ${threshold} trusted keys`,
+    );
+  const result = verifyKeyedBundle(doc, ctx.sigstore, ctx.trustedKeys);
+  if (!result.ok) return refuse(result.check, result.reason);
+  return withStatement(
+    ctx,
+    { ...facts, verification: 'key', signedBy: result.signer, signers: [result.signer] },
+    result.payloadType,
+    result.payload,
     refuse,
   );
 }

@@ -8,15 +8,30 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleFromJSON, isBundleWithDsseEnvelope, ValidationError } from '@sigstore/bundle';
+import {
+  bundleFromJSON,
+  isBundleWithDsseEnvelope,
+  ValidationError,
+  type BundleWithDsseEnvelope,
+} from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { PolicyError, toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
+import {
+  PolicyError,
+  toSignedEntity,
+  toTrustMaterial,
+  Verifier,
+  VerificationError,
+  type TrustMaterial,
+} from '@sigstore/verify';
 import type { SigstorePublisher, SigstoreSettings } from '../settings.js';
 import { isRecord } from './evidence-file.js';
 
 export interface SigstoreTrust {
   verifier: Verifier;
   publishers: SigstorePublisher[];
+  /** The trusted root's CAs and logs, for bundles verified with a configured key instead of a certificate. */
+  material: TrustMaterial;
+  thresholds: { tlogThreshold: number; ctlogThreshold: number };
 }
 
 /** Which check refused a bundle, as a refusal names it. */
@@ -53,12 +68,13 @@ export async function loadSigstoreTrust(
     throw new Error(
       `policy.provenance.sigstore.trustedRoot: ${file} names no certificate authority or no transparency log`,
     );
+  const material = toTrustMaterial(root);
+  const thresholds = { tlogThreshold: settings.tlogThreshold, ctlogThreshold: settings.ctlogThreshold };
   return {
-    verifier: new Verifier(toTrustMaterial(root), {
-      tlogThreshold: settings.tlogThreshold,
-      ctlogThreshold: settings.ctlogThreshold,
-    }),
+    verifier: new Verifier(material, thresholds),
     publishers: settings.publishers,
+    material,
+    thresholds,
   };
 }
 
@@ -68,7 +84,10 @@ export function isKeylessBundle(doc: Record<string, unknown>): boolean {
   return 'certificate' in material || 'x509CertificateChain' in material;
 }
 
-export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): KeylessResult {
+/** A Sigstore bundle holding a DSSE envelope, or the check its shape fails. */
+export function readDsseBundle(
+  doc: unknown,
+): { ok: true; bundle: BundleWithDsseEnvelope } | { ok: false; check: SigstoreCheck; reason: string } {
   let bundle;
   try {
     bundle = bundleFromJSON(doc);
@@ -87,6 +106,13 @@ export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): Keyless
       check: 'bundle',
       reason: 'the bundle signs a message, not a DSSE envelope: provenance comes as an in-toto attestation',
     };
+  return { ok: true, bundle };
+}
+
+export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): KeylessResult {
+  const read = readDsseBundle(doc);
+  if (!read.ok) return read;
+  const { bundle } = read;
   let signer;
   try {
     signer = trust.verifier.verify(toSignedEntity(bundle));
@@ -115,7 +141,7 @@ function sanMatches(expected: string, actual: string): boolean {
   return pattern ? new RegExp(`^(?:${pattern[1]})$`).test(actual) : expected === actual;
 }
 
-function checkOf(err: unknown): SigstoreCheck {
+export function checkOf(err: unknown): SigstoreCheck {
   if (err instanceof PolicyError) return 'identity';
   if (!(err instanceof VerificationError)) return 'bundle';
   if (err.code === 'CERTIFICATE_ERROR') return /SCT/.test(err.message) ? 'sct' : 'certificate';
