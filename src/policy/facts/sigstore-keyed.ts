@@ -9,7 +9,13 @@
  */
 import { toSignedEntity, Verifier } from '@sigstore/verify';
 import type { VerificationKey } from './dsse.js';
-import { checkOf, readDsseBundle, type SigstoreCheck, type SigstoreTrust } from './sigstore.js';
+import {
+  checkOf,
+  describeError,
+  readDsseBundle,
+  type SigstoreCheck,
+  type SigstoreTrust,
+} from './sigstore.js';
 
 export type KeyedBundleResult =
   | { ok: true; signer: string; payloadType: string; payload: Buffer }
@@ -39,7 +45,7 @@ export function verifyKeyedBundle(
       verifier.verify(entity);
     } catch (err) {
       // The log entries are checked before the key: a log failure is the same with every key.
-      if (checkOf(err) !== 'signature') return { ok: false, check: checkOf(err), reason: message(err) };
+      if (checkOf(err) !== 'signature') return { ok: false, check: checkOf(err), reason: describeError(err) };
       firstError ??= err;
       continue;
     }
@@ -50,11 +56,7 @@ export function verifyKeyedBundle(
     ok: false,
     check: 'signature',
     reason: firstError
-      ? `no trusted key (policy.provenance.trustedKeys) made the bundle's signature: ${message(firstError)}`
+      ? `no trusted key (policy.provenance.trustedKeys) made the bundle's signature: ${describeError(firstError)}`
       : 'no trusted keys configured (policy.provenance.trustedKeys), so no signature can be verified',
   };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,6 +6,7 @@
  * promises verify, the signature is the certificate key's — and then the certificate's identity
  * (SAN and OIDC issuer) must be one of the trusted publishers. Nothing is fetched at run time.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -117,7 +118,9 @@ export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): Keyless
   try {
     signer = trust.verifier.verify(toSignedEntity(bundle));
   } catch (err) {
-    return { ok: false, check: checkOf(err), reason: (err as Error).message };
+    const check = checkOf(err);
+    const reason = describeError(err) + (check === 'certificate' ? certificateTimes(bundle) : '');
+    return { ok: false, check, reason };
   }
   const san = signer.identity?.subjectAlternativeName ?? '';
   const issuer = signer.identity?.extensions?.issuer ?? '';
@@ -139,6 +142,35 @@ export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): Keyless
 function sanMatches(expected: string, actual: string): boolean {
   const pattern = /^\/(.+)\/$/.exec(expected);
   return pattern ? new RegExp(`^(?:${pattern[1]})$`).test(actual) : expected === actual;
+}
+
+/** The error and its causes: @sigstore/verify wraps the reason a chain failed ("not valid or expired at the specified date"). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ') || String(err);
+}
+
+/** A certificate refusal says when the certificate was valid and when the log says it integrated the entry. */
+function certificateTimes(bundle: BundleWithDsseEnvelope): string {
+  const material = bundle.verificationMaterial.content;
+  const raw =
+    material.$case === 'certificate'
+      ? material.certificate.rawBytes
+      : material.$case === 'x509CertificateChain'
+        ? material.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined;
+  let cert: X509Certificate;
+  try {
+    if (!raw) return '';
+    cert = new X509Certificate(raw);
+  } catch {
+    return '';
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries.map((e) =>
+    new Date(Number(e.integratedTime) * 1000).toISOString(),
+  );
+  return ` (the certificate is valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()}; the log entry says it was integrated at ${integrated.join(', ') || 'no time'})`;
 }
 
 export function checkOf(err: unknown): SigstoreCheck {
