@@ -75,7 +75,7 @@ export const PolicySettings = z.object({
       trustedKeys: z.array(TrustedKey).default([]),
       /** Signatures from distinct trusted keys a keyed DSSE envelope needs. */
       threshold: z.number().int().min(1).default(1),
-      /** Sigstore bundles (keyless, like npm and PyPI attestations, or naming a key) are verified only when this is set. */
+      /** Keyless Sigstore bundles (npm and PyPI attestations) are verified only when this is set. */
       sigstore: SigstoreSettings.optional(),
       /** in-toto predicate types accepted as build provenance. */
       predicateTypes: z
