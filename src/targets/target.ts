@@ -11,8 +11,8 @@ export interface TargetOperationKey {
 export interface DeployRequest extends TargetOperationKey {
   app: string;
   version: string;
-  /** Artifact refs with digests, as in the release. */
-  artifacts: { name: string; ref: string; digest: string }[];
+  /** Artifact refs with digests, as in the release (`sha512` where the release gives one). */
+  artifacts: { name: string; ref: string; digest: string; sha512?: string }[];
   /** With a canary the new version runs beside stable at weight 0; without, it replaces stable. */
   mode: 'canary' | 'replace';
 }

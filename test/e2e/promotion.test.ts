@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { projectRoot } from '../../src/server/paths.js';
+import { SAMPLE_APP_DIGEST } from '../targets/sample-app.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, type CliWorld } from '../cli/support.js';
 
@@ -69,7 +70,7 @@ async function promote(version: string): Promise<{ code: number; stdout: string;
       'artifacts:',
       '  - name: server',
       '    ref: deploy/examples/sample-app/server.js',
-      `    digest: sha256:${'1'.repeat(64)}`,
+      `    digest: ${SAMPLE_APP_DIGEST}`,
       '    type: archive',
       'requester: rita',
       `change: { description: "Release ${version} of the sample app", ticket: CHG-7 }`,

@@ -6,16 +6,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseTrustedKeys, pae } from '../../src/policy/facts/dsse.js';
 import { provenanceFacts } from '../../src/policy/facts/provenance.js';
+import { loadSigstoreTrust } from '../../src/policy/facts/sigstore.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
 import type { Release } from '../../src/domain/release.js';
 import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME } from './helpers.js';
 
 async function provenanceOf(release: Release, settings?: PolicySettingsInput) {
   const s = PolicySettings.parse(settings ?? (await fixtureSettings()));
+  const sigstore = await loadSigstoreTrust(s.provenance.sigstore);
   return provenanceFacts({
     release,
     settings: s,
     trustedKeys: parseTrustedKeys(s.provenance.trustedKeys),
+    ...(sigstore ? { sigstore } : {}),
     evidence: evidenceReader(s),
     time: new Date(GATE_TIME),
   });
@@ -69,11 +72,29 @@ void describe('signature and provenance facts', () => {
     assert.match(none.errors[0] ?? '', /no trusted keys configured \(policy\.provenance\.trustedKeys\)/);
   });
 
-  void it('verifies the envelope inside a Sigstore bundle signed with a configured key', async () => {
-    const facts = await provenanceOf(await withProvenance('../evidence/provenance.sigstore.json'));
-    assert.equal(facts.format, 'sigstore-bundle');
-    assert.equal(facts.signatureVerified, true);
-    assert.equal(facts.artifactsCovered, true);
+  void it('refuses a Sigstore bundle signed with a configured key whose transparency-log entries are missing', async () => {
+    // The envelope inside verifies with the trusted key; the bundle's log entries are what is missing.
+    const release = await withProvenance('../evidence/provenance.sigstore.json');
+    const noRoot = await provenanceOf(release);
+    assert.equal(noRoot.format, 'sigstore-bundle');
+    assert.equal(noRoot.signatureVerified, false);
+    assert.equal(noRoot.failedCheck, 'tlog');
+    const settings = await fixtureSettings();
+    const withRoot = await provenanceOf(release, {
+      ...settings,
+      provenance: {
+        ...settings.provenance,
+        sigstore: {
+          trustedRoot: path.join(fixtures, 'sigstore/trusted_root.json'),
+          publishers: [
+            { issuer: 'https://token.actions.githubusercontent.com', subjectAlternativeName: '/.*/' },
+          ],
+        },
+      },
+    });
+    assert.equal(withRoot.signatureVerified, false);
+    assert.equal(withRoot.failedCheck, 'tlog');
+    assert.match(withRoot.errors[0] ?? '', /tlog check failed/);
   });
 
   void it('names the artifacts a verified statement does not cover', async () => {

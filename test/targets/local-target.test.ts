@@ -243,7 +243,7 @@ void test('a version that cannot start fails the deploy permanently, with its ou
       err instanceof TargetError &&
       !err.retryable &&
       /shop 1\.0\.0 exited \(code 2/.test(err.message) &&
-      /behaviour must be healthy, errors or slow/.test(err.message),
+      /behaviour must be healthy, errors, slow or tail/.test(err.message),
   );
   assert.deepEqual(
     await target.operationLog(),

@@ -2,6 +2,8 @@
  * Shared by the target and canary tests: a local target running the sample app, and readers for
  * what its router reports.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,8 @@ import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { ROUTER_METRICS } from '../../src/targets/local/metric-names.js';
 
 export const SAMPLE_APP = path.join(projectRoot, 'deploy/examples/sample-app/server.js');
+/** What a release of the sample app pins: the local target refuses server.js under any other digest. */
+export const SAMPLE_APP_DIGEST = `sha256:${createHash('sha256').update(readFileSync(SAMPLE_APP)).digest('hex')}`;
 export const SAMPLE_APP_COMMAND = [
   process.execPath,
   SAMPLE_APP,

@@ -1,15 +1,18 @@
 /**
  * Signature and provenance: an in-toto statement (e.g. SLSA provenance) in a DSSE envelope,
- * alone or inside a Sigstore bundle. A bundle with a certificate is keyless and is verified with
+ * alone, inside a Sigstore bundle or inside PyPI's attestations (pypi-attestations.ts, keyless). A bundle with a certificate is keyless and is verified with
  * Sigstore's trust (sigstore.ts) — never with a configured key, which would skip the log and
- * identity checks; an envelope, or a bundle naming a public key, is verified with the configured
- * keys up to the configured threshold. The statement is only read once verified, so nothing
+ * identity checks; a bundle naming a public key is verified with the configured keys and its log
+ * entries with Sigstore's trust (sigstore-keyed.ts); a bare envelope is verified with the
+ * configured keys up to the configured threshold. The statement is only read once verified, so nothing
  * unsigned reaches the rules; every refusal names the check that failed.
  */
 import type { FactContext } from './context.js';
 import { DsseEnvelope, verifyEnvelope } from './dsse.js';
 import { asString, isRecord, readEvidenceJson } from './evidence-file.js';
-import { isKeylessBundle, verifyKeylessBundle, type SigstoreCheck } from './sigstore.js';
+import { isPypiAttestation, pypiAttestationBundles } from './pypi-attestations.js';
+import { isKeylessBundle, verifyKeylessBundle, type KeylessResult, type SigstoreCheck } from './sigstore.js';
+import { verifyKeyedBundle } from './sigstore-keyed.js';
 import { readStatement, type ContainerDependency } from './statement.js';
 
 export type { ContainerDependency } from './statement.js';
@@ -21,7 +24,8 @@ export type ProvenanceCheck = SigstoreCheck | 'payload' | 'subject';
 
 export interface ProvenanceFacts {
   present: boolean;
-  format: 'dsse' | 'sigstore-bundle' | null;
+  /** `pypi-attestation`: a PEP 740 provenance object or attestation, as PyPI's integrity API serves it. */
+  format: 'dsse' | 'sigstore-bundle' | 'pypi-attestation' | null;
   /** How the signature was verified: configured keys, or Sigstore keyless (certificate and log). */
   verification: 'key' | 'keyless' | null;
   signatureVerified: boolean;
@@ -73,36 +77,43 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
   const doc = json.value;
   const isBundle =
     isRecord(doc) && asString(doc.mediaType)?.startsWith('application/vnd.dev.sigstore.bundle');
-  const facts: ProvenanceFacts = { ...empty(true), format: isBundle ? 'sigstore-bundle' : 'dsse' };
+  const pypi = !isBundle && isPypiAttestation(doc);
+  const facts: ProvenanceFacts = {
+    ...empty(true),
+    format: isBundle ? 'sigstore-bundle' : pypi ? 'pypi-attestation' : 'dsse',
+  };
   const refuse = (check: ProvenanceCheck, reason: string): ProvenanceFacts => ({
     ...facts,
     failedCheck: check,
     errors: [`${FIELD}: ${file}: ${check} check failed: ${reason}`],
   });
 
-  if (isBundle && isRecord(doc) && isKeylessBundle(doc)) {
-    if (!ctx.sigstore)
-      return refuse(
-        'certificate',
-        'a keyless Sigstore bundle (signed with a Fulcio certificate) needs policy.provenance.sigstore (trustedRoot and publishers) to be verified',
-      );
-    const result = verifyKeylessBundle(doc, ctx.sigstore);
-    if (!result.ok) return refuse(result.check, result.reason);
-    const { subjectAlternativeName: san, issuer } = result.identity;
-    return withStatement(
+  if (pypi) {
+    const read = pypiAttestationBundles(doc);
+    if (!read.ok) return refuse('bundle', read.reason);
+    return keyless(
       ctx,
-      { ...facts, verification: 'keyless', signedBy: san, signers: [san], signerIssuer: issuer },
-      result.payloadType,
-      result.payload,
+      'PyPI attestations (keyless Sigstore, signed with a Fulcio certificate) need',
+      read.bundles,
+      facts,
       refuse,
     );
   }
+  if (isBundle && isRecord(doc) && isKeylessBundle(doc))
+    return keyless(
+      ctx,
+      'a keyless Sigstore bundle (signed with a Fulcio certificate) needs',
+      [{ where: '', bundle: doc }],
+      facts,
+      refuse,
+    );
 
   if (isBundle && isRecord(doc) && !isRecord(doc.dsseEnvelope))
     return refuse(
       'bundle',
       'the Sigstore bundle holds no dsseEnvelope (message-signature bundles are not provenance)',
     );
+  if (isBundle) return keyedBundle(ctx, doc, facts, refuse);
   const envelope = DsseEnvelope.safeParse(isBundle && isRecord(doc) ? doc.dsseEnvelope : doc);
   if (!envelope.success) {
     const issue = envelope.error.issues[0];
@@ -130,6 +141,83 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
     { ...facts, verification: 'key', signedBy: signers[0] ?? null, signers },
     envelope.data.payloadType,
     Buffer.from(envelope.data.payload, 'base64'),
+    refuse,
+  );
+}
+
+/**
+ * Keyless bundles, one or several (a PyPI provenance holds one attestation per kind, e.g. publish
+ * and SLSA): every one must verify, and the rules read the first whose predicate type is accepted.
+ */
+function keyless(
+  ctx: FactContext,
+  needs: string,
+  bundles: { where: string; bundle: unknown }[],
+  facts: ProvenanceFacts,
+  refuse: (check: ProvenanceCheck, reason: string) => ProvenanceFacts,
+): ProvenanceFacts {
+  if (!ctx.sigstore)
+    return refuse(
+      'certificate',
+      `${needs} policy.provenance.sigstore (trustedRoot and publishers) to be verified`,
+    );
+  const verified: Extract<KeylessResult, { ok: true }>[] = [];
+  for (const { where, bundle } of bundles) {
+    const result = verifyKeylessBundle(bundle, ctx.sigstore);
+    if (!result.ok) return refuse(result.check, where ? `${where}: ${result.reason}` : result.reason);
+    verified.push(result);
+  }
+  const accepted = ctx.settings.provenance.predicateTypes;
+  const chosen = verified.find((r) => accepted.includes(predicateTypeOf(r.payload) ?? '')) ?? verified[0]!;
+  const { subjectAlternativeName: san, issuer } = chosen.identity;
+  return withStatement(
+    ctx,
+    {
+      ...facts,
+      verification: 'keyless',
+      signedBy: san,
+      signers: [...new Set(verified.map((r) => r.identity.subjectAlternativeName))],
+      signerIssuer: issuer,
+    },
+    chosen.payloadType,
+    chosen.payload,
+    refuse,
+  );
+}
+
+function predicateTypeOf(payload: Buffer): string | undefined {
+  try {
+    const statement: unknown = JSON.parse(payload.toString('utf8'));
+    return isRecord(statement) ? asString(statement.predicateType) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keyedBundle(
+  ctx: FactContext,
+  doc: unknown,
+  facts: ProvenanceFacts,
+  refuse: (check: ProvenanceCheck, reason: string) => ProvenanceFacts,
+): ProvenanceFacts {
+  if (!ctx.sigstore)
+    return refuse(
+      'tlog',
+      'a Sigstore bundle carries transparency-log entries, checked against the logs of policy.provenance.sigstore.trustedRoot: configure it to verify bundles signed with a key',
+    );
+  const threshold = ctx.settings.provenance.threshold;
+  if (threshold > 1)
+    return refuse(
+      'signature',
+      `a Sigstore bundle carries one signature, and policy.provenance.threshold asks for ${threshold}: attach a DSSE envelope signed by ${threshold} trusted keys`,
+    );
+  const result = verifyKeyedBundle(doc, ctx.sigstore, ctx.trustedKeys);
+  if (!result.ok) return refuse(result.check, result.reason);
+  return withStatement(
+    ctx,
+    { ...facts, verification: 'key', signedBy: result.signer, signers: [result.signer] },
+    result.payloadType,
+    result.payload,
     refuse,
   );
 }

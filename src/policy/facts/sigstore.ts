@@ -6,17 +6,33 @@
  * promises verify, the signature is the certificate key's — and then the certificate's identity
  * (SAN and OIDC issuer) must be one of the trusted publishers. Nothing is fetched at run time.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleFromJSON, isBundleWithDsseEnvelope, ValidationError } from '@sigstore/bundle';
+import {
+  bundleFromJSON,
+  isBundleWithDsseEnvelope,
+  ValidationError,
+  type BundleWithDsseEnvelope,
+} from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { PolicyError, toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
+import {
+  PolicyError,
+  toSignedEntity,
+  toTrustMaterial,
+  Verifier,
+  VerificationError,
+  type TrustMaterial,
+} from '@sigstore/verify';
 import type { SigstorePublisher, SigstoreSettings } from '../settings.js';
 import { isRecord } from './evidence-file.js';
 
 export interface SigstoreTrust {
   verifier: Verifier;
   publishers: SigstorePublisher[];
+  /** The trusted root's CAs and logs, for bundles verified with a configured key instead of a certificate. */
+  material: TrustMaterial;
+  thresholds: { tlogThreshold: number; ctlogThreshold: number };
 }
 
 /** Which check refused a bundle, as a refusal names it. */
@@ -53,12 +69,13 @@ export async function loadSigstoreTrust(
     throw new Error(
       `policy.provenance.sigstore.trustedRoot: ${file} names no certificate authority or no transparency log`,
     );
+  const material = toTrustMaterial(root);
+  const thresholds = { tlogThreshold: settings.tlogThreshold, ctlogThreshold: settings.ctlogThreshold };
   return {
-    verifier: new Verifier(toTrustMaterial(root), {
-      tlogThreshold: settings.tlogThreshold,
-      ctlogThreshold: settings.ctlogThreshold,
-    }),
+    verifier: new Verifier(material, thresholds),
     publishers: settings.publishers,
+    material,
+    thresholds,
   };
 }
 
@@ -68,7 +85,10 @@ export function isKeylessBundle(doc: Record<string, unknown>): boolean {
   return 'certificate' in material || 'x509CertificateChain' in material;
 }
 
-export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): KeylessResult {
+/** A Sigstore bundle holding a DSSE envelope, or the check its shape fails. */
+export function readDsseBundle(
+  doc: unknown,
+): { ok: true; bundle: BundleWithDsseEnvelope } | { ok: false; check: SigstoreCheck; reason: string } {
   let bundle;
   try {
     bundle = bundleFromJSON(doc);
@@ -87,11 +107,20 @@ export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): Keyless
       check: 'bundle',
       reason: 'the bundle signs a message, not a DSSE envelope: provenance comes as an in-toto attestation',
     };
+  return { ok: true, bundle };
+}
+
+export function verifyKeylessBundle(doc: unknown, trust: SigstoreTrust): KeylessResult {
+  const read = readDsseBundle(doc);
+  if (!read.ok) return read;
+  const { bundle } = read;
   let signer;
   try {
     signer = trust.verifier.verify(toSignedEntity(bundle));
   } catch (err) {
-    return { ok: false, check: checkOf(err), reason: (err as Error).message };
+    const check = checkOf(err);
+    const reason = describeError(err) + (check === 'certificate' ? certificateTimes(bundle) : '');
+    return { ok: false, check, reason };
   }
   const san = signer.identity?.subjectAlternativeName ?? '';
   const issuer = signer.identity?.extensions?.issuer ?? '';
@@ -115,7 +144,36 @@ function sanMatches(expected: string, actual: string): boolean {
   return pattern ? new RegExp(`^(?:${pattern[1]})$`).test(actual) : expected === actual;
 }
 
-function checkOf(err: unknown): SigstoreCheck {
+/** The error and its causes: @sigstore/verify wraps the reason a chain failed ("not valid or expired at the specified date"). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ') || String(err);
+}
+
+/** A certificate refusal says when the certificate was valid and when the log says it integrated the entry. */
+function certificateTimes(bundle: BundleWithDsseEnvelope): string {
+  const material = bundle.verificationMaterial.content;
+  const raw =
+    material.$case === 'certificate'
+      ? material.certificate.rawBytes
+      : material.$case === 'x509CertificateChain'
+        ? material.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined;
+  let cert: X509Certificate;
+  try {
+    if (!raw) return '';
+    cert = new X509Certificate(raw);
+  } catch {
+    return '';
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries.map((e) =>
+    new Date(Number(e.integratedTime) * 1000).toISOString(),
+  );
+  return ` (the certificate is valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()}; the log entry says it was integrated at ${integrated.join(', ') || 'no time'})`;
+}
+
+export function checkOf(err: unknown): SigstoreCheck {
   if (err instanceof PolicyError) return 'identity';
   if (!(err instanceof VerificationError)) return 'bundle';
   if (err.code === 'CERTIFICATE_ERROR') return /SCT/.test(err.message) ? 'sct' : 'certificate';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../logging/logger.js';
 import { durationMs } from '../../domain/common.js';
+import { checkArtifactBytes } from '../artifact-bytes.js';
 import type { LocalTargetConfig } from '../config.js';
 import { OperationJournal } from '../operation-journal.js';
 import { readState, writeState } from '../state-file.js';
@@ -90,6 +91,8 @@ export class LocalTarget implements Target {
 
   deploy(req: DeployRequest): Promise<ServingState> {
     return this.mutate({ key: req.key, op: 'deploy', app: req.app, version: req.version }, async (rt) => {
+      // Before anything starts: a refused artifact leaves serving exactly as it was.
+      const artifacts = await checkArtifactBytes(req.artifacts);
       if (req.mode === 'canary') {
         if (rt.canary?.proc.record.version === req.version || rt.stable?.record.version === req.version) {
           throw new TargetError(
@@ -106,7 +109,7 @@ export class LocalTarget implements Target {
         const proc = await this.startVersion(req.app, req.version);
         rt.canary = { proc, weight: 0 };
         this.route(req.app, rt);
-        return { pid: proc.record.pid, port: proc.record.port };
+        return { pid: proc.record.pid, port: proc.record.port, artifacts };
       }
       const proc = await this.startVersion(req.app, req.version);
       const retired = [rt.stable, rt.canary?.proc];
@@ -118,6 +121,7 @@ export class LocalTarget implements Target {
       return {
         pid: proc.record.pid,
         port: proc.record.port,
+        artifacts,
         replaced,
         ...(await this.retire(rt, retired)),
       };
