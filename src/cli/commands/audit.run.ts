@@ -1,6 +1,6 @@
 /** What `tollgate audit …` does (the shapes are in audit.ts); thin wrappers over src/audit/*. */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
@@ -23,7 +23,8 @@ import { renderReport } from '../../audit/report/render.js';
 import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
-import type { ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
+import { proveRecord } from '../../ledger/prove.js';
+import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 
@@ -31,13 +32,24 @@ function auditLogger() {
   return createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' });
 }
 
-async function openLedger(ctx: CliContext): Promise<Ledger> {
+async function openLedger(ctx: CliContext, readOnly = false): Promise<Ledger> {
   const parsed = AuditConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  return createLedger(parsed.data.ledger, { logger: auditLogger() });
+  return createLedger(parsed.data.ledger, { logger: auditLogger(), readOnly });
+}
+
+/** A checkpoint note from a file the auditor kept. */
+async function readCheckpointFile(option: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${option} ${file}: cannot read the checkpoint file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
 }
 
 /** The trusted ledger key: given on the command line, or derived from the configured signing key. */
@@ -54,8 +66,9 @@ async function trustedKey(ctx: CliContext, text: string | undefined): Promise<Ke
   return keyFile ? createPublicKey(await readPrivateKey(keyFile)) : undefined;
 }
 
-async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = await openLedger(ctx);
+/** Audit commands only read: the store is opened read-only unless `write` is asked for. */
+async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>, write = false): Promise<T> {
+  const ledger = await openLedger(ctx, !write);
   try {
     return await fn(ledger);
   } finally {
@@ -80,14 +93,39 @@ function describeVerification(v: LedgerVerification): string {
         `${a.ok ? 'ok  ' : 'FAIL'} archive ${a.promotionId}/${a.name}${a.problems.length ? ` — ${a.problems.join('; ')}` : ''}`,
     ),
   );
+  for (const id of v.missingChains) lines.push(`FAIL ${id}: missing (the log holds it)`);
+  if (v.log) lines.push(...describeLog(v.log));
+  for (const t of v.tornTails)
+    lines.push(
+      `torn ${t.where}: ends with a partial line of ${t.bytes} bytes (an interrupted append; the next writer cuts it and records that in the log)`,
+    );
   if (v.firstBad)
     lines.push(`first bad record: ${v.firstBad.chainId}#${v.firstBad.seq}: ${v.firstBad.reason}`);
+  if (v.log?.firstBadLeaf)
+    lines.push(`first bad leaf: #${v.log.firstBadLeaf.index}: ${v.log.firstBadLeaf.reason}`);
   lines.push(
     v.ok
-      ? `verified ${v.chains.length} chain(s) and ${v.artifacts.length} archive(s)`
+      ? `verified ${v.chains.length} chain(s), ${v.artifacts.length} archive(s)${v.log ? ` and a log of ${v.log.size} leaves` : ''}`
       : 'VERIFICATION FAILED',
   );
   return lines.join('\n');
+}
+
+function describeLog(log: NonNullable<LedgerVerification['log']>): string[] {
+  const lines = [
+    `${log.ok ? 'ok  ' : 'FAIL'} log: ${log.size} leaves; ${
+      log.checkpoint
+        ? `newest checkpoint covers ${log.checkpoint.size} (root ${log.checkpoint.root})`
+        : 'no checkpoint verified'
+    }${log.uncovered > 0 ? `; ${log.uncovered} leaves not yet covered by a checkpoint` : ''}`,
+  ];
+  if (log.since)
+    lines.push(
+      `${log.since.ok ? 'ok  ' : 'FAIL'} consistent with the checkpoint you trusted (size ${log.since.size} → ${log.since.consistentWith})${log.since.problem ? ` — ${log.since.problem}` : ''}`,
+    );
+  for (const p of log.problems) lines.push(`     ${p}`);
+  for (const r of log.recoveries) lines.push(`     recovered: ${r}`);
+  return lines;
 }
 
 function describeReplay(r: ReplayReport): string {
@@ -155,7 +193,11 @@ export async function verify(
 ): Promise<boolean | void> {
   if (opts.bundle) {
     const publicKey = opts.publicKey ? await trustedKey(ctx, opts.publicKey) : undefined;
-    const result = await verifyBundle(opts.bundle, { publicKey, logger: auditLogger() });
+    const result = await verifyBundle(opts.bundle, {
+      publicKey,
+      logger: auditLogger(),
+      ...(opts.checkpoint ? { checkpoint: await readCheckpointFile('--checkpoint', opts.checkpoint) } : {}),
+    });
     const human = [
       ...result.manifestProblems.map((p) => `FAIL ${p}`),
       `key: ${result.key.keyId ?? 'none'} (${result.key.source === 'bundle' ? 'taken from the bundle itself — pass --public-key to pin it' : result.key.source})`,
@@ -173,9 +215,48 @@ export async function verify(
     const result = await verifyLedger(ledger, {
       promotionId: opts.all ? undefined : promotion,
       publicKey: await trustedKey(ctx, opts.publicKey),
+      ...(opts.since ? { since: await readCheckpointFile('--since', opts.since) } : {}),
     });
     print(ctx, result, describeVerification(result));
     return result.ok;
+  });
+}
+
+/** `<chain>#<seq>`: a chain id may itself contain `#`, the sequence number is after the last one. */
+function parseRecordRef(text: string): { chainId: string; seq: number } {
+  const cut = text.lastIndexOf('#');
+  const seq = Number(text.slice(cut + 1));
+  if (cut <= 0 || !/^\d+$/.test(text.slice(cut + 1)) || !Number.isSafeInteger(seq))
+    throw new Error(
+      `${text}: name a record as <chain>#<seq>, e.g. sample-app-1.0.0-3f2a9c1d#4 (see \`tollgate audit list\`)`,
+    );
+  return { chainId: text.slice(0, cut), seq };
+}
+
+export function prove(ctx: CliContext, record: string, opts: ProveOptions): Promise<boolean | void> {
+  const ref = parseRecordRef(record);
+  return withLedger(ctx, async (ledger) => {
+    const publicKey = await trustedKey(ctx, opts.publicKey);
+    if (!publicKey)
+      throw new Error(
+        'no trusted ledger key: pass --public-key ed25519:<base64> or set ledgerSigningKey in the config',
+      );
+    const { checkpoint, proof } = await proveRecord(ledger, ref, {
+      publicKey,
+      ...(opts.checkpoint ? { checkpoint: await readCheckpointFile('--checkpoint', opts.checkpoint) } : {}),
+    });
+    print(
+      ctx,
+      { record, checkpoint: checkpoint.note, proof },
+      [
+        `${record} is leaf #${proof.leafIndex} of the ${proof.treeSize} the checkpoint signs (inclusion proof verified)`,
+        `leaf: ${proof.leaf}`,
+        `inclusion proof (RFC 9162, ${proof.hashes.length} hashes, bottom up):`,
+        ...proof.hashes.map((h) => `  ${h}`),
+        'checkpoint:',
+        checkpoint.note.trimEnd(),
+      ].join('\n'),
+    );
   });
 }
 
