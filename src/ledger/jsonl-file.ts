@@ -38,7 +38,7 @@ export class JsonlFile {
   private size = 0;
   /** Counts the times the file was found shorter than read before (replaced or cut by hand). */
   private rewrites = 0;
-  private opened = false;
+  private dirReady = false;
   private handle: FileHandle | undefined;
   /** Serializes this process's writers before they compete for the cross-process lock. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -75,7 +75,10 @@ export class JsonlFile {
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     if (this.readOnly) throw new Error(`${this.file}: the ledger was opened read-only`);
     const run = this.queue.then(async () => {
-      if (!this.opened) await mkdir(path.dirname(this.file), { recursive: true });
+      if (!this.dirReady) {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        this.dirReady = true;
+      }
       const release = await lockfile.lock(this.file, {
         realpath: false,
         lockfilePath: `${this.file}.lock`,
@@ -126,7 +129,6 @@ export class JsonlFile {
     }
     this.tornBytes = fileSize - this.size;
     if (this.tornBytes > 0 && holdingLock) await this.cutTornTail(fileSize);
-    this.opened = true;
   }
 
   private async cutTornTail(fileSize: number): Promise<void> {

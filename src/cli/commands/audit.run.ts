@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
-import { publicKeyFromText } from '../../ledger/seal.js';
+import { publicKeyFromText, signerFromKey } from '../../ledger/seal.js';
 import { readPrivateKey } from '../../approvals/keys.js';
 import { createLogger } from '../../logging/logger.js';
 import { exportBundle, verifyBundle } from '../../audit/bundle.js';
@@ -32,13 +32,16 @@ function auditLogger() {
   return createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' });
 }
 
-async function openLedger(ctx: CliContext, readOnly = false): Promise<Ledger> {
+/** Read-only, or (to issue a checkpoint) writable with the configured ledger key. */
+async function openLedger(ctx: CliContext, readOnly: boolean): Promise<Ledger> {
   const parsed = AuditConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  return createLedger(parsed.data.ledger, { logger: auditLogger(), readOnly });
+  const keyFile = parsed.data.ledgerSigningKey;
+  const signer = !readOnly && keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;
+  return createLedger(parsed.data.ledger, { logger: auditLogger(), readOnly, signer });
 }
 
 /** A checkpoint note from a file the auditor kept. */
@@ -202,6 +205,12 @@ export async function verify(
       ...result.manifestProblems.map((p) => `FAIL ${p}`),
       `key: ${result.key.keyId ?? 'none'} (${result.key.source === 'bundle' ? 'taken from the bundle itself — pass --public-key to pin it' : result.key.source})`,
       result.ledger ? describeVerification(result.ledger) : '',
+      ...(result.log
+        ? [
+            `${result.log.ok ? 'ok  ' : 'FAIL'} log: ${result.log.proven} records and seals proven in the signed tree${result.log.checkpointSize ? ` of ${result.log.checkpointSize} leaves` : ''}`,
+            ...result.log.problems.map((p) => `     ${p}`),
+          ]
+        : []),
       ...result.crossChecks.map(
         (c) =>
           `${c.ok ? 'ok  ' : 'FAIL'} history ↔ ledger ${c.chainId}: ${c.matched} match, ${c.missing.length} missing, ${c.extra.length} extra`,
@@ -275,12 +284,18 @@ export function exportEvidence(
   ctx: CliContext,
   opts: { since: string; out: string },
 ): Promise<boolean | void> {
-  return withLedger(ctx, async (ledger) => {
-    const result = await exportBundle(ledger, {
-      since: opts.since,
-      out: opts.out,
-      publicKey: await trustedKey(ctx, undefined),
-    });
-    print(ctx, result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
-  });
+  return withLedger(
+    ctx,
+    async (ledger) => {
+      // A fresh checkpoint, so the bundle's proofs cover every record it carries.
+      await ledger.checkpoint();
+      const result = await exportBundle(ledger, {
+        since: opts.since,
+        out: opts.out,
+        publicKey: await trustedKey(ctx, undefined),
+      });
+      print(ctx, result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
+    },
+    true,
+  );
 }
