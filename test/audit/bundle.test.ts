@@ -14,6 +14,9 @@ import { fileLayout } from '../../src/ledger/file-layout.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import type { EvidenceInput, EvidenceRecord } from '../../src/domain/evidence.js';
 import { buildRecord, GENESIS_HASH, sha256Hex } from '../../src/ledger/record.js';
+import type { InclusionProof } from '../../src/domain/ledger-log.js';
+import { openCheckpoint } from '../../src/ledger/checkpoint.js';
+import { leafHash, verifyInclusion } from '../../src/ledger/merkle.js';
 import { attestArtifact, makeSeal, signerFromKey } from '../../src/ledger/seal.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { promotionChain } from '../ledger/samples.js';
@@ -250,6 +253,29 @@ void test('the audit CLI verifies, reports, exports and checks a bundle', async 
   assert.equal((await run('export', '--since', '2026-03-02T00:00:00Z', '--out', bundle)).json.promotions, 2);
   const bundled = await run('verify', '--bundle', bundle, '--public-key', publicKeyText(signer.publicKey));
   assert.equal(bundled.json.ok, true);
+
+  // An inclusion proof that checks offline against the checkpoint it names.
+  const proved = await run('prove', 'p-b#3');
+  assert.equal(proved.code, 0);
+  const { proof, checkpoint } = proved.json as { proof: InclusionProof; checkpoint: string };
+  assert.match(proof.leaf, /"chainId":"p-b".*"seq":3\}$/);
+  const signed = openCheckpoint(checkpoint, signer.publicKey);
+  assert.ok(
+    verifyInclusion(
+      proof.leafIndex,
+      proof.treeSize,
+      leafHash(proof.leaf),
+      proof.hashes.map((h) => Buffer.from(h, 'base64')),
+      signed.root,
+    ),
+  );
+
+  // The checkpoint this verification trusted, kept for the next one.
+  const kept = path.join(root, 'kept-checkpoint.txt');
+  await writeFile(kept, (verified.json.log as { checkpoint: { note: string } }).checkpoint.note);
+  const since = await run('verify', '--since', kept);
+  assert.equal(since.code, 0);
+  assert.equal((since.json.log as { since: { ok: boolean } }).since.ok, true);
 
   const csv = path.join(root, 'p-b.csv');
   await run('report', 'p-b', '--format', 'csv', '--out', csv);
