@@ -24,6 +24,8 @@ import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
 import { proveRecord } from '../../ledger/prove.js';
+import { archiveClosedRuns } from '../../audit/archive-closed.js';
+import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
 import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
@@ -221,14 +223,67 @@ export async function verify(
     return result.ok;
   }
   return withLedger(ctx, async (ledger) => {
+    const promotionId = opts.all ? undefined : promotion;
     const result = await verifyLedger(ledger, {
-      promotionId: opts.all ? undefined : promotion,
+      promotionId,
       publicKey: await trustedKey(ctx, opts.publicKey),
       ...(opts.since ? { since: await readCheckpointFile('--since', opts.since) } : {}),
     });
-    print(ctx, result, describeVerification(result));
-    return result.ok;
+    if (!opts.temporal) {
+      print(ctx, result, describeVerification(result));
+      return result.ok;
+    }
+    const temporal = await temporalClient(ctx);
+    try {
+      const lifecycle = await checkLifecycle(ledger, temporal.client, promotionId);
+      const ok = result.ok && lifecycle.ok;
+      print(
+        ctx,
+        { ...result, ok, lifecycle },
+        [describeVerification(result), ...describeLifecycle(lifecycle)].join('\n'),
+      );
+      return ok;
+    } finally {
+      await temporal.close();
+    }
   });
+}
+
+function describeLifecycle(l: LifecycleCheck): string[] {
+  return [
+    ...l.findings.map((f) => `FAIL temporal ${f.promotionId}: ${f.problem}`),
+    `${l.ok ? 'ok  ' : 'FAIL'} temporal: ${l.runs} run(s) of ${l.promotions} promotion(s) compared with the ledger${l.ok ? '' : `, ${l.findings.length} finding(s)`}`,
+  ];
+}
+
+export function archive(ctx: CliContext, promotion: string | undefined): Promise<boolean | void> {
+  return withLedger(
+    ctx,
+    async (ledger) => {
+      const parsed = AuditConfig.safeParse(await ctx.loadConfig());
+      const keyFile = parsed.success ? parsed.data.ledgerSigningKey : undefined;
+      const signer = keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;
+      const temporal = await temporalClient(ctx);
+      try {
+        const sweep = await archiveClosedRuns(ledger, temporal.client, {
+          ...(signer ? { signer } : {}),
+          ...(promotion ? { promotionId: promotion } : {}),
+        });
+        print(
+          ctx,
+          sweep,
+          [
+            ...sweep.archived.map((a) => `archived ${a}`),
+            ...sweep.recorded.map((r) => `recorded ${r}`),
+            `${sweep.archived.length} history(ies) archived, ${sweep.recorded.length} end(s) recorded`,
+          ].join('\n'),
+        );
+      } finally {
+        await temporal.close();
+      }
+    },
+    true,
+  );
 }
 
 /** `<chain>#<seq>`: a chain id may itself contain `#`, the sequence number is after the last one. */

@@ -143,6 +143,22 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       ),
     );
 
+  const archive: Command = audit
+    .command('archive [promotion]')
+    .description(
+      "archive the histories of runs that closed without archiving themselves (terminated, timed out, reset) and record a terminated promotion's end",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit archive\n  tollgate audit archive sample-app-1.0.0-3f2a9c1d',
+    )
+    .action(
+      action(
+        () => archive,
+        async (promotion: string | undefined) => (await load()).archive(ctx, promotion),
+      ),
+    );
+
   const report: Command = audit
     .command('report <promotion>')
     .description(

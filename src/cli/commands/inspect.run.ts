@@ -69,9 +69,18 @@ async function parseSince(text: string): Promise<Date> {
 
 const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
 
+/**
+ * A run terminated or timed out from outside never updates its own state or search attributes:
+ * what Temporal says of the run's end wins over what the workflow last said.
+ */
+const ENDED_FROM_OUTSIDE: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed-out' };
+
 export async function status(ctx: Tollgate, id: string): Promise<void> {
   const state = await promotionState(ctx, id);
-  ctx.print(state, () => describeState(ctx, state));
+  const run = await (await ctx.client()).workflow.getHandle(id).describe();
+  const ended = ENDED_FROM_OUTSIDE[run.status.name];
+  const shown = ended ? ({ ...state, status: ended } as unknown as PromotionState) : state;
+  ctx.print(shown, () => describeState(ctx, shown));
 }
 
 export async function list(ctx: Tollgate, opts: ListOptions): Promise<void> {
@@ -98,7 +107,7 @@ export async function list(ctx: Tollgate, opts: ListOptions): Promise<void> {
       app: sa.get(SA_APP),
       version: sa.get(SA_VERSION),
       stage: sa.get(SA_STAGE),
-      status: sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
+      status: ENDED_FROM_OUTSIDE[wf.status.name] ?? sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
       started: wf.startTime.toISOString(),
       ...(wf.closeTime ? { closed: wf.closeTime.toISOString() } : {}),
     });
