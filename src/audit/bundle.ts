@@ -1,7 +1,9 @@
 /**
  * Evidence bundles: `audit export` writes a tar.gz with the ledger slice (chains, seals,
- * archived histories and the archive index, in the file store's layout), rendered reports, the
- * ledger public key and a manifest of sha256 hashes; `audit verify --bundle` checks it offline.
+ * archived histories and the archive index, in the file store's layout), the Merkle log's
+ * checkpoint with inclusion proofs of every bundled record and seal (bundle-log.ts), rendered
+ * reports, the ledger public key and a manifest of sha256 hashes; `audit verify --bundle` checks
+ * it offline, against a checkpoint the auditor received separately when one is given.
  */
 import type { KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,10 +14,18 @@ import type { Logger } from '../logging/logger.js';
 import { fileLayout } from '../ledger/file-layout.js';
 import { openFileLedger } from '../ledger/file-store.js';
 import type { EvidenceBlobStore } from '../ledger/blob-store.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { ChainSeal, Ledger } from '../ledger/ledger.js';
 import { sha256Hex } from '../ledger/record.js';
 import { ledgerKeyId, publicKeyFromText, rawKeyBytes } from '../ledger/seal.js';
 import { evidenceBlobs } from './bundle-evidence.js';
+import {
+  BUNDLE_CHECKPOINT,
+  BUNDLE_CONSISTENCY,
+  BUNDLE_PROOFS,
+  bundleLogFiles,
+  verifyBundleLog,
+  type BundleLogVerification,
+} from './bundle-log.js';
 import { crossCheck, type CrossCheck } from './cross-check.js';
 import { evidenceFromHistory, parseHistoryJson } from './history.js';
 import { listPromotions } from './list.js';
@@ -65,10 +75,12 @@ export async function exportBundle(
     const rel = (absolute: string) => path.relative(root, absolute);
     const ledgerDir = path.join(root, 'ledger');
     const indexLines: string[] = [];
+    const bundled: string[] = [];
     for (const { promotionId } of promotions) {
       for (const chainId of [promotionId, `security:${promotionId}`]) {
         const raw = await ledger.readRaw(chainId);
         if (raw.length === 0) continue;
+        bundled.push(chainId);
         // The stored text itself, never re-serialized: the bundle must carry the same bytes the store holds.
         await writeInto(root, rel(fileLayout.chainFile(ledgerDir, chainId)), `${raw.join('\n')}\n`, files);
         const seal = await ledger.getSeal(chainId);
@@ -106,6 +118,12 @@ export async function exportBundle(
     }
     if (indexLines.length)
       await writeInto(root, rel(fileLayout.artifactIndex(ledgerDir)), `${indexLines.join('\n')}\n`, files);
+    const logFiles = opts.publicKey ? await bundleLogFiles(ledger, bundled, opts.publicKey) : undefined;
+    if (logFiles) {
+      await writeInto(root, BUNDLE_CHECKPOINT, logFiles.checkpoint, files);
+      await writeInto(root, BUNDLE_PROOFS, logFiles.proofs, files);
+      await writeInto(root, BUNDLE_CONSISTENCY, logFiles.consistency, files);
+    }
     if (opts.publicKey) await writeInto(root, PUBLIC_KEY, `${publicKeyText(opts.publicKey)}\n`, files);
     const manifest: BundleManifest = {
       format: BUNDLE_FORMAT,
@@ -133,6 +151,8 @@ export interface BundleVerification {
   /** Where the trusted key came from: the caller (pinned) or the bundle itself (self-asserted). */
   key: { source: 'pinned' | 'bundle' | 'none'; keyId?: string };
   ledger?: LedgerVerification;
+  /** The bundle's records and seals proven in the ledger's signed Merkle log. */
+  log?: BundleLogVerification;
   crossChecks: CrossCheck[];
   promotions: string[];
 }
@@ -151,7 +171,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 
 export async function verifyBundle(
   file: string,
-  opts: { publicKey?: KeyObject; logger: Logger },
+  opts: { publicKey?: KeyObject; logger: Logger; checkpoint?: string },
 ): Promise<BundleVerification> {
   const root = await mkdtemp(path.join(tmpdir(), 'tollgate-verify-'));
   try {
@@ -192,9 +212,22 @@ export async function verifyBundle(
       ...(publicKey ? { keyId: ledgerKeyId(rawKeyBytes(publicKey)) } : {}),
     };
 
-    const ledger = await openFileLedger(path.join(root, 'ledger'), opts.logger);
+    const ledger = await openFileLedger(path.join(root, 'ledger'), opts.logger, { readOnly: true });
     try {
-      const verification = await verifyLedger(ledger, { publicKey });
+      // The bundle holds a slice of the ledger, not its log: its proofs are checked instead.
+      const verification = await verifyLedger(ledger, { publicKey, log: false });
+      const chains = new Map<string, { raw: string[]; seal?: ChainSeal }>();
+      for (const { chainId } of await ledger.listChains()) {
+        const seal = await ledger.getSeal(chainId);
+        chains.set(chainId, { raw: await ledger.readRaw(chainId), ...(seal ? { seal } : {}) });
+      }
+      const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+      const [checkpoint, proofs, consistency] = await Promise.all(
+        [BUNDLE_CHECKPOINT, BUNDLE_PROOFS, BUNDLE_CONSISTENCY].map(read),
+      );
+      const log = publicKey
+        ? verifyBundleLog({ checkpoint, proofs, consistency }, chains, publicKey, opts.checkpoint)
+        : undefined;
       const evidence = [];
       for (const entry of await ledger.listArtifacts()) {
         const content = await ledger.getArtifact(entry.promotionId, entry.name);
@@ -203,10 +236,15 @@ export async function verifyBundle(
       }
       const crossChecks = await crossCheck(ledger, evidence);
       return {
-        ok: manifestProblems.length === 0 && verification.ok && crossChecks.every((c) => c.ok),
+        ok:
+          manifestProblems.length === 0 &&
+          verification.ok &&
+          (log?.ok ?? true) &&
+          crossChecks.every((c) => c.ok),
         manifestProblems,
         key,
         ledger: verification,
+        ...(log ? { log } : {}),
         crossChecks,
         promotions: manifest.promotions,
       };

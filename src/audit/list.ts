@@ -2,7 +2,7 @@
  * `audit list`: promotions as the ledger remembers them, so it works long after Temporal's
  * retention has removed the workflows.
  */
-import type { EvidenceRecord } from '../domain/evidence.js';
+import { TERMINAL_TYPES, type EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { isSecurityChain } from '../ledger/verify.js';
 
@@ -52,8 +52,6 @@ function restoredVersion(
   return typeof restored === 'string' ? restored : (rollback.toVersion ?? undefined);
 }
 
-const TERMINAL = /^promotion\.(completed|failed|rejected|expired|aborted|superseded)$/;
-
 export function summarize(
   records: EvidenceRecord[],
   sealed: boolean,
@@ -74,7 +72,7 @@ export function summarize(
     first.type === 'rollback.requested' ? (first.data as unknown as RollbackRequested) : undefined;
   const terminal = rollback
     ? records.findLast((r) => typeof r.data.status === 'string' && r.seq > 0)
-    : records.findLast((r) => TERMINAL.test(r.type));
+    : records.findLast((r) => TERMINAL_TYPES.has(r.type));
   const terminalData = terminal?.data as { status?: string; outcome?: string } | undefined;
   return {
     promotionId: first.promotionId,

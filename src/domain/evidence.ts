@@ -19,6 +19,9 @@ export const EvidenceType = z.enum([
   'promotion.expired',
   'promotion.aborted',
   'promotion.superseded',
+  /** Recorded by Tollgate (not the workflow) for a run terminated or timed out from outside. */
+  'promotion.terminated',
+  'promotion.timed-out',
   'stage.entered',
   'stage.completed',
   'lock.acquired',
@@ -50,6 +53,18 @@ export const EvidenceType = z.enum([
   'dr.drill',
 ]);
 export type EvidenceType = z.infer<typeof EvidenceType>;
+
+/** The records that end a promotion: after one of them its chain is sealed. */
+export const TERMINAL_TYPES: ReadonlySet<EvidenceType> = new Set<EvidenceType>([
+  'promotion.completed',
+  'promotion.failed',
+  'promotion.rejected',
+  'promotion.expired',
+  'promotion.aborted',
+  'promotion.superseded',
+  'promotion.terminated',
+  'promotion.timed-out',
+]);
 
 /**
  * What a producer hands the ledger. The workflow assigns `seq` (deterministically) for the

@@ -14,4 +14,6 @@ export const fileLayout = {
   artifactFile: (dir: string, promotionId: string, name: string) =>
     path.join(dir, 'artifacts', encode(promotionId), encode(name)),
   artifactIndex: (dir: string) => path.join(dir, 'artifacts', 'index.jsonl'),
+  logFile: (dir: string) => path.join(dir, 'log', 'leaves.jsonl'),
+  checkpointFile: (dir: string) => path.join(dir, 'log', 'checkpoints.jsonl'),
 };

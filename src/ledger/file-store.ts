@@ -1,13 +1,16 @@
 /**
  * The embedded ledger (default, no server): one append-only JSON-lines file per chain, a seal
- * file per chain, archived artifacts in per-promotion folders with an append-only index.
- * Several worker processes may share the directory; each chain has its own lock file.
+ * file per chain, the Merkle log over all of them (file-log.ts), archived artifacts in
+ * per-promotion folders with an append-only index. Several worker processes may share the
+ * directory; each chain has its own lock file, the log one more.
  */
 import { readdir, readFile, rename, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
+import type { LogLeaf } from '../domain/ledger-log.js';
 import type { Logger } from '../logging/logger.js';
 import { fileLayout } from './file-layout.js';
+import { FileLog } from './file-log.js';
 import { fsyncDirectory, JsonlFile } from './jsonl-file.js';
 import {
   LedgerConflictError,
@@ -16,7 +19,10 @@ import {
   type ChainSeal,
   type ChainSummary,
   type Ledger,
+  type LedgerOptions,
+  type TornTail,
 } from './ledger.js';
+import { recordLeaf, recoveryLeaf, sealLeaf, type LogState, type StoredCheckpoint } from './log-state.js';
 import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
 
 function parseLine<T>(file: string, index: number, text: string): T {
@@ -57,21 +63,68 @@ export class FileLedger implements Ledger {
   private readonly chains = new Map<string, JsonlFile>();
   private readonly index: JsonlFile;
   private parsedIndex: { version: number; entries: ArtifactEntry[] } = { version: 0, entries: [] };
+  private readonly log: FileLog;
+  private readonly logger: Logger;
+  private readonly readOnly: boolean;
 
   constructor(
     readonly dir: string,
-    private readonly logger: Logger,
+    opts: LedgerOptions,
   ) {
-    this.index = new JsonlFile(fileLayout.artifactIndex(dir), logger);
+    this.logger = opts.logger;
+    this.readOnly = opts.readOnly ?? false;
+    this.index = new JsonlFile(fileLayout.artifactIndex(dir), this.logger, this.readOnly);
+    this.log = new FileLog(dir, this.logger, opts.signer, this.readOnly);
   }
 
   private chain(chainId: string): JsonlFile {
     let file = this.chains.get(chainId);
     if (!file) {
-      file = new JsonlFile(fileLayout.chainFile(this.dir, chainId), this.logger);
+      file = new JsonlFile(fileLayout.chainFile(this.dir, chainId), this.logger, this.readOnly);
       this.chains.set(chainId, file);
     }
     return file;
+  }
+
+  /**
+   * Logs what the chain holds beyond what the log has of it (call holding the chain's lock):
+   * the record just written, and first whatever a crash left unlogged or cut, recorded as such.
+   * `extra` (a seal) follows the records.
+   */
+  private logChain(
+    file: JsonlFile,
+    chainId: string,
+    justWritten: number,
+    extra: LogLeaf[] = [],
+    force = false,
+  ) {
+    return this.log.write(async (state: LogState) => {
+      const leaves: LogLeaf[] = [];
+      if (file.cutBytes > 0) {
+        leaves.push(
+          recoveryLeaf(chainId, 'torn-tail', `cut a partial last record of ${file.cutBytes} bytes`),
+        );
+        file.cutBytes = 0;
+      }
+      const from = state.logged(chainId);
+      const lateUpTo = file.length - justWritten;
+      if (from < lateUpTo)
+        leaves.push(
+          recoveryLeaf(
+            chainId,
+            'late',
+            `records #${from}..#${lateUpTo - 1} were written before a crash and logged late`,
+          ),
+        );
+      for (let seq = from; seq < file.length; seq++) leaves.push(recordLeaf(await this.recordAt(file, seq)));
+      return [...leaves, ...extra];
+    }, force);
+  }
+
+  /** After a crash between writing and logging, the next writer of the chain logs what is missing. */
+  private async logIfBehind(file: JsonlFile, chainId: string): Promise<void> {
+    const state = await this.log.current();
+    if (state.logged(chainId) < file.length || file.cutBytes > 0) await this.logChain(file, chainId, 0);
   }
 
   private async recordAt(file: JsonlFile, seq: number): Promise<EvidenceRecord> {
@@ -92,9 +145,13 @@ export class FileLedger implements Ledger {
     return file.locked(async () => {
       const stored = input.seq < file.length ? await this.recordAt(file, input.seq) : undefined;
       const existing = resolveExisting(stored, input, file.length);
-      if (existing) return existing;
+      if (existing) {
+        await this.logIfBehind(file, input.chainId);
+        return existing;
+      }
       const record = buildRecord(input, await this.headHash(file));
       await file.append(JSON.stringify(record));
+      await this.logChain(file, input.chainId, 1);
       return record;
     });
   }
@@ -105,6 +162,7 @@ export class FileLedger implements Ledger {
     return file.locked(async () => {
       const record = buildRecord({ ...input, seq: file.length }, await this.headHash(file));
       await file.append(JSON.stringify(record));
+      await this.logChain(file, input.chainId, 1);
       return record;
     });
   }
@@ -158,13 +216,15 @@ export class FileLedger implements Ledger {
         );
       }
       const existing = await this.getSeal(seal.chainId);
-      if (existing && existing.seq === seal.seq && existing.headHash === seal.headHash) return;
-      if (existing && existing.seq > seal.seq) {
+      const same = existing && existing.seq === seal.seq && existing.headHash === seal.headHash;
+      if (existing && !same && existing.seq > seal.seq) {
         throw new LedgerConflictError(
           `${seal.chainId} is already sealed at #${existing.seq}; a seal never moves backwards`,
         );
       }
-      await writeDurably(fileLayout.sealFile(this.dir, seal.chainId), `${JSON.stringify(seal)}\n`);
+      if (same && (await this.log.current()).sealLogged(seal.chainId) === existing.seq) return;
+      if (!same) await writeDurably(fileLayout.sealFile(this.dir, seal.chainId), `${JSON.stringify(seal)}\n`);
+      await this.logChain(file, seal.chainId, 0, [sealLeaf(same ? existing : seal)], true);
     });
   }
 
@@ -236,14 +296,37 @@ export class FileLedger implements Ledger {
     return entries.filter((e) => promotionId === undefined || e.promotionId === promotionId);
   }
 
+  readLog(): Promise<string[]> {
+    return this.log.readLeaves();
+  }
+
+  readCheckpoints(): Promise<string[]> {
+    return this.log.readCheckpoints();
+  }
+
+  checkpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.log.write(() => Promise.resolve([]), true);
+  }
+
+  tornTails(): TornTail[] {
+    return [...this.chains.values(), this.log.leaves, this.log.checkpoints, this.index]
+      .filter((f) => f.tornBytes > 0)
+      .map((f) => ({ where: path.relative(this.dir, f.file), bytes: f.tornBytes }));
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.chains.values(), this.index].map((f) => f.close()));
+    await this.log.close();
   }
 }
 
-export async function openFileLedger(dir: string, logger: Logger): Promise<FileLedger> {
-  await mkdir(fileLayout.chainsDir(dir), { recursive: true });
-  return new FileLedger(dir, logger);
+export async function openFileLedger(
+  dir: string,
+  logger: Logger,
+  opts: Omit<LedgerOptions, 'logger'> = {},
+): Promise<FileLedger> {
+  if (!opts.readOnly) await mkdir(fileLayout.chainsDir(dir), { recursive: true });
+  return new FileLedger(dir, { ...opts, logger });
 }
 
 export { writeDurably };

@@ -1,8 +1,10 @@
 /**
  * One append-only JSON-lines file shared by several processes: a lock file serializes writers,
  * every append is fsynced, and a partial last line (a crash in the middle of an append that was
- * never acknowledged) is cut off when the file is opened. A damaged line anywhere else is left
- * in place: it is evidence of tampering or corruption that verification must report.
+ * never acknowledged) is cut off by the next writer, which reports the cut (`cutBytes`) so the
+ * ledger can record it. Readers never change the file: they see complete lines only and report a
+ * partial last line (`tornBytes`). A damaged line anywhere else is left in place: it is evidence
+ * of tampering or corruption that verification must report.
  */
 import { constants } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
@@ -36,14 +38,20 @@ export class JsonlFile {
   private size = 0;
   /** Counts the times the file was found shorter than read before (replaced or cut by hand). */
   private rewrites = 0;
-  private opened = false;
+  private dirReady = false;
   private handle: FileHandle | undefined;
   /** Serializes this process's writers before they compete for the cross-process lock. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Bytes after the last complete line when the file was last read (a torn or in-flight append). */
+  tornBytes = 0;
+  /** Bytes of torn last lines this writer cut off and nobody has recorded yet. */
+  cutBytes = 0;
 
   constructor(
     readonly file: string,
     private readonly logger: Logger,
+    /** Never lock, cut or write: what verification opens. */
+    private readonly readOnly = false,
   ) {}
 
   get length(): number {
@@ -65,8 +73,12 @@ export class JsonlFile {
    * brought up to date (and a torn tail repaired) first.
    */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.readOnly) throw new Error(`${this.file}: the ledger was opened read-only`);
     const run = this.queue.then(async () => {
-      if (!this.opened) await mkdir(path.dirname(this.file), { recursive: true });
+      if (!this.dirReady) {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        this.dirReady = true;
+      }
       const release = await lockfile.lock(this.file, {
         realpath: false,
         lockfilePath: `${this.file}.lock`,
@@ -89,7 +101,6 @@ export class JsonlFile {
 
   /** Reads without the lock see complete lines only (a writer may be half-way through one). */
   async ensureFresh(): Promise<void> {
-    if (!this.opened) return this.locked(() => Promise.resolve());
     await this.refresh(false);
   }
 
@@ -115,9 +126,9 @@ export class JsonlFile {
         lineStart = end + 1;
       }
       this.size += lineStart;
-      if (lineStart < tail.length && holdingLock) await this.cutTornTail(fileSize);
     }
-    this.opened = true;
+    this.tornBytes = fileSize - this.size;
+    if (this.tornBytes > 0 && holdingLock) await this.cutTornTail(fileSize);
   }
 
   private async cutTornTail(fileSize: number): Promise<void> {
@@ -132,6 +143,8 @@ export class JsonlFile {
     } finally {
       await handle.close();
     }
+    this.cutBytes += fileSize - this.size;
+    this.tornBytes = 0;
   }
 
   private async readBytes(position: number, length: number): Promise<Buffer> {
@@ -173,16 +186,24 @@ export class JsonlFile {
   }
 
   /** Appends one line and fsyncs it; call inside `locked`. */
-  async append(text: string): Promise<void> {
-    if (text.includes('\n')) throw new Error('a ledger line must not contain a newline');
+  append(text: string): Promise<void> {
+    return this.appendLines([text]);
+  }
+
+  /** Appends lines with one write and one fsync; call inside `locked`. */
+  async appendLines(texts: readonly string[]): Promise<void> {
+    if (texts.length === 0) return;
+    if (texts.some((t) => t.includes('\n'))) throw new Error('a ledger line must not contain a newline');
     const created = this.size === 0 && !this.handle;
     this.handle ??= await open(this.file, 'a');
-    const bytes = Buffer.from(`${text}\n`, 'utf8');
-    await this.handle.write(bytes);
+    const lines = texts.map((t) => Buffer.from(`${t}\n`, 'utf8'));
+    await this.handle.write(Buffer.concat(lines));
     await this.handle.datasync();
     if (created) await fsyncDirectory(path.dirname(this.file));
-    this.starts.push(this.size);
-    this.size += bytes.length;
+    for (const line of lines) {
+      this.starts.push(this.size);
+      this.size += line.length;
+    }
   }
 
   async close(): Promise<void> {

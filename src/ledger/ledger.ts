@@ -1,4 +1,7 @@
 import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
+import type { Logger } from '../logging/logger.js';
+import type { StoredCheckpoint } from './log-state.js';
+import type { LedgerSigner } from './seal.js';
 
 /** A signature over a chain's head, made when a promotion ends. */
 export interface ChainSeal {
@@ -30,6 +33,20 @@ export interface ArtifactEntry {
   /** Ledger key attestation over { promotionId, name, sha256 }, when a signing key is configured. */
   keyId?: string;
   signature?: string;
+}
+
+export interface LedgerOptions {
+  logger: Logger;
+  /** The ledger key: with it the store signs checkpoints of its Merkle log. */
+  signer?: LedgerSigner;
+  /** Never write (no lock files, no repairs): what verification and listing open. */
+  readOnly?: boolean;
+}
+
+/** A partial last line found by a reader: an interrupted append that the next writer cuts and records. */
+export interface TornTail {
+  where: string;
+  bytes: number;
 }
 
 /**
@@ -65,6 +82,17 @@ export interface Ledger {
     attestation?: { keyId: string; signature: string },
   ): Promise<string>;
   getArtifact(promotionId: string, name: string): Promise<Buffer | undefined>;
+  /**
+   * The Merkle log over every record and seal of every chain: each leaf's stored text (RFC 8785
+   * JSON of a LogLeaf), in log order.
+   */
+  readLog(): Promise<string[]>;
+  /** The signed checkpoints of the log (C2SP signed notes), in the order they were issued. */
+  readCheckpoints(): Promise<string[]>;
+  /** Issues a checkpoint of the log now, if a signer was given and the log grew since the last one. */
+  checkpoint(): Promise<StoredCheckpoint | undefined>;
+  /** Partial last lines the reads so far came across (file store only). */
+  tornTails(): TornTail[];
   /** The archive index: every stored artifact with its sha256 (of one promotion, or all). */
   listArtifacts(promotionId?: string): Promise<ArtifactEntry[]>;
   close(): Promise<void>;

@@ -2,7 +2,8 @@
  * The PostgreSQL ledger, for teams running several workers. Each record is kept as the exact
  * JSON text that was hashed (plus columns to query by), so verification sees the stored bytes.
  * Appends to one chain are serialized by a transaction-scoped advisory lock on the chain id;
- * the unique (chain_id, seq) key is the last line of defence against a fork.
+ * the unique (chain_id, seq) key is the last line of defence against a fork. Each record and
+ * seal is logged in the Merkle log (postgres-log.ts) in its own transaction.
  */
 import pg from 'pg';
 import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
@@ -14,7 +15,11 @@ import {
   type ChainSeal,
   type ChainSummary,
   type Ledger,
+  type LedgerOptions,
+  type TornTail,
 } from './ledger.js';
+import { recordLeaf, sealLeaf, type StoredCheckpoint } from './log-state.js';
+import { LOG_MIGRATIONS, PostgresLog } from './postgres-log.js';
 import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
 
 /** Any constant: serializes schema creation when several workers start at once. */
@@ -48,6 +53,7 @@ const MIGRATIONS = [
      content bytea NOT NULL,
      PRIMARY KEY (promotion_id, name)
    )`,
+  ...LOG_MIGRATIONS,
 ];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -63,10 +69,15 @@ function parseStored<T>(chainId: string, seq: number, text: string): T {
 }
 
 export class PostgresLedger implements Ledger {
+  private readonly log: PostgresLog;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger,
-  ) {}
+    signer?: LedgerOptions['signer'],
+  ) {
+    this.log = new PostgresLog(signer);
+  }
 
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
@@ -92,6 +103,8 @@ export class PostgresLedger implements Ledger {
       await client.query('COMMIT');
       return result;
     } catch (err) {
+      // Leaves this transaction added to the in-memory log state were never committed.
+      this.log.reset();
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
@@ -138,6 +151,7 @@ export class PostgresLedger implements Ledger {
       if (existing) return existing;
       const record = buildRecord(input, head.hash);
       await this.insert(db, record);
+      await this.log.write(db, () => [recordLeaf(record)]);
       return record;
     });
   }
@@ -148,6 +162,7 @@ export class PostgresLedger implements Ledger {
       const head = await this.head(db, input.chainId);
       const record = buildRecord({ ...input, seq: head.length }, head.hash);
       await this.insert(db, record);
+      await this.log.write(db, () => [recordLeaf(record)]);
       return record;
     });
   }
@@ -216,6 +231,7 @@ export class PostgresLedger implements Ledger {
         'INSERT INTO tollgate_seals (chain_id, seq, seal) VALUES ($1, $2, $3) ON CONFLICT (chain_id) DO UPDATE SET seq = EXCLUDED.seq, seal = EXCLUDED.seal',
         [seal.chainId, seal.seq, JSON.stringify(seal)],
       );
+      await this.log.write(db, () => [sealLeaf(seal)], true);
     });
   }
 
@@ -294,22 +310,60 @@ export class PostgresLedger implements Ledger {
     }));
   }
 
+  readLog(): Promise<string[]> {
+    return this.log.readLeaves(this.pool);
+  }
+
+  readCheckpoints(): Promise<string[]> {
+    return this.log.readCheckpoints(this.pool);
+  }
+
+  async checkpoint(): Promise<StoredCheckpoint | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const checkpoint = await this.log.write(client, () => [], true);
+      await client.query('COMMIT');
+      return checkpoint;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Rows are written whole or not at all: PostgreSQL has no torn tails. */
+  tornTails(): TornTail[] {
+    return [];
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
 }
 
-export async function openPostgresLedger(connectionString: string, logger: Logger): Promise<PostgresLedger> {
-  const pool = new pg.Pool({ connectionString, max: 4 });
+export async function openPostgresLedger(
+  connectionString: string,
+  logger: Logger,
+  opts: Omit<LedgerOptions, 'logger'> = {},
+): Promise<PostgresLedger> {
+  // Read-only sessions: verification cannot change a row even by mistake.
+  const pool = new pg.Pool({
+    connectionString,
+    max: 4,
+    ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+  });
   // A client losing its server connection must not crash the worker; the next query reconnects.
   // The pool only listens on idle clients: a client checked out between two queries of an append
   // (the server restarting then) emits 'error' on itself, which unheard kills the process.
   const lost = (err: Error) => logger.warn({ err: err.message }, 'PostgreSQL ledger connection lost');
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
-  const ledger = new PostgresLedger(pool, logger);
+  const ledger = new PostgresLedger(pool, logger, opts.signer);
   try {
-    await ledger.migrate();
+    if (opts.readOnly) await pool.query('SELECT 1 FROM tollgate_log LIMIT 1');
+    else await ledger.migrate();
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw new Error(

@@ -13,6 +13,8 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export interface LedgerSigner {
   keyId: string;
   sign(payload: unknown): string;
+  /** Ed25519 over exactly these bytes (checkpoint notes sign their text, not canonical JSON). */
+  signBytes(bytes: Uint8Array): Buffer;
   publicKey: KeyObject;
 }
 
@@ -30,6 +32,7 @@ export function signerFromKey(key: KeyObject): LedgerSigner {
   return {
     keyId: ledgerKeyId(rawKeyBytes(key)),
     sign: (payload) => sign(null, canonicalBytes(payload), key).toString('hex'),
+    signBytes: (bytes) => sign(null, bytes, key),
     publicKey: createPublicKey(key),
   };
 }

@@ -4,7 +4,7 @@
  * broken link can be trusted.
  */
 import type { KeyObject } from 'node:crypto';
-import type { EvidenceRecord } from '../domain/evidence.js';
+import { TERMINAL_TYPES, type EvidenceRecord } from '../domain/evidence.js';
 import type { ChainSeal } from './ledger.js';
 import { GENESIS_HASH, recordHash, StoredRecord } from './record.js';
 import { checkSeal } from './seal.js';
@@ -33,15 +33,6 @@ export interface VerifyChainOptions {
   /** A promotion chain that ended must carry a seal (set when a ledger key is configured). */
   requireSeal?: boolean;
 }
-
-const TERMINAL_TYPES = new Set([
-  'promotion.completed',
-  'promotion.failed',
-  'promotion.rejected',
-  'promotion.expired',
-  'promotion.aborted',
-  'promotion.superseded',
-]);
 
 export function isSecurityChain(chainId: string): boolean {
   return chainId.startsWith('security:');

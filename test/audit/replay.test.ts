@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { generateKeyPairSync } from 'node:crypto';
+import { signerFromKey } from '../../src/ledger/seal.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -41,7 +42,9 @@ let ledger: Ledger;
 const promotionId = 'p-smoke';
 let recorded = 0;
 
-const open = (dir: string) => createLedger({ type: 'file', path: dir }, { logger });
+// As a worker opens it with ledgerSigningKey configured: the store signs checkpoints of its log.
+const open = (dir: string) =>
+  createLedger({ type: 'file', path: dir }, { logger, signer: signerFromKey(key) });
 
 /** A copy of the ledger for one tampering experiment. */
 async function copyOfLedger(name: string): Promise<{ dir: string; ledger: Ledger }> {

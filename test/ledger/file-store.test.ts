@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -9,7 +9,9 @@ import { fileLayout } from '../../src/ledger/file-layout.js';
 import { LedgerIntegrityError, type Ledger } from '../../src/ledger/ledger.js';
 import { verifyChain } from '../../src/ledger/verify.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { ledgerSuite } from './ledger-suite.js';
+import { verifyLedger } from '../../src/audit/verify.js';
+import { makeSeal } from '../../src/ledger/seal.js';
+import { ledgerSuite, suiteSigner } from './ledger-suite.js';
 import { promotionChain } from './samples.js';
 
 const root = await mkdtemp(path.join(tmpdir(), 'tollgate-ledger-'));
@@ -28,8 +30,8 @@ function capturingLogger() {
   return { logger: createLogger({ level: 'warn', destination }), lines };
 }
 
-async function openAt(dir: string, logger = capturingLogger().logger): Promise<Ledger> {
-  return createLedger({ type: 'file', path: dir }, { logger });
+async function openAt(dir: string, logger = capturingLogger().logger, readOnly = false): Promise<Ledger> {
+  return createLedger({ type: 'file', path: dir }, { logger, signer: suiteSigner, readOnly });
 }
 
 /** Replaces the bytes of line `seq` (its newline stays, unless the line is removed). */
@@ -51,30 +53,78 @@ ledgerSuite(async () => {
     ledger,
     config: { type: 'file', path: dir },
     tamper: (chainId, seq, mutate) => tamperLine(fileLayout.chainFile(dir, chainId), seq, mutate),
-    reopen: () => openAt(dir),
+    reopen: (readOnly) => openAt(dir, undefined, readOnly),
+    replaceChain: async (chainId, texts) => {
+      const file = fileLayout.chainFile(dir, chainId);
+      if (texts) await writeFile(file, texts.map((t) => `${t}\n`).join(''));
+      else await rm(file);
+    },
+    deleteSeal: (chainId) => rm(fileLayout.sealFile(dir, chainId)),
+    tamperLeaf: (index, mutate) => tamperLine(fileLayout.logFile(dir), index, mutate),
   };
 });
 
-void test('a partial last line from a crash is cut off on open with a warning, and appending continues', async () => {
+void test('a partial last line is reported by read-only verification, and cut and recorded by the next writer', async () => {
   const dir = path.join(root, 'torn');
   const inputs = promotionChain('p-torn', 'approved');
   const first = await openAt(dir);
   for (const input of inputs.slice(0, 3)) await first.append(input);
+  await first.checkpoint();
   await first.close();
   const file = fileLayout.chainFile(dir, 'p-torn');
-  const intact = await readFile(file);
   // What a crash half-way through writing record #3 leaves behind.
   await appendFile(file, '{"chainId":"p-torn","seq":3,"promotionId":"p-to');
+  const torn = await readFile(file);
+  const logBefore = await readFile(fileLayout.logFile(dir));
+
+  const reader = await openAt(dir, undefined, true);
+  const v = await verifyLedger(reader, { publicKey: suiteSigner.publicKey });
+  await reader.close();
+  assert.equal(v.ok, true, 'an unacknowledged partial append is no lost evidence');
+  assert.deepEqual(v.tornTails, [{ where: path.join('chains', 'p-torn.jsonl'), bytes: 47 }]);
+  assert.deepEqual(await readFile(file), torn, 'verification never changes a file');
+  assert.deepEqual(await readFile(fileLayout.logFile(dir)), logBefore);
+  assert.deepEqual(
+    (await readdir(path.join(dir, 'chains'))).filter((n) => n.endsWith('.lock')),
+    [],
+    'verification takes no lock',
+  );
 
   const { logger, lines } = capturingLogger();
-  const reopened = await openAt(dir, logger);
-  assert.equal((await reopened.read('p-torn')).length, 3);
-  assert.deepEqual(await readFile(file), intact, 'the partial line was truncated');
+  const writer = await openAt(dir, logger);
+  for (const input of inputs.slice(3)) await writer.append(input);
+  await writer.seal(makeSeal(suiteSigner, (await writer.read('p-torn')).at(-1)!, '2026-03-02T12:00:00.000Z'));
   assert.match(lines.join(), /partial line from an interrupted append; truncating it/);
+  const after = await verifyLedger(writer, { publicKey: suiteSigner.publicKey });
+  assert.equal(after.ok, true, [...after.chains[0]!.problems, ...after.log!.problems].join('; '));
+  assert.deepEqual(after.tornTails, []);
+  assert.match(after.log!.recoveries.join(), /p-torn: cut a partial last record of 47 bytes/);
+  await writer.close();
+});
 
-  for (const input of inputs.slice(3)) await reopened.append(input);
-  assert.equal(verifyChain('p-torn', await reopened.readRaw('p-torn'), undefined).ok, true);
-  await reopened.close();
+void test('records a crash left unlogged are logged late by the next writer of the chain, and recorded as such', async () => {
+  const dir = path.join(root, 'late');
+  const inputs = promotionChain('p-late', 'approved');
+  const ledger = await openAt(dir);
+  for (const input of inputs.slice(0, 4)) await ledger.append(input);
+  await ledger.close();
+  // A crash after record #3 reached its chain and before its leaf reached the log.
+  await tamperLine(fileLayout.logFile(dir), 3, () => Buffer.alloc(0));
+  const reader = await openAt(dir, undefined, true);
+  const before = await verifyLedger(reader);
+  await reader.close();
+  assert.equal(before.ok, false);
+  assert.match(before.chains[0]!.problems.join(), /records #3\.\.#3 are not in the log/);
+
+  const writer = await openAt(dir);
+  await writer.append(inputs[3]!);
+  await writer.append(inputs[4]!);
+  await writer.checkpoint();
+  assert.equal(inputs.length > 5, true, 'the promotion is still running, so unsealed');
+  const v = await verifyLedger(writer, { publicKey: suiteSigner.publicKey });
+  assert.equal(v.ok, true, v.chains[0]!.problems.join('; '));
+  assert.match(v.log!.recoveries.join(), /records #3\.\.#3 were written before a crash and logged late/);
+  await writer.close();
 });
 
 void test('a damaged line in the middle of a chain is an integrity error, never dropped', async () => {

@@ -14,7 +14,12 @@ import { LedgerConflictError, type Ledger } from '../../src/ledger/ledger.js';
 import { GENESIS_HASH, recordHash } from '../../src/ledger/record.js';
 import { makeSeal, signerFromKey } from '../../src/ledger/seal.js';
 import { verifyChain } from '../../src/ledger/verify.js';
+import { verifyLedger } from '../../src/audit/verify.js';
+import { logSuite } from './log-suite.js';
 import { promotionChain, refusal } from './samples.js';
+
+/** The ledger key every store under test signs its checkpoints with. */
+export const suiteSigner = signerFromKey(generateKeyPairSync('ed25519').privateKey);
 
 const run = promisify(execFile);
 
@@ -24,8 +29,13 @@ export interface StoreUnderTest {
   config: z.output<typeof LedgerConfig>;
   /** Rewrites the stored text of one record, as someone with write access to the store could. */
   tamper(chainId: string, seq: number, mutate: (stored: Buffer) => Buffer): Promise<void>;
-  /** Opens the store again, as a fresh process would. */
-  reopen(): Promise<Ledger>;
+  /** Opens the store again, as a fresh process would (with `readOnly`, as verification does). */
+  reopen(readOnly?: boolean): Promise<Ledger>;
+  /** Replaces a chain's stored records with these texts, or deletes the chain. */
+  replaceChain(chainId: string, texts: string[] | undefined): Promise<void>;
+  deleteSeal(chainId: string): Promise<void>;
+  /** Rewrites the stored text of one leaf of the Merkle log; an empty result removes the leaf. */
+  tamperLeaf(index: number, mutate: (stored: Buffer) => Buffer): Promise<void>;
 }
 
 async function verify(ledger: Ledger, chainId: string, publicKey?: KeyObject) {
@@ -130,6 +140,15 @@ export function ledgerSuite(openStore: () => Promise<StoreUnderTest>): void {
         const security = await ledger.read('security:p-multi');
         assert.equal(security.length, 30, 'every appendNext got its own sequence number');
         assert.equal((await verify(ledger, 'security:p-multi')).ok, true);
+        // One log for all of them: every record logged once, in its chain's order.
+        await ledger.seal(makeSeal(suiteSigner, records.at(-1)!, '2026-03-02T12:00:00.000Z'));
+        const whole = await verifyLedger(ledger, { publicKey: suiteSigner.publicKey });
+        assert.equal(
+          whole.ok,
+          true,
+          [...whole.chains.flatMap((c) => c.problems), ...whole.log!.problems].join('; '),
+        );
+        assert.equal(whole.log?.size, expected.length + 30 + 1, 'every record and the seal, once');
       }),
   );
 
@@ -311,4 +330,6 @@ export function ledgerSuite(openStore: () => Promise<StoreUnderTest>): void {
         'p-list-b/history-b.json',
       ]);
     }));
+
+  logSuite(withStore);
 }

@@ -1,13 +1,13 @@
 /** What `tollgate audit …` does (the shapes are in audit.ts); thin wrappers over src/audit/*. */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { LedgerConfig } from '../../config/schema.js';
 import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
-import { publicKeyFromText } from '../../ledger/seal.js';
+import { publicKeyFromText, signerFromKey } from '../../ledger/seal.js';
 import { readPrivateKey } from '../../approvals/keys.js';
 import { createLogger } from '../../logging/logger.js';
 import { exportBundle, verifyBundle } from '../../audit/bundle.js';
@@ -27,7 +27,10 @@ import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
 import { parseSince } from '../since.js';
-import type { ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
+import { proveRecord } from '../../ledger/prove.js';
+import { archiveClosedRuns } from '../../audit/archive-closed.js';
+import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
+import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 
@@ -35,13 +38,27 @@ function auditLogger() {
   return createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' });
 }
 
-async function openLedger(ctx: CliContext): Promise<Ledger> {
+/** Read-only, or (to issue a checkpoint) writable with the configured ledger key. */
+async function openLedger(ctx: CliContext, readOnly: boolean): Promise<Ledger> {
   const parsed = AuditConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  return createLedger(parsed.data.ledger, { logger: auditLogger() });
+  const keyFile = parsed.data.ledgerSigningKey;
+  const signer = !readOnly && keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;
+  return createLedger(parsed.data.ledger, { logger: auditLogger(), readOnly, signer });
+}
+
+/** A checkpoint note from a file the auditor kept. */
+async function readCheckpointFile(option: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${option} ${file}: cannot read the checkpoint file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
 }
 
 /** The trusted ledger key: given on the command line, or derived from the configured signing key. */
@@ -58,8 +75,9 @@ async function trustedKey(ctx: CliContext, text: string | undefined): Promise<Ke
   return keyFile ? createPublicKey(await readPrivateKey(keyFile)) : undefined;
 }
 
-async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = await openLedger(ctx);
+/** Audit commands only read: the store is opened read-only unless `write` is asked for. */
+async function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => Promise<T>, write = false): Promise<T> {
+  const ledger = await openLedger(ctx, !write);
   try {
     return await fn(ledger);
   } finally {
@@ -84,14 +102,39 @@ function describeVerification(v: LedgerVerification): string {
         `${a.ok ? 'ok  ' : 'FAIL'} archive ${a.promotionId}/${a.name}${a.problems.length ? ` — ${a.problems.join('; ')}` : ''}`,
     ),
   );
+  for (const id of v.missingChains) lines.push(`FAIL ${id}: missing (the log holds it)`);
+  if (v.log) lines.push(...describeLog(v.log));
+  for (const t of v.tornTails)
+    lines.push(
+      `torn ${t.where}: ends with a partial line of ${t.bytes} bytes (an interrupted append; the next writer cuts it and records that in the log)`,
+    );
   if (v.firstBad)
     lines.push(`first bad record: ${v.firstBad.chainId}#${v.firstBad.seq}: ${v.firstBad.reason}`);
+  if (v.log?.firstBadLeaf)
+    lines.push(`first bad leaf: #${v.log.firstBadLeaf.index}: ${v.log.firstBadLeaf.reason}`);
   lines.push(
     v.ok
-      ? `verified ${v.chains.length} chain(s) and ${v.artifacts.length} archive(s)`
+      ? `verified ${v.chains.length} chain(s), ${v.artifacts.length} archive(s)${v.log ? ` and a log of ${v.log.size} leaves` : ''}`
       : 'VERIFICATION FAILED',
   );
   return lines.join('\n');
+}
+
+function describeLog(log: NonNullable<LedgerVerification['log']>): string[] {
+  const lines = [
+    `${log.ok ? 'ok  ' : 'FAIL'} log: ${log.size} leaves; ${
+      log.checkpoint
+        ? `newest checkpoint covers ${log.checkpoint.size} (root ${log.checkpoint.root})`
+        : 'no checkpoint verified'
+    }${log.uncovered > 0 ? `; ${log.uncovered} leaves not yet covered by a checkpoint` : ''}`,
+  ];
+  if (log.since)
+    lines.push(
+      `${log.since.ok ? 'ok  ' : 'FAIL'} consistent with the checkpoint you trusted (size ${log.since.size} → ${log.since.consistentWith})${log.since.problem ? ` — ${log.since.problem}` : ''}`,
+    );
+  for (const p of log.problems) lines.push(`     ${p}`);
+  for (const r of log.recoveries) lines.push(`     recovered: ${r}`);
+  return lines;
 }
 
 function describeReplay(r: ReplayReport): string {
@@ -164,11 +207,21 @@ export async function verify(
 ): Promise<boolean | void> {
   if (opts.bundle) {
     const publicKey = opts.publicKey ? await trustedKey(ctx, opts.publicKey) : undefined;
-    const result = await verifyBundle(opts.bundle, { publicKey, logger: auditLogger() });
+    const result = await verifyBundle(opts.bundle, {
+      publicKey,
+      logger: auditLogger(),
+      ...(opts.checkpoint ? { checkpoint: await readCheckpointFile('--checkpoint', opts.checkpoint) } : {}),
+    });
     const human = [
       ...result.manifestProblems.map((p) => `FAIL ${p}`),
       `key: ${result.key.keyId ?? 'none'} (${result.key.source === 'bundle' ? 'taken from the bundle itself — pass --public-key to pin it' : result.key.source})`,
       result.ledger ? describeVerification(result.ledger) : '',
+      ...(result.log
+        ? [
+            `${result.log.ok ? 'ok  ' : 'FAIL'} log: ${result.log.proven} records and seals proven in the signed tree${result.log.checkpointSize ? ` of ${result.log.checkpointSize} leaves` : ''}`,
+            ...result.log.problems.map((p) => `     ${p}`),
+          ]
+        : []),
       ...result.crossChecks.map(
         (c) =>
           `${c.ok ? 'ok  ' : 'FAIL'} history ↔ ledger ${c.chainId}: ${c.matched} match, ${c.missing.length} missing, ${c.extra.length} extra`,
@@ -179,12 +232,104 @@ export async function verify(
     return result.ok;
   }
   return withLedger(ctx, async (ledger) => {
+    const promotionId = opts.all ? undefined : promotion;
     const result = await verifyLedger(ledger, {
-      promotionId: opts.all ? undefined : promotion,
+      promotionId,
       publicKey: await trustedKey(ctx, opts.publicKey),
+      ...(opts.since ? { since: await readCheckpointFile('--since', opts.since) } : {}),
     });
-    print(ctx, result, describeVerification(result));
-    return result.ok;
+    if (!opts.temporal) {
+      print(ctx, result, describeVerification(result));
+      return result.ok;
+    }
+    const temporal = await temporalClient(ctx);
+    try {
+      const lifecycle = await checkLifecycle(ledger, temporal.client, promotionId);
+      const ok = result.ok && lifecycle.ok;
+      print(
+        ctx,
+        { ...result, ok, lifecycle },
+        [describeVerification(result), ...describeLifecycle(lifecycle)].join('\n'),
+      );
+      return ok;
+    } finally {
+      await temporal.close();
+    }
+  });
+}
+
+function describeLifecycle(l: LifecycleCheck): string[] {
+  return [
+    ...l.findings.map((f) => `FAIL temporal ${f.promotionId}: ${f.problem}`),
+    `${l.ok ? 'ok  ' : 'FAIL'} temporal: ${l.runs} run(s) of ${l.promotions} promotion(s) compared with the ledger${l.ok ? '' : `, ${l.findings.length} finding(s)`}`,
+  ];
+}
+
+export function archive(ctx: CliContext, promotion: string | undefined): Promise<boolean | void> {
+  return withLedger(
+    ctx,
+    async (ledger) => {
+      const parsed = AuditConfig.safeParse(await ctx.loadConfig());
+      const keyFile = parsed.success ? parsed.data.ledgerSigningKey : undefined;
+      const signer = keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;
+      const temporal = await temporalClient(ctx);
+      try {
+        const sweep = await archiveClosedRuns(ledger, temporal.client, {
+          ...(signer ? { signer } : {}),
+          ...(promotion ? { promotionId: promotion } : {}),
+        });
+        print(
+          ctx,
+          sweep,
+          [
+            ...sweep.archived.map((a) => `archived ${a}`),
+            ...sweep.recorded.map((r) => `recorded ${r}`),
+            `${sweep.archived.length} history(ies) archived, ${sweep.recorded.length} end(s) recorded`,
+          ].join('\n'),
+        );
+      } finally {
+        await temporal.close();
+      }
+    },
+    true,
+  );
+}
+
+/** `<chain>#<seq>`: a chain id may itself contain `#`, the sequence number is after the last one. */
+function parseRecordRef(text: string): { chainId: string; seq: number } {
+  const cut = text.lastIndexOf('#');
+  const seq = Number(text.slice(cut + 1));
+  if (cut <= 0 || !/^\d+$/.test(text.slice(cut + 1)) || !Number.isSafeInteger(seq))
+    throw new Error(
+      `${text}: name a record as <chain>#<seq>, e.g. sample-app-1.0.0-3f2a9c1d#4 (see \`tollgate audit list\`)`,
+    );
+  return { chainId: text.slice(0, cut), seq };
+}
+
+export function prove(ctx: CliContext, record: string, opts: ProveOptions): Promise<boolean | void> {
+  const ref = parseRecordRef(record);
+  return withLedger(ctx, async (ledger) => {
+    const publicKey = await trustedKey(ctx, opts.publicKey);
+    if (!publicKey)
+      throw new Error(
+        'no trusted ledger key: pass --public-key ed25519:<base64> or set ledgerSigningKey in the config',
+      );
+    const { checkpoint, proof } = await proveRecord(ledger, ref, {
+      publicKey,
+      ...(opts.checkpoint ? { checkpoint: await readCheckpointFile('--checkpoint', opts.checkpoint) } : {}),
+    });
+    print(
+      ctx,
+      { record, checkpoint: checkpoint.note, proof },
+      [
+        `${record} is leaf #${proof.leafIndex} of the ${proof.treeSize} the checkpoint signs (inclusion proof verified)`,
+        `leaf: ${proof.leaf}`,
+        `inclusion proof (RFC 9162, ${proof.hashes.length} hashes, bottom up):`,
+        ...proof.hashes.map((h) => `  ${h}`),
+        'checkpoint:',
+        checkpoint.note.trimEnd(),
+      ].join('\n'),
+    );
   });
 }
 
@@ -225,15 +370,21 @@ export function exportEvidence(
   ctx: CliContext,
   opts: { since: string; out: string },
 ): Promise<boolean | void> {
-  return withLedger(ctx, async (ledger) => {
-    const parsed = AuditConfig.parse(await ctx.loadConfig());
-    const blobs = await openBlobStore(parsed.ledger);
-    const result = await exportBundle(ledger, {
-      since: parseSince(opts.since).toISOString(),
-      out: opts.out,
-      publicKey: await trustedKey(ctx, undefined),
-      blobs,
-    }).finally(() => blobs.close());
-    print(ctx, result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
-  });
+  return withLedger(
+    ctx,
+    async (ledger) => {
+      // A fresh checkpoint, so the bundle's proofs cover every record it carries.
+      await ledger.checkpoint();
+      const parsed = AuditConfig.parse(await ctx.loadConfig());
+      const blobs = await openBlobStore(parsed.ledger);
+      const result = await exportBundle(ledger, {
+        since: parseSince(opts.since).toISOString(),
+        out: opts.out,
+        publicKey: await trustedKey(ctx, undefined),
+        blobs,
+      }).finally(() => blobs.close());
+      print(ctx, result, `wrote ${result.out}: ${result.promotions} promotion(s), ${result.files} files`);
+    },
+    true,
+  );
 }

@@ -20,6 +20,14 @@ export interface VerifyOptions {
   all?: boolean;
   bundle?: string;
   publicKey?: string;
+  since?: string;
+  checkpoint?: string;
+  temporal?: boolean;
+}
+
+export interface ProveOptions {
+  publicKey?: string;
+  checkpoint?: string;
 }
 
 export interface ReportOptions {
@@ -103,15 +111,58 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       '--public-key <ed25519:…>',
       'trusted ledger public key (default: derived from ledgerSigningKey in config)',
     )
+    .option(
+      '--since <checkpoint file>',
+      'a log checkpoint you trusted before: the log must be an append-only extension of it',
+    )
+    .option(
+      '--checkpoint <checkpoint file>',
+      'with --bundle: a checkpoint received separately that the bundle must agree with',
+    )
+    .option('--temporal', "also compare each promotion's workflow runs in Temporal with its evidence")
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate audit verify\n  tollgate audit verify sample-app-1.0.0-3f2a9c1d --json\n  tollgate audit verify --bundle evidence.tar.gz --public-key ed25519:<base64>',
+      '\nExamples:\n  tollgate audit verify\n  tollgate audit verify --since last-checkpoint.txt\n  tollgate audit verify --temporal\n  tollgate audit verify sample-app-1.0.0-3f2a9c1d --json\n  tollgate audit verify --bundle evidence.tar.gz --public-key ed25519:<base64> --checkpoint checkpoint.txt',
     )
     .action(
       action(
         () => verify,
         async (promotion: string | undefined, opts: VerifyOptions) =>
           (await load()).verify(ctx, promotion, opts),
+      ),
+    );
+
+  const prove: Command = audit
+    .command('prove <record>')
+    .description(
+      "inclusion proof of a record (<chain>#<seq>) in the ledger's Merkle log, against a signed checkpoint",
+    )
+    .option('--public-key <ed25519:…>', 'trusted ledger public key (default: derived from ledgerSigningKey)')
+    .option('--checkpoint <checkpoint file>', 'prove against this checkpoint (default: the newest stored)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit prove sample-app-1.0.0-3f2a9c1d#4\n  tollgate audit prove security:sample-app-1.0.0-3f2a9c1d#0 --json',
+    )
+    .action(
+      action(
+        () => prove,
+        async (record: string, opts: ProveOptions) => (await load()).prove(ctx, record, opts),
+      ),
+    );
+
+  const archive: Command = audit
+    .command('archive [promotion]')
+    .description(
+      "archive the histories of runs that closed without archiving themselves (terminated, timed out, reset) and record a terminated promotion's end",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tollgate audit archive\n  tollgate audit archive sample-app-1.0.0-3f2a9c1d',
+    )
+    .action(
+      action(
+        () => archive,
+        async (promotion: string | undefined) => (await load()).archive(ctx, promotion),
       ),
     );
 

@@ -84,17 +84,26 @@ function approvalCell(
 
 const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
 
+/**
+ * A run terminated or timed out from outside never updates its own state or search attributes:
+ * what Temporal says of the run's end wins over what the workflow last said.
+ */
+const ENDED_FROM_OUTSIDE: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed-out' };
+
 export async function status(ctx: Tollgate, id: string): Promise<void> {
   const state = await promotionState(ctx, id);
-  if (ctx.json) return ctx.print(state, () => '');
+  const run = await (await ctx.client()).workflow.getHandle(id).describe();
+  const ended = ENDED_FROM_OUTSIDE[run.status.name];
+  const shown = ended ? ({ ...state, status: ended } as unknown as PromotionState) : state;
+  if (ctx.json) return ctx.print(shown, () => '');
   // Who may still approve comes from the config; status works (without that hint) where none loads.
-  const principals = state.stages.some((st) => st.approval && st.status === 'running')
+  const principals = shown.stages.some((st) => st.approval && st.status === 'running')
     ? await ctx.config().then(
         (c) => c.principals,
         () => [],
       )
     : [];
-  ctx.out(describeState(ctx, state, principals));
+  ctx.out(describeState(ctx, shown, principals));
 }
 
 /** `tollgate watch <id>`: reattaches to a promotion and follows it until it ends. */
@@ -125,7 +134,7 @@ async function listRows(client: Client, query: string, limit: number): Promise<L
       app: sa.get(SA_APP),
       version: sa.get(SA_VERSION),
       stage: sa.get(SA_STAGE),
-      status: sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
+      status: ENDED_FROM_OUTSIDE[wf.status.name] ?? sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
       started: wf.startTime.toISOString(),
       ...(wf.closeTime ? { closed: wf.closeTime.toISOString() } : {}),
     });
