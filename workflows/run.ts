@@ -25,6 +25,7 @@ import {
   ORCHESTRATION_TASK_QUEUE,
   type NotifyRequest,
   type OrchestrationActivities,
+  type PolicySeal,
   type StageActivities,
   type StageOperation,
 } from '../activities/contracts.js';
@@ -40,7 +41,8 @@ import {
   waiveUpdate,
 } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
-import type { Gate, PromotionInput, PromotionState, PromotionStatus, StageState } from './types.js';
+import type { DsseEnvelope } from '../src/domain/attestation.js';
+import type { Gate, PromotionState, PromotionStatus, RunInput, StageState } from './types.js';
 
 export interface StageStop {
   status: Exclude<PromotionStatus, 'running' | 'succeeded'>;
@@ -97,8 +99,16 @@ export class PromotionRun {
   private readonly notifications: Promise<void>[] = [];
   private readonly notifier: Pick<OrchestrationActivities, 'notify'>;
   private approvalOpenFor: string | undefined;
+  /** The signer of the start for promotions started by a signed request; else the manifest's claim. */
+  readonly requester: string;
+  /** Signed promotions only: what a stage attestation is issued from, and the attestations issued. */
+  readonly policySeals = new Map<string, PolicySeal>();
+  readonly signedVotes = new Map<string, Signed<VoteAction>[]>();
+  readonly signedWaivers: Signed<WaiverAction>[] = [];
+  readonly attestations: DsseEnvelope[] = [];
 
-  constructor(readonly input: PromotionInput) {
+  constructor(readonly input: RunInput) {
+    this.requester = input.trusted?.requester ?? input.release.requester;
     this.orchestrationQueue = input.taskQueue ?? ORCHESTRATION_TASK_QUEUE;
     this.evidence = new EvidenceTrail(input.promotionId);
     this.orchestration = proxyActivities<OrchestrationActivities>({
@@ -122,7 +132,7 @@ export class PromotionRun {
       version: input.release.version,
       releaseDigest: input.releaseDigest,
       pipeline: input.pipeline.name,
-      requester: input.release.requester,
+      requester: this.requester,
       status: 'running',
       paused: false,
       stages: input.pipeline.stages.map((s) => ({ name: s.name, status: 'pending' })),
@@ -147,6 +157,8 @@ export class PromotionRun {
           ...(vote.comment ? { comment: vote.comment } : {}),
         };
         approval.votes.push(record);
+        if (this.input.trusted)
+          this.signedVotes.set(vote.stage, [...(this.signedVotes.get(vote.stage) ?? []), signed]);
         this.log('approval.vote', `${vote.actor} voted ${vote.decision} via ${vote.channel}`, vote.stage);
         await this.evidence.add(
           'approval.vote',
@@ -174,7 +186,7 @@ export class PromotionRun {
             rule: this.approvalOpenFor ? this.stage(this.approvalOpenFor).approval : undefined,
             releaseDigest: this.input.releaseDigest,
             policyResultHash: this.policyResultHash,
-            requester: this.input.release.requester,
+            requester: this.requester,
             commitAuthors: this.input.release.commitAuthors,
             votes: this.approvalOpenFor ? (this.stageState(this.approvalOpenFor).approval?.votes ?? []) : [],
             trust: this.input.trust,
@@ -238,6 +250,8 @@ export class PromotionRun {
       key: `${this.input.promotionId}/${stage.name}/${op}${step === undefined ? '' : `/${step}`}`,
       app: this.input.release.app,
       stage: stage.name,
+      // A stage worker checks these itself before it changes its target (activities/admission.ts).
+      ...(this.input.trusted ? { proof: { attestations: this.attestations } } : {}),
     };
   }
 
@@ -349,7 +363,7 @@ export class PromotionRun {
     const approver = this.state.currentStage
       ? this.inGroups(action.actor, this.stage(this.state.currentStage).approval?.groups ?? [])
       : false;
-    const requester = action.actor === this.input.release.requester;
+    const requester = action.actor === this.requester;
     switch (action.command) {
       case 'pause':
       case 'resume':
@@ -370,7 +384,7 @@ export class PromotionRun {
       case 'rollback':
         if (!operator && !approver)
           throw new Error(`${action.actor} may not decide on the canary: not an approver of this stage`);
-        if (action.actor === this.input.release.requester)
+        if (action.actor === this.requester)
           throw new Error(
             `segregation of duties: ${action.actor} requested this release and cannot decide on its canary`,
           );
@@ -455,7 +469,7 @@ export class PromotionRun {
       throw new Error(
         `${waiver.actor} may not grant waivers (waiver groups: ${this.input.pipeline.waiverGroups.join(', ') || 'none'})`,
       );
-    if (waiver.actor === this.input.release.requester)
+    if (waiver.actor === this.requester)
       throw new Error(
         `segregation of duties: ${waiver.actor} requested this release and cannot waive its gates`,
       );
@@ -467,6 +481,7 @@ export class PromotionRun {
   private async waive(signed: Signed<WaiverAction>): Promise<{ accepted: true; waives: string[] }> {
     const waiver = signed.payload;
     this.waivers.push(waiver);
+    if (this.input.trusted) this.signedWaivers.push(signed);
     this.log(
       'waiver.granted',
       `${waiver.actor} waived ${waiver.waives.join(', ')}: ${waiver.justification}`,
@@ -538,7 +553,7 @@ export class PromotionRun {
           version: this.input.release.version,
           ...(stage ? { stage } : {}),
           releaseDigest: this.input.releaseDigest,
-          requester: this.input.release.requester,
+          requester: this.requester,
           ...(this.policyResultHash ? { policyResultHash: this.policyResultHash } : {}),
           summary,
           ...(state?.policy

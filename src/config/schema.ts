@@ -93,6 +93,18 @@ export const TollgateConfig = z
     chatServiceKeys: z.array(z.object({ id: z.string().min(1), publicKey: PublicKeyText })).default([]),
     pipelines: z.array(Pipeline).min(1),
     ledger: LedgerConfig,
+    /**
+     * The orchestration worker's key: it signs stage attestations, policy results and
+     * coordination messages; stage workers and promotions trust only its public part.
+     */
+    orchestration: z
+      .object({
+        /** Ed25519 private key file (PKCS#8 PEM); default `<TOLLGATE_HOME>/keys/orchestration.pem`, created on first use. */
+        signingKey: z.string().optional(),
+        /** Public keys a stage worker accepts attestations from; default: the public part of `signingKey`. */
+        publicKeys: z.array(PublicKeyText).default([]),
+      })
+      .default({ publicKeys: [] }),
     /** Ed25519 private key file that signs ledger chain heads when a promotion ends. */
     ledgerSigningKey: z.string().optional(),
     policyPackDirs: z.array(z.string()).default(['deploy/policies']),

@@ -21,6 +21,7 @@ export const EvidenceType = z.enum([
   'promotion.superseded',
   'stage.entered',
   'stage.completed',
+  'stage.attested',
   'lock.acquired',
   'lock.released',
   'lock.refused',
