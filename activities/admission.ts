@@ -66,10 +66,10 @@ export function admitStageOperations(
       return `this worker serves stage ${deps.stage}, not ${op.stage} (operation ${op.key})`;
     const proof: StageProof | undefined = op.proof;
     if (!proof)
-      return 'no proof: a stage worker changes its target only with a stage attestation or an operator\'s signed rollback';
+      return "no proof: a stage worker changes its target only with a stage attestation or an operator's signed rollback";
     if ('rollback' in proof) {
       if (op.version !== undefined || op.artifacts)
-        return 'an operator\'s rollback request admits a rollback, nothing else';
+        return "an operator's rollback request admits a rollback, nothing else";
       return operatorRollbackProblem(proof.rollback, proof.pipeline, op, config, trust);
     }
     return admissionProblem(
@@ -93,16 +93,18 @@ export function admitStageOperations(
     const reason = `stage ${deps.stage} refused to ${operation}: ${problem}`;
     deps.logger.warn({ key: op.key, operation, reason }, 'stage admission refused');
     await Promise.resolve(deps.ledger?.())
-      .then((ledger) => ledger?.appendNext({
-        chainId: `security:deploy-${deps.stage}`,
-        promotionId: op.key.split('/')[0] || 'unknown',
-        stage: deps.stage,
-        type: 'security.refused',
-        actor: { id: 'tollgate', channel: 'system' },
-        time: new Date().toISOString(),
-        data: { refusal: 'stage-admission', reason, operation, key: op.key, app: op.app },
-        controls: controlsFor('security.refused'),
-      }))
+      .then((ledger) =>
+        ledger?.appendNext({
+          chainId: `security:deploy-${deps.stage}`,
+          promotionId: op.key.split('/')[0] || 'unknown',
+          stage: deps.stage,
+          type: 'security.refused',
+          actor: { id: 'tollgate', channel: 'system' },
+          time: new Date().toISOString(),
+          data: { refusal: 'stage-admission', reason, operation, key: op.key, app: op.app },
+          controls: controlsFor('security.refused'),
+        }),
+      )
       .catch((err: unknown) => deps.logger.error({ err }, 'could not record a stage admission refusal'));
     throw ApplicationFailure.nonRetryable(reason, ADMISSION_REFUSED);
   }

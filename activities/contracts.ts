@@ -75,8 +75,7 @@ export interface PolicySeal {
 
 /** What the orchestration worker's own config says about a signed start. */
 export type ResolvedStart =
-  | { refused: string }
-  | { pipeline: Pipeline; trust: TrustSnapshot; configDigest: string; requester: string };
+  { refused: string } | { pipeline: Pipeline; trust: TrustSnapshot; configDigest: string; requester: string };
 
 export interface AttestationRequest {
   promotionId: string;
@@ -155,8 +154,7 @@ export interface OrchestrationActivities {
  * promotion (its own stage's and every earlier stage's), or an operator's signed rollback.
  */
 export type StageProof =
-  | { attestations: DsseEnvelope[] }
-  | { rollback: Signed<RollbackAction>; pipeline: string };
+  { attestations: DsseEnvelope[] } | { rollback: Signed<RollbackAction>; pipeline: string };
 
 export interface StageOperation {
   /** Idempotency key: `<promotionId>/<stage>/<op>[/<step>]`. */

@@ -25,12 +25,18 @@ export interface WorkerTrust {
   trust: TrustSnapshot;
 }
 
-export function workerTrust(config: Pick<TollgateConfig, 'pipelines' | 'principals' | 'chatServiceKeys'>): WorkerTrust {
+export function workerTrust(
+  config: Pick<TollgateConfig, 'pipelines' | 'principals' | 'chatServiceKeys'>,
+): WorkerTrust {
   return { pipelines: config.pipelines, trust: buildTrust(config) };
 }
 
 /** Signs a policy evaluation for the stage attestation's issuer. */
-export function sealPolicyResult(key: KeyObject, req: PolicyRequest, evaluation: PolicyEvaluation): PolicySeal {
+export function sealPolicyResult(
+  key: KeyObject,
+  req: PolicyRequest,
+  evaluation: PolicyEvaluation,
+): PolicySeal {
   const payload: PolicySeal['payload'] = {
     kind: 'policy-result',
     promotionId: req.promotionId,
@@ -38,7 +44,9 @@ export function sealPolicyResult(key: KeyObject, req: PolicyRequest, evaluation:
     releaseDigest: releaseDigest(req.release),
     resultHash: evaluation.resultHash,
     passed: evaluation.passed,
-    failedRules: evaluation.rules.filter((r) => r.outcome === 'fail' || r.outcome === 'error').map((r) => r.ruleId),
+    failedRules: evaluation.rules
+      .filter((r) => r.outcome === 'fail' || r.outcome === 'error')
+      .map((r) => r.ruleId),
     packs: req.packs,
   };
   return { payload, signature: sign(null, canonicalBytes(payload), key).toString('hex') };
@@ -46,7 +54,12 @@ export function sealPolicyResult(key: KeyObject, req: PolicyRequest, evaluation:
 
 function policySealHolds(seal: PolicySeal, key: KeyObject): boolean {
   try {
-    return verify(null, canonicalBytes(seal.payload), publicKeyFromRaw(rawPublicKey(key)), Buffer.from(seal.signature, 'hex'));
+    return verify(
+      null,
+      canonicalBytes(seal.payload),
+      publicKeyFromRaw(rawPublicKey(key)),
+      Buffer.from(seal.signature, 'hex'),
+    );
   } catch {
     return false;
   }
@@ -88,7 +101,8 @@ export function createTrustActivities(deps: {
       const problem = startProblem(request, { promotionId, releaseDigest: digest }, principalsTrust);
       if (problem) return refused(problem);
       const pipeline = config.pipelines.find((p) => p.name === request.payload.pipeline);
-      if (!pipeline) return refused(`pipeline ${request.payload.pipeline} is not in the orchestration worker's config`);
+      if (!pipeline)
+        return refused(`pipeline ${request.payload.pipeline} is not in the orchestration worker's config`);
       const key = await deps.key();
       return {
         pipeline,
@@ -98,10 +112,13 @@ export function createTrustActivities(deps: {
       };
     },
 
-    async resolveRollback({ pipeline }) {
+    resolveRollback({ pipeline }) {
       const found = config.pipelines.find((p) => p.name === pipeline);
-      if (!found) return { refused: `pipeline ${pipeline} is not in the orchestration worker's config` };
-      return { operatorGroups: found.operatorGroups, trust: principalsTrust };
+      return Promise.resolve(
+        found
+          ? { operatorGroups: found.operatorGroups, trust: principalsTrust }
+          : { refused: `pipeline ${pipeline} is not in the orchestration worker's config` },
+      );
     },
 
     async issueStageAttestation(req) {
@@ -114,15 +131,29 @@ export function createTrustActivities(deps: {
       const pipelineName = req.start.payload.pipeline;
       const found = findStage(config, pipelineName, req.stage);
       if ('problem' in found) return refused(found.problem);
-      const start = startProblem(req.start, { promotionId: req.promotionId, releaseDigest: digest }, principalsTrust);
+      const start = startProblem(
+        req.start,
+        { promotionId: req.promotionId, releaseDigest: digest },
+        principalsTrust,
+      );
       if (start) return refused(start);
       const seal = req.policy;
       if (!policySealHolds(seal, key))
         return refused('the policy result is not signed by this orchestration worker');
-      if (seal.payload.promotionId !== req.promotionId || seal.payload.stage !== req.stage || seal.payload.releaseDigest !== digest)
-        return refused(`the policy result is for ${seal.payload.promotionId}/${seal.payload.stage} and release ${seal.payload.releaseDigest}`);
+      if (
+        seal.payload.promotionId !== req.promotionId ||
+        seal.payload.stage !== req.stage ||
+        seal.payload.releaseDigest !== digest
+      )
+        return refused(
+          `the policy result is for ${seal.payload.promotionId}/${seal.payload.stage} and release ${seal.payload.releaseDigest}`,
+        );
       if (req.phase === 'admitted' && deps.lineStatus) {
-        const freeze = freezeInForce((await deps.lineStatus()).freeze, found.pipeline.operatorGroups, principalsTrust);
+        const freeze = freezeInForce(
+          (await deps.lineStatus()).freeze,
+          found.pipeline.operatorGroups,
+          principalsTrust,
+        );
         if (freeze) return refused(`the line is frozen by ${freeze.actor}: ${freeze.reason}`);
       }
       const predicate: StagePredicate = {
@@ -147,7 +178,10 @@ export function createTrustActivities(deps: {
       };
       const problem = predicateProblem(predicate, { config, trust: principalsTrust });
       if (problem) return refused(problem);
-      logger.info({ promotionId: req.promotionId, stage: req.stage, phase: req.phase }, 'stage attestation issued');
+      logger.info(
+        { promotionId: req.promotionId, stage: req.stage, phase: req.phase },
+        'stage attestation issued',
+      );
       return { envelope: signStageAttestation(predicate, req.release.artifacts, key) };
     },
   };

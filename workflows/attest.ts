@@ -48,7 +48,10 @@ export async function attestStage(
       { refusal: 'stage-attestation', phase, reason: result.refused },
       { stage: stage.name },
     );
-    return { status: 'failed', outcome: `stage ${stage.name} was not attested (${phase}): ${result.refused}` };
+    return {
+      status: 'failed',
+      outcome: `stage ${stage.name} was not attested (${phase}): ${result.refused}`,
+    };
   }
   run.attestations.push(result.envelope);
   await run.evidence.add('stage.attested', { phase, envelope: result.envelope }, { stage: stage.name });

@@ -82,7 +82,11 @@ function startingState(input: PromotionStart): PromotionState {
 }
 
 /** A start that cannot be believed: recorded under the workflow's own id, and nothing runs. */
-async function refuseStart(promotionId: string, reason: string, state: PromotionState): Promise<PromotionResult> {
+async function refuseStart(
+  promotionId: string,
+  reason: string,
+  state: PromotionState,
+): Promise<PromotionResult> {
   const evidence = new EvidenceTrail(promotionId);
   upsertSearchAttributes([{ key: SA_STATUS, value: 'failed' }]);
   const outcome = `promotion refused: ${reason}`;
@@ -206,7 +210,11 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
       // The stage worker refused before touching its target: there is nothing to roll back.
       const reason = errorMessage(err);
       state.status = 'failed';
-      await run.evidence.add('security.refused', { refusal: 'stage-admission', reason }, { stage: stage.name });
+      await run.evidence.add(
+        'security.refused',
+        { refusal: 'stage-admission', reason },
+        { stage: stage.name },
+      );
       return { status: 'failed', outcome: reason };
     }
     if (run.deployStarted(stage)) {
@@ -395,7 +403,11 @@ async function finish(
 }
 
 function admissionRefused(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ADMISSION_REFUSED;
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === ADMISSION_REFUSED
+  );
 }
 
 function errorMessage(err: unknown): string {

@@ -23,7 +23,10 @@ export async function resolveStart(
   const request = input?.request;
   const release = input?.release;
   if (!request?.payload || typeof request.payload !== 'object' || !release || typeof release !== 'object')
-    return { refused: 'the input is not a signed start request ({ request, release })', promotionId: workflowId };
+    return {
+      refused: 'the input is not a signed start request ({ request, release })',
+      promotionId: workflowId,
+    };
   const promotionId = request.payload.promotionId;
   if (promotionId !== workflowId)
     return {

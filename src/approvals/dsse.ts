@@ -12,12 +12,7 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 /** Pre-Authentication Encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`. */
 export function pae(payloadType: string, body: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} `),
-    type,
-    Buffer.from(` ${body.length} `),
-    body,
-  ]);
+  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${body.length} `), body]);
 }
 
 /** The key id an envelope names for an Ed25519 key: the key's short sha256 fingerprint. */
@@ -49,8 +44,7 @@ export function openEnvelope(
   const parsed = DsseEnvelope.safeParse(envelope);
   if (!parsed.success) return { problem: 'not a DSSE envelope (payloadType, payload, signatures)' };
   const { payloadType, payload, signatures } = parsed.data;
-  if (payloadType !== expectedType)
-    return { problem: `payload type ${payloadType} is not ${expectedType}` };
+  if (payloadType !== expectedType) return { problem: `payload type ${payloadType} is not ${expectedType}` };
   if (trusted.length === 0) return { problem: 'no trusted attestation key is configured' };
   const body = Buffer.from(payload, 'base64');
   if (body.toString('base64') !== payload.replace(/\s/g, ''))

@@ -61,7 +61,8 @@ export function findStage(
   const pipeline = config.pipelines.find((p) => p.name === pipelineName);
   if (!pipeline) return { problem: `pipeline ${pipelineName} is not in this worker's config` };
   const stage = pipeline.stages.find((s) => s.name === stageName);
-  if (!stage) return { problem: `pipeline ${pipelineName} has no stage ${stageName} in this worker's config` };
+  if (!stage)
+    return { problem: `pipeline ${pipelineName} has no stage ${stageName} in this worker's config` };
   return { pipeline, stage };
 }
 
@@ -79,7 +80,9 @@ function checkedWaivers(
     const w = result.action.payload;
     const principal = trust.principals.find((x) => x.id === w.actor);
     if (w.promotionId !== p.promotionId || w.stage !== p.stage)
-      return { problem: `waiver by ${w.actor} is for ${w.promotionId}/${w.stage}, not ${p.promotionId}/${p.stage}` };
+      return {
+        problem: `waiver by ${w.actor} is for ${w.promotionId}/${w.stage}, not ${p.promotionId}/${p.stage}`,
+      };
     if (!principal?.groups.some((g) => pipeline.waiverGroups.includes(g)))
       return { problem: `waiver by ${w.actor}: not in a waiver group of pipeline ${pipeline.name}` };
     if (w.actor === requester)
@@ -159,7 +162,8 @@ export function predicateProblem(p: StagePredicate, gate: GateTrust): string | u
       p.window === 'waived'
         ? waived('change-window')
         : p.window === 'open' && isWindowOpen(stage.changeWindows, new Date(p.issuedAt));
-    if (!ok) return `stage ${stage.name} was outside its change window at ${p.issuedAt} and no signed waiver covers it`;
+    if (!ok)
+      return `stage ${stage.name} was outside its change window at ${p.issuedAt} and no signed waiver covers it`;
   }
   if (p.phase === 'passed' && stage.canary && !p.canary)
     return `stage ${stage.name} has a canary, and the attestation records no canary outcome`;

@@ -55,7 +55,12 @@ export async function buildOrchestrationActivities(
   });
   const activities: OrchestrationActivities = {
     ...createPolicyActivities({ engine, logger, key: orchestrationKey }),
-    ...createTrustActivities({ own: workerTrust(config), key: orchestrationKey, lineStatus: coordination.lineStatus, logger }),
+    ...createTrustActivities({
+      own: workerTrust(config),
+      key: orchestrationKey,
+      lineStatus: coordination.lineStatus,
+      logger,
+    }),
     ...createEvidenceActivities({
       ledger,
       client,
@@ -107,7 +112,8 @@ export function buildStageActivities(
       stage: stageName,
       own: workerTrust(config),
       keys: () => trustedOrchestrationKeys(config),
-      ledger: () => (ledger ??= deps.ledger ? Promise.resolve(deps.ledger) : createLedger(config.ledger, { logger })),
+      ledger: () =>
+        (ledger ??= deps.ledger ? Promise.resolve(deps.ledger) : createLedger(config.ledger, { logger })),
       logger,
     },
   );

@@ -167,11 +167,16 @@ export async function startPromotionFixture(deps: {
         ],
       });
       if (!own.pipelines.some((p) => p.name === pipeline.name)) own.pipelines.push(pipeline);
-      const input = prepareSignedStart({ pipelines: [pipeline] } as TollgateConfig, release, signerFor(release.requester), {
-        promotionId,
-        taskQueue,
-        deployQueuePrefix,
-      });
+      const input = prepareSignedStart(
+        { pipelines: [pipeline] } as TollgateConfig,
+        release,
+        signerFor(release.requester),
+        {
+          promotionId,
+          taskQueue,
+          deployQueuePrefix,
+        },
+      );
       const handle = await client.workflow.start<typeof promotion>('promotion', {
         taskQueue,
         workflowId: promotionId,

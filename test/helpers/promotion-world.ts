@@ -336,7 +336,12 @@ export function signedStart(
   opts: { promotionId: string; taskQueue: string; deployQueuePrefix: string; as?: Person },
 ): StartedPromotion {
   const person = opts.as ?? (release.requester as Person);
-  return prepareSignedStart(config, release, { sign: (p) => sign(person, p), base: (id) => base(person, id) }, opts);
+  return prepareSignedStart(
+    config,
+    release,
+    { sign: (p) => sign(person, p), base: (id) => base(person, id) },
+    opts,
+  );
 }
 
 export interface World {
