@@ -102,6 +102,8 @@ export interface OrchestrationActivities {
     request: Signed<StartAction>;
     releaseDigest: string;
   }): Promise<ResolvedStart>;
+  /** Who may freeze the line: every pipeline's operator groups, with the keys, from this worker's config. */
+  lineTrust(): Promise<{ operatorGroups: string[]; trust: TrustSnapshot }>;
   /** The operator groups and trust of a pipeline, from this worker's own config (operator rollbacks). */
   resolveRollback(req: {
     pipeline: string;
@@ -135,6 +137,8 @@ export interface OrchestrationActivities {
     promotionId: string;
     workflowId: string;
     mode: 'queue' | 'reject' | 'supersede';
+    /** The requester's signed start, which the lock forwards to a holder this request supersedes. */
+    start?: Signed<StartAction>;
     grantOnStart?: boolean;
   }): Promise<{ granted: true } | undefined>;
   releaseStageLock(req: {

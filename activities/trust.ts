@@ -83,7 +83,10 @@ export function createTrustActivities(deps: {
   /** The line's state (the coordination activity); without it no freeze is checked. */
   lineStatus?: () => Promise<{ freeze?: Signed<FreezeAction> }>;
   logger: Logger;
-}): Pick<OrchestrationActivities, 'resolvePromotion' | 'resolveRollback' | 'issueStageAttestation'> {
+}): Pick<
+  OrchestrationActivities,
+  'resolvePromotion' | 'resolveRollback' | 'lineTrust' | 'issueStageAttestation'
+> {
   const { logger } = deps;
   const config = { pipelines: deps.own.pipelines };
   const principalsTrust = deps.own.trust;
@@ -110,6 +113,11 @@ export function createTrustActivities(deps: {
         configDigest: configDigest(config.pipelines, principalsTrust, [rawPublicKey(key)]),
         requester: request.payload.actor,
       };
+    },
+
+    lineTrust() {
+      const operatorGroups = [...new Set(config.pipelines.flatMap((p) => p.operatorGroups))];
+      return Promise.resolve({ operatorGroups, trust: principalsTrust });
     },
 
     resolveRollback({ pipeline }) {

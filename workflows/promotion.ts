@@ -100,6 +100,24 @@ async function refuseStart(
 async function promote(input: RunInput): Promise<PromotionResult> {
   const run = new PromotionRun(input);
   run.registerHandlers();
+  if (input.trusted) {
+    // Anyone with namespace access can request a cancel: for a signed promotion it is a refused
+    // action, recorded, and the promotion goes on. Aborting is the signed control update.
+    CancellationScope.current().cancelRequested.catch(
+      () =>
+        void run.refusals.record(
+          'cancel',
+          'a Temporal cancel request is not an abort: abort with the signed control update (tollgate abort)',
+          null,
+        ),
+    );
+    return CancellationScope.nonCancellable(() => drive(run));
+  }
+  return drive(run);
+}
+
+async function drive(run: PromotionRun): Promise<PromotionResult> {
+  const { input } = run;
   upsertSearchAttributes([
     { key: SA_APP, value: input.release.app },
     { key: SA_VERSION, value: input.release.version },

@@ -30,6 +30,8 @@ import {
   type StageOperation,
 } from '../activities/contracts.js';
 import { EvidenceTrail } from './evidence-trail.js';
+import { Refusals } from './refusals.js';
+import { freezeProblem, supersedeProblem } from './message-checks.js';
 import { eligibleGroups, voteProblem } from './approval-rules.js';
 import {
   controlUpdate,
@@ -74,9 +76,20 @@ function actorOf(
   };
 }
 
+/** The reason a check throws, or undefined when it passes. */
+function problemOf(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 export class PromotionRun {
   readonly state: PromotionState;
   readonly evidence: EvidenceTrail;
+  readonly refusals: Refusals;
   readonly orchestration: OrchestrationActivities;
   /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
   readonly coordination: Pick<
@@ -89,6 +102,8 @@ export class PromotionRun {
   paused = false;
   abortRequested: { by: string; reason?: string; superseded?: boolean } | undefined;
   frozen: { reason: string; by: string } | undefined;
+  /** When the freeze action in force was issued: an older one never undoes it. */
+  private freezeIssuedAt: string | undefined;
   promoteNowRequested = false;
   canaryDecision: 'continue' | 'rollback' | undefined;
   private readonly waivers: WaiverAction[] = [];
@@ -111,6 +126,7 @@ export class PromotionRun {
     this.requester = input.trusted?.requester ?? input.release.requester;
     this.orchestrationQueue = input.taskQueue ?? ORCHESTRATION_TASK_QUEUE;
     this.evidence = new EvidenceTrail(input.promotionId);
+    this.refusals = new Refusals(this.evidence, Boolean(input.trusted));
     this.orchestration = proxyActivities<OrchestrationActivities>({
       taskQueue: this.orchestrationQueue,
       startToCloseTimeout: '2m',
@@ -145,6 +161,8 @@ export class PromotionRun {
     setHandler(
       voteUpdate,
       async (signed) => {
+        const problem = this.voteProblemOf(signed);
+        if (problem) return this.refusals.refuse('vote', problem, signed, this.approvalOpenFor);
         const vote = signed.payload;
         const approval = this.stageState(vote.stage).approval!;
         const record = {
@@ -179,30 +197,47 @@ export class PromotionRun {
         };
       },
       {
-        validator: (signed: Signed<VoteAction>) => {
-          const problem = voteProblem(signed, {
-            promotionId: this.input.promotionId,
-            waitingStage: this.approvalOpenFor,
-            rule: this.approvalOpenFor ? this.stage(this.approvalOpenFor).approval : undefined,
-            releaseDigest: this.input.releaseDigest,
-            policyResultHash: this.policyResultHash,
-            requester: this.requester,
-            commitAuthors: this.input.release.commitAuthors,
-            votes: this.approvalOpenFor ? (this.stageState(this.approvalOpenFor).approval?.votes ?? []) : [],
-            trust: this.input.trust,
-          });
-          if (problem) throw new Error(problem);
-        },
+        validator: (signed: Signed<VoteAction>) => this.refusals.screen(this.voteProblemOf(signed)),
       },
     );
-    setHandler(controlUpdate, (signed) => this.control(signed), {
-      validator: (signed: Signed<ControlAction>) => this.checkControl(signed),
-    });
-    setHandler(waiveUpdate, (signed) => this.waive(signed), {
-      validator: (signed: Signed<WaiverAction>) => this.checkWaiver(signed),
-    });
+    setHandler(
+      controlUpdate,
+      async (signed) => {
+        const problem = problemOf(() => this.checkControl(signed));
+        if (problem) return this.refusals.refuse('control', problem, signed, this.state.currentStage);
+        return this.control(signed);
+      },
+      {
+        validator: (signed: Signed<ControlAction>) =>
+          this.refusals.screen(problemOf(() => this.checkControl(signed))),
+      },
+    );
+    setHandler(
+      waiveUpdate,
+      async (signed) => {
+        const problem = problemOf(() => this.checkWaiver(signed));
+        if (problem) return this.refusals.refuse('waiver', problem, signed, this.state.currentStage);
+        return this.waive(signed);
+      },
+      {
+        validator: (signed: Signed<WaiverAction>) =>
+          this.refusals.screen(problemOf(() => this.checkWaiver(signed))),
+      },
+    );
     setHandler(freezeSignal, (signed) => this.applyFreeze(signed));
-    setHandler(supersededSignal, ({ by }) => {
+    setHandler(supersededSignal, async (message) => {
+      const trusted = this.input.trusted;
+      const problem = trusted
+        ? supersedeProblem(message, {
+            trust: this.input.trust,
+            app: this.input.release.app,
+            pipeline: this.input.pipeline.name,
+            onConflict: this.input.pipeline.onConflict,
+            start: trusted.start,
+          })
+        : undefined;
+      if (problem) return this.refusals.record('superseded', problem, message, this.state.currentStage);
+      const { by } = message;
       this.abortRequested = { by, reason: `superseded by promotion ${by}`, superseded: true };
       this.stageScope?.cancel();
     });
@@ -211,6 +246,20 @@ export class PromotionRun {
         granted: answer.granted,
         ...(answer.heldBy ? { heldBy: answer.heldBy } : {}),
       });
+    });
+  }
+
+  private voteProblemOf(signed: Signed<VoteAction>): string | undefined {
+    return voteProblem(signed, {
+      promotionId: this.input.promotionId,
+      waitingStage: this.approvalOpenFor,
+      rule: this.approvalOpenFor ? this.stage(this.approvalOpenFor).approval : undefined,
+      releaseDigest: this.input.releaseDigest,
+      policyResultHash: this.policyResultHash,
+      requester: this.requester,
+      commitAuthors: this.input.release.commitAuthors,
+      votes: this.approvalOpenFor ? (this.stageState(this.approvalOpenFor).approval?.votes ?? []) : [],
+      trust: this.input.trust,
     });
   }
 
@@ -319,6 +368,7 @@ export class PromotionRun {
           promotionId: this.input.promotionId,
           workflowId: this.workflowId,
           mode,
+          ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
           ...grant,
         }),
       () => this.lockAnswers.get(stage.name),
@@ -520,6 +570,18 @@ export class PromotionRun {
   }
 
   private applyFreeze(signed: Signed<FreezeAction>): void {
+    if (this.input.trusted) {
+      const problem = freezeProblem(signed, {
+        trust: this.input.trust,
+        operatorGroups: this.input.pipeline.operatorGroups,
+        ...(this.freezeIssuedAt ? { inForceIssuedAt: this.freezeIssuedAt } : {}),
+      });
+      if (problem) {
+        void this.refusals.record('freeze', problem, signed, this.state.currentStage);
+        return;
+      }
+      this.freezeIssuedAt = signed.payload.issuedAt;
+    }
     const action = signed.payload;
     const problem =
       signatureProblem(signed, this.input.trust) ??

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Tollgate } from './context.js';
 import { createOutput } from './output.js';
 import { registerActionCommands } from './commands/act.js';
+import { registerAttestCommands } from './commands/attest.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -69,6 +70,7 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerHookCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerAttestCommands(program, ctx);
   return { program, ctx };
 }
 

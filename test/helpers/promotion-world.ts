@@ -357,7 +357,7 @@ export interface World {
   /** Starts a promotion of `release` through the world's pipeline. */
   start(
     release: Release,
-    opts?: { config?: TollgateConfig; promotionId?: string },
+    opts?: { config?: TollgateConfig; promotionId?: string; as?: Person },
   ): Promise<{ handle: WorkflowHandle<typeof promotion>; input: StartedPromotion }>;
   vote(
     handle: WorkflowHandle,
@@ -532,6 +532,7 @@ export async function createWorld(
         taskQueue,
         deployQueuePrefix,
         promotionId: startOpts.promotionId ?? `${release.app}-${release.version}-${randomUUID().slice(0, 8)}`,
+        ...(startOpts.as ? { as: startOpts.as } : {}),
       });
       const handle = await client.workflow.start<typeof promotion>('promotion', {
         taskQueue,
