@@ -4,6 +4,7 @@
  * with any arguments, so every claim is checked against signatures before anything is signed.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import type { FreezeAction, Signed, TrustSnapshot } from '../src/approvals/actions.js';
 import { signStageAttestation } from '../src/approvals/attestation.js';
 import { publicKeyFromRaw } from '../src/approvals/dsse.js';
@@ -74,6 +75,18 @@ function freezeInForce(
   if (!freeze?.payload.frozen || signatureProblem(freeze, trust)) return undefined;
   const principal = trust.principals.find((p) => p.id === freeze.payload.actor);
   return principal?.groups.some((g) => operatorGroups.includes(g)) ? freeze.payload : undefined;
+}
+
+/**
+ * The time a gate is judged at (change windows, waiver expiry): when the Temporal server
+ * scheduled this attempt, never a time the workflow passes in; outside an activity, the clock.
+ */
+function issuingTime(): Date {
+  try {
+    return new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return new Date();
+  }
 }
 
 export function createTrustActivities(deps: {
@@ -182,7 +195,7 @@ export function createTrustActivities(deps: {
         votes: req.votes,
         window: req.window,
         canary: req.canary,
-        issuedAt: new Date().toISOString(),
+        issuedAt: issuingTime().toISOString(),
       };
       const problem = predicateProblem(predicate, { config, trust: principalsTrust });
       if (problem) return refused(problem);
