@@ -13,23 +13,88 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTrustActivities, sealPolicyResult, workerTrust } from '../../activities/trust.js';
 import { dsseKeyId } from '../../src/approvals/dsse.js';
-import { publicKeyText, rawPublicKey } from '../../src/approvals/keys.js';
 import type { DsseEnvelope } from '../../src/domain/attestation.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { orchestrationKey, signedStart, testConfig, testRelease } from '../helpers/promotion-world.js';
+import { TollgateConfig } from '../../src/config/schema.js';
+import { Release } from '../../src/domain/release.js';
+import {
+  generateSigningKey,
+  newNonce,
+  principalKeyId,
+  publicKeyText,
+  rawPublicKey,
+  signAction,
+} from '../../src/approvals/keys.js';
+import { prepareSignedStart } from '../../src/promotion/prepare.js';
 import { pythonWithSecuresystemslib } from '../helpers/python-dsse.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 
 const run = promisify(execFile);
+
+// No Temporal server here: this file must not load the workflow test harness (its runtime would
+// keep the process alive), so it makes its own config, keys and release.
+const orchestrationKey = generateSigningKey();
+const aliceKey = generateSigningKey();
+
+function testConfig(): TollgateConfig {
+  return TollgateConfig.parse({
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Config',
+    principals: [{ id: 'alice', groups: ['developers'], publicKeys: [publicKeyText(aliceKey)] }],
+    pipelines: [
+      {
+        name: 'default',
+        stages: [
+          { name: 'dev', target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } } },
+        ],
+      },
+    ],
+  });
+}
+
+function testRelease(): Release {
+  return Release.parse({
+    apiVersion: 'tollgate.dev/v1',
+    kind: 'Release',
+    app: 'standard-api',
+    version: '1.0.0',
+    artifacts: [
+      {
+        name: 'api',
+        ref: `registry.example/api@sha256:${'a'.repeat(64)}`,
+        digest: `sha256:${'a'.repeat(64)}`,
+      },
+    ],
+    requester: 'alice',
+    change: { description: 'standard verifier check' },
+  });
+}
+
+function signedStart(config: TollgateConfig, release: Release, opts: { promotionId: string }) {
+  const keyId = principalKeyId('alice', rawPublicKey(aliceKey));
+  return prepareSignedStart(
+    config,
+    release,
+    {
+      sign: (payload) => signAction(payload, keyId, aliceKey),
+      base: (promotionId) => ({
+        promotionId,
+        actor: 'alice',
+        channel: 'cli',
+        issuedAt: new Date().toISOString(),
+        nonce: newNonce(),
+      }),
+    },
+    opts,
+  );
+}
 const verifier = fileURLToPath(new URL('../fixtures/dsse/verify_envelope.py', import.meta.url));
 
 async function issuedAttestation(): Promise<DsseEnvelope> {
   const config = testConfig();
-  const release = testRelease({ app: 'standard-api' });
+  const release = testRelease();
   const { start, promotionId, releaseDigest } = signedStart(config, release, {
     promotionId: 'standard-api-1',
-    taskQueue: 'unused',
-    deployQueuePrefix: 'unused-',
   });
   const trust = createTrustActivities({
     own: workerTrust(config),
