@@ -439,7 +439,7 @@ export async function createWorld(
   // The workers' own config. A test that starts with a config of its own adds its pipeline here
   // under a name of its own, as an operator would add a pipeline to the workers' config.
   const own = { ...workerTrust(config), pipelines: [...config.pipelines] };
-  let ownPipelines = 0;
+  const ownPipelines = new Map<TollgateConfig, PipelineConfig>();
   const coordination = createCoordinationActivities({ client, taskQueue });
   const orchestration: OrchestrationActivities = {
     async evaluatePolicy(req) {
@@ -524,8 +524,13 @@ export async function createWorld(
       labels.set(release.app, release.labels);
       let startConfig = config;
       if (startOpts.config) {
-        const pipeline = { ...startOpts.config.pipelines[0]!, name: `test-${++ownPipelines}` };
-        own.pipelines.push(pipeline);
+        // One pipeline per config object: promotions started with the same one share it.
+        let pipeline = ownPipelines.get(startOpts.config);
+        if (!pipeline) {
+          pipeline = { ...startOpts.config.pipelines[0]!, name: `test-${ownPipelines.size + 1}` };
+          ownPipelines.set(startOpts.config, pipeline);
+          own.pipelines.push(pipeline);
+        }
         startConfig = { ...startOpts.config, pipelines: [pipeline] };
       }
       const input = signedStart(startConfig, release, {
