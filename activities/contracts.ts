@@ -9,7 +9,17 @@ import type { AnalysisResult } from '../src/canary/types.js';
 import type { CanaryConfig } from '../src/canary/config.js';
 import type { ServingState } from '../src/targets/target.js';
 import type { ChainSeal } from '../src/ledger/ledger.js';
-import type { FreezeAction, Signed } from '../src/approvals/actions.js';
+import type {
+  FreezeAction,
+  RollbackAction,
+  Signed,
+  StartAction,
+  TrustSnapshot,
+  VoteAction,
+  WaiverAction,
+} from '../src/approvals/actions.js';
+import type { Pipeline } from '../src/config/schema.js';
+import type { AttestationPhase, DsseEnvelope } from '../src/domain/attestation.js';
 
 export interface PolicyRequest {
   promotionId: string;
@@ -43,9 +53,66 @@ export interface NotifyRequest {
   canary?: { verdicts: string[] };
 }
 
+/**
+ * A policy result signed by the orchestration worker's key: the issuer of a stage attestation
+ * takes the result from here, never from what a workflow says it was.
+ */
+export interface PolicySeal {
+  payload: {
+    kind: 'policy-result';
+    promotionId: string;
+    stage: string;
+    /** Computed by the policy activity from the release it evaluated. */
+    releaseDigest: string;
+    resultHash: string;
+    passed: boolean;
+    failedRules: string[];
+    packs: string[];
+  };
+  /** Ed25519 (hex) over the RFC 8785 canonical JSON of `payload`. */
+  signature: string;
+}
+
+/** What the orchestration worker's own config says about a signed start. */
+export type ResolvedStart =
+  { refused: string } | { pipeline: Pipeline; trust: TrustSnapshot; configDigest: string; requester: string };
+
+export interface AttestationRequest {
+  promotionId: string;
+  stage: string;
+  phase: AttestationPhase;
+  start: Signed<StartAction>;
+  release: Release;
+  policy: PolicySeal;
+  votes: Signed<VoteAction>[];
+  waivers: Signed<WaiverAction>[];
+  window: 'none' | 'open' | 'waived';
+  canary: { verdict: 'pass' | 'promoted-now'; analyses: number } | null;
+}
+
 /** On the orchestration queue (`tollgate`): no target credentials. */
 export interface OrchestrationActivities {
-  evaluatePolicy(req: PolicyRequest): Promise<PolicyEvaluation>;
+  evaluatePolicy(req: PolicyRequest): Promise<PolicyEvaluation & { seal?: PolicySeal }>;
+  /**
+   * Checks a signed start with this worker's own config and returns the pipeline and trust the
+   * promotion runs under (or why it must not run). `releaseDigest` is the workflow's own digest.
+   */
+  resolvePromotion(req: {
+    promotionId: string;
+    request: Signed<StartAction>;
+    releaseDigest: string;
+  }): Promise<ResolvedStart>;
+  /** Who may freeze the line: every pipeline's operator groups, with the keys, from this worker's config. */
+  lineTrust(): Promise<{ operatorGroups: string[]; trust: TrustSnapshot }>;
+  /** The operator groups and trust of a pipeline, from this worker's own config (operator rollbacks). */
+  resolveRollback(req: {
+    pipeline: string;
+  }): Promise<{ refused: string } | { operatorGroups: string[]; trust: TrustSnapshot }>;
+  /**
+   * Re-checks a stage's gates from its own config and keys (signed start, sealed policy result,
+   * signed votes and waivers, change window, line freeze) and signs a stage attestation.
+   */
+  issueStageAttestation(req: AttestationRequest): Promise<{ envelope: DsseEnvelope } | { refused: string }>;
   /** Idempotent by (chainId, seq); run as a local activity right after the step it records. */
   recordEvidence(input: EvidenceInput): Promise<EvidenceRecord>;
   /** Signs the chain head when a promotion ends. */
@@ -70,6 +137,8 @@ export interface OrchestrationActivities {
     promotionId: string;
     workflowId: string;
     mode: 'queue' | 'reject' | 'supersede';
+    /** The requester's signed start, which the lock forwards to a holder this request supersedes. */
+    start?: Signed<StartAction>;
     grantOnStart?: boolean;
   }): Promise<{ granted: true } | undefined>;
   releaseStageLock(req: {
@@ -84,11 +153,19 @@ export interface OrchestrationActivities {
   broadcastFreeze(signed: Signed<FreezeAction>): Promise<{ notified: number }>;
 }
 
+/**
+ * What a stage worker checks before it changes its target: the stage attestations of a
+ * promotion (its own stage's and every earlier stage's), or an operator's signed rollback.
+ */
+export type StageProof =
+  { attestations: DsseEnvelope[] } | { rollback: Signed<RollbackAction>; pipeline: string };
+
 export interface StageOperation {
   /** Idempotency key: `<promotionId>/<stage>/<op>[/<step>]`. */
   key: string;
   app: string;
   stage: string;
+  proof?: StageProof;
 }
 
 /** On `tollgate-deploy-<stage>`, served by a worker holding that stage's credentials only. */

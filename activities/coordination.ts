@@ -19,9 +19,9 @@ export function createCoordinationActivities(deps: {
 > {
   const { client, taskQueue } = deps;
   return {
-    async requestStageLock({ app, stage, promotionId, workflowId, mode, grantOnStart }) {
+    async requestStageLock({ app, stage, promotionId, workflowId, mode, start, grantOnStart }) {
       const lockId = stageLockWorkflowId(app, stage);
-      const request = { promotionId, workflowId, mode };
+      const request = { promotionId, workflowId, mode, ...(start ? { start } : {}) };
       if (grantOnStart) {
         // A lock that is not running holds nothing: starting it with this promotion as its holder
         // is the grant, with no round trip through the lock's workflow task and a signal back.
@@ -57,7 +57,10 @@ export function createCoordinationActivities(deps: {
     },
     async lineStatus() {
       try {
-        return await client.workflow.getHandle(LINE_WORKFLOW_ID).query(lineStatusQuery);
+        const line = client.workflow.getHandle(LINE_WORKFLOW_ID);
+        // A closed line holds no freeze, and a query to it would wait for a worker to replay it.
+        if ((await line.describe()).status.name !== 'RUNNING') return {};
+        return await line.query(lineStatusQuery);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return {};
         throw err;

@@ -32,7 +32,12 @@ export function createStageActivities(deps: {
           app: req.app,
           version: req.version,
           mode: req.mode,
-          artifacts: req.artifacts.map(({ name, ref, digest }) => ({ name, ref, digest })),
+          artifacts: req.artifacts.map(({ name, ref, digest, sha512 }) => ({
+            name,
+            ref,
+            digest,
+            ...(sha512 ? { sha512 } : {}),
+          })),
         }),
       ),
     setCanaryWeight: (req) =>

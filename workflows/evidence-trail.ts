@@ -26,7 +26,13 @@ export class EvidenceTrail {
    */
   private readonly shield = new CancellationScope({ cancellable: false });
 
-  constructor(private readonly promotionId: string) {}
+  /** @param firstSeq where the chain goes on (a workflow that continued as new carries it over). */
+  constructor(
+    private readonly promotionId: string,
+    firstSeq = 0,
+  ) {
+    this.seq = firstSeq;
+  }
 
   get count(): number {
     return this.seq;

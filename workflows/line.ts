@@ -5,8 +5,11 @@
  */
 import {
   condition,
+  allHandlersFinished,
+  ApplicationFailure,
   continueAsNew,
   defineQuery,
+  patched,
   defineUpdate,
   proxyActivities,
   setHandler,
@@ -14,6 +17,8 @@ import {
 } from '@temporalio/workflow';
 import type { FreezeAction, Signed } from '../src/approvals/actions.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
+import { EvidenceTrail } from './evidence-trail.js';
+import { freezeProblem } from './message-checks.js';
 
 export const LINE_WORKFLOW_ID = 'tollgate-line';
 
@@ -27,23 +32,83 @@ const { broadcastFreeze } = proxyActivities<Pick<OrchestrationActivities, 'broad
   retry: { maximumInterval: '30s' },
 });
 
-export async function line(initial: { freeze?: Signed<FreezeAction> } = {}): Promise<void> {
+const { lineTrust } = proxyActivities<Pick<OrchestrationActivities, 'lineTrust'>>({
+  startToCloseTimeout: '1m',
+  retry: { maximumInterval: '30s' },
+});
+
+/**
+ * patched() id: the line checks each freeze action's signature, its signer's operator group
+ * (from the orchestration worker's config) and its order, and records every freeze and lift in
+ * its own evidence chain (`tollgate-line`).
+ */
+export const SIGNED_LINE = 'signed-line';
+export const LINE_CHAIN = 'tollgate-line';
+
+export interface LineState {
+  freeze?: Signed<FreezeAction>;
+  /** When the last accepted freeze or unfreeze was issued. */
+  lastIssuedAt?: string;
+  /** The next sequence number of the line's evidence chain. */
+  seq?: number;
+}
+
+export async function line(initial: LineState = {}): Promise<void> {
   let freeze = initial.freeze;
+  let lastIssuedAt = initial.lastIssuedAt;
   setHandler(lineStatusQuery, () => (freeze ? { freeze } : {}));
+  const signed = patched(SIGNED_LINE);
+  let authority: Awaited<ReturnType<typeof lineTrust>> | undefined;
+  const evidence = new EvidenceTrail(LINE_CHAIN, initial.seq ?? 0);
+  const problemOf = (action: Signed<FreezeAction>) =>
+    authority &&
+    freezeProblem(action, { ...authority, ...(lastIssuedAt ? { inForceIssuedAt: lastIssuedAt } : {}) });
   setHandler(
     setFreezeUpdate,
-    async (signed) => {
-      freeze = signed.payload.frozen ? signed : undefined;
-      const { notified } = await broadcastFreeze(signed);
-      return { frozen: signed.payload.frozen, notified };
+    async (action) => {
+      if (signed) {
+        // An update that arrived while the line was loading its trust is checked here.
+        await condition(() => authority !== undefined);
+        const problem = problemOf(action);
+        if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
+      }
+      freeze = action.payload.frozen ? action : undefined;
+      lastIssuedAt = action.payload.issuedAt;
+      if (authority)
+        await evidence.add(
+          action.payload.frozen ? 'freeze.held' : 'freeze.lifted',
+          {
+            reason: action.payload.reason,
+            by: action.payload.actor,
+            issuedAt: action.payload.issuedAt,
+            action,
+          },
+          {
+            actor: {
+              id: action.payload.actor,
+              channel: action.payload.channel,
+              verifiedBy: `ed25519:${action.keyId}`,
+            },
+          },
+        );
+      const { notified } = await broadcastFreeze(action);
+      return { frozen: action.payload.frozen, notified };
     },
     {
-      validator: (signed: Signed<FreezeAction>) => {
-        if (signed.payload.kind !== 'freeze') throw new Error('not a freeze action');
-        if (!signed.payload.reason) throw new Error('a freeze needs a reason');
+      validator: (action: Signed<FreezeAction>) => {
+        if (action?.payload?.kind !== 'freeze') throw new Error('not a freeze action');
+        if (!action.payload.reason) throw new Error('a freeze needs a reason');
+        const problem = problemOf(action);
+        if (problem) throw new Error(problem);
       },
     },
   );
+  if (signed) authority = await lineTrust();
   await condition(() => workflowInfo().continueAsNewSuggested);
-  await continueAsNew<typeof line>(freeze ? { freeze } : {});
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof line>({
+    ...(freeze ? { freeze } : {}),
+    ...(lastIssuedAt ? { lastIssuedAt } : {}),
+    ...(signed ? { seq: evidence.count } : {}),
+  });
 }

@@ -7,10 +7,12 @@ import type {
   ControlAction,
   FreezeAction,
   Signed,
+  StartAction,
   VoteAction,
   WaiverAction,
 } from '../src/approvals/actions.js';
 import type { PromotionState, VoteRecord } from './types.js';
+import type { SupersededMessage } from './message-checks.js';
 
 export interface VoteOutcome {
   accepted: true;
@@ -32,11 +34,13 @@ export const waiveUpdate = defineUpdate<{ accepted: true; waives: string[] }, [S
 /** Stop-the-line freeze or unfreeze, forwarded by the line workflow to every running promotion. */
 export const freezeSignal = defineSignal<[Signed<FreezeAction>]>('freeze');
 /** Sent by the stage lock when a newer promotion takes over this one's stage (onConflict: supersede). */
-export const supersededSignal = defineSignal<[{ by: string }]>('superseded');
+export const supersededSignal = defineSignal<[SupersededMessage]>('superseded');
 export interface LockRequest {
   promotionId: string;
   workflowId: string;
   mode: 'queue' | 'reject' | 'supersede';
+  /** The requester's signed start (signed promotions): forwarded to the holder it supersedes. */
+  start?: Signed<StartAction>;
 }
 export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
 export const lockReleaseSignal = defineSignal<[{ workflowId: string }]>('lockRelease');

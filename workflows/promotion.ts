@@ -6,10 +6,14 @@
  * Handlers are registered first (run.ts); the process below reads top to bottom.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   ParentClosePolicy,
+  patched,
+  setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -18,14 +22,102 @@ import { durationMs } from '../src/domain/duration.js';
 import type { Stage } from '../src/config/schema.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
 import { PromotionRun, StageStop } from './run.js';
+import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from './messages.js';
 import { runCanary } from './canary.js';
 import { isWindowOpen, nextWindowOpening } from './change-windows.js';
 import { approvalDecision } from './approval-rules.js';
-import type { PromotionInput, PromotionResult, PromotionStatus } from './types.js';
+import { attestStage } from './attest.js';
+import { resolveStart } from './start.js';
+import { EvidenceTrail } from './evidence-trail.js';
+import { ADMISSION_REFUSED } from './admission-refused.js';
+import type {
+  PromotionInput,
+  PromotionResult,
+  PromotionStart,
+  PromotionState,
+  PromotionStatus,
+  RunInput,
+} from './types.js';
 
-export async function promotion(input: PromotionInput): Promise<PromotionResult> {
+/**
+ * patched() id: promotions take a signed start and get their pipeline and trust from the
+ * orchestration worker's config; every stage is attested before its worker deploys. Promotions
+ * recorded before it took their trust from the input, and replay that way.
+ */
+export const SIGNED_START = 'signed-start';
+
+export async function promotion(input: PromotionInput | PromotionStart): Promise<PromotionResult> {
+  if (!patched(SIGNED_START)) return promote(input as PromotionInput);
+  const starting = startingState(input as PromotionStart);
+  setHandler(stateQuery, () => starting);
+  // Messages that arrive while the start is checked are refused with a reason, not dropped
+  // (PromotionRun replaces these handlers once the promotion runs).
+  const notYet = (_action: unknown): void => {
+    throw new Error('no stage is waiting for approval: the promotion is still checking its start request');
+  };
+  const refuse = (_action: unknown) => Promise.reject(new Error('the promotion has not started'));
+  setHandler(voteUpdate, refuse, { validator: notYet });
+  setHandler(controlUpdate, refuse, { validator: notYet });
+  setHandler(waiveUpdate, refuse, { validator: notYet });
+  const resolved = await resolveStart(input as PromotionStart);
+  if ('refused' in resolved) return refuseStart(resolved.promotionId, resolved.refused, starting);
+  return promote(resolved.input);
+}
+
+/** What the `state` query shows while the start is being checked: nothing in it is verified yet. */
+function startingState(input: PromotionStart): PromotionState {
+  const claimed = (input?.release ?? {}) as Partial<PromotionStart['release']>;
+  return {
+    promotionId: workflowInfo().workflowId,
+    app: String(claimed.app ?? ''),
+    version: String(claimed.version ?? ''),
+    releaseDigest: '',
+    pipeline: String(input?.request?.payload?.pipeline ?? ''),
+    requester: '',
+    status: 'running',
+    paused: false,
+    stages: [],
+    timeline: [],
+  };
+}
+
+/** A start that cannot be believed: recorded under the workflow's own id, and nothing runs. */
+async function refuseStart(
+  promotionId: string,
+  reason: string,
+  state: PromotionState,
+): Promise<PromotionResult> {
+  const evidence = new EvidenceTrail(promotionId);
+  upsertSearchAttributes([{ key: SA_STATUS, value: 'failed' }]);
+  const outcome = `promotion refused: ${reason}`;
+  state.status = 'failed';
+  state.outcome = outcome;
+  await evidence.add('security.refused', { refusal: 'start', reason });
+  await evidence.add('promotion.failed', { status: 'failed', outcome });
+  return { status: 'failed', outcome, stages: [], evidenceRecords: evidence.count };
+}
+
+async function promote(input: RunInput): Promise<PromotionResult> {
   const run = new PromotionRun(input);
   run.registerHandlers();
+  if (input.trusted) {
+    // Anyone with namespace access can request a cancel: for a signed promotion it is a refused
+    // action, recorded, and the promotion goes on. Aborting is the signed control update.
+    CancellationScope.current().cancelRequested.catch(
+      () =>
+        void run.refusals.record(
+          'cancel',
+          'a Temporal cancel request is not an abort: abort with the signed control update (tollgate abort)',
+          null,
+        ),
+    );
+    return CancellationScope.nonCancellable(() => drive(run));
+  }
+  return drive(run);
+}
+
+async function drive(run: PromotionRun): Promise<PromotionResult> {
+  const { input } = run;
   upsertSearchAttributes([
     { key: SA_APP, value: input.release.app },
     { key: SA_VERSION, value: input.release.version },
@@ -36,6 +128,15 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
     releaseDigest: input.releaseDigest,
     pipeline: input.pipeline.name,
     stages: input.pipeline.stages.map((s) => s.name),
+    ...(input.trusted
+      ? {
+          requester: input.trusted.requester,
+          configDigest: input.trusted.configDigest,
+          start: input.trusted.start,
+          // Only the signer is verified; the manifest's names are what it claims.
+          claimed: { requester: input.release.requester, commitAuthors: input.release.commitAuthors },
+        }
+      : {}),
   });
   await run.applyLineStatus();
 
@@ -79,6 +180,8 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
       if (approvalStop) return approvalStop;
 
       await preDeployGates(run, stage);
+      const admitted = await attestStage(run, stage, 'admitted');
+      if (admitted) return admitted;
 
       run.setGate('deploy');
       run.markDeployStarted(stage);
@@ -103,6 +206,8 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
           return canaryStop;
         }
       }
+      const passed = await attestStage(run, stage, 'passed');
+      if (passed) return passed;
       state.status = 'succeeded';
       await run.evidence.add(
         'stage.completed',
@@ -118,6 +223,17 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
         await CancellationScope.nonCancellable(() => run.rollback(stage, stop.outcome));
       state.status = deployed ? 'rolled-back' : 'failed';
       return stop;
+    }
+    if (admissionRefused(err)) {
+      // The stage worker refused before touching its target: there is nothing to roll back.
+      const reason = errorMessage(err);
+      state.status = 'failed';
+      await run.evidence.add(
+        'security.refused',
+        { refusal: 'stage-admission', reason },
+        { stage: stage.name },
+      );
+      return { status: 'failed', outcome: reason };
     }
     if (run.deployStarted(stage)) {
       // The deploy (or a canary step) failed after its retries: restore the previous version.
@@ -154,6 +270,7 @@ async function policyGate(run: PromotionRun, stage: Stage): Promise<StageStop | 
     waived: [],
   };
   run.policyResultHash = evaluation.resultHash;
+  if (evaluation.seal) run.policySeals.set(stage.name, evaluation.seal);
   await run.evidence.add('policy.evaluated', evaluation, {
     stage: stage.name,
     controls: evaluation.rules.flatMap((r) => r.controls),
@@ -301,6 +418,14 @@ async function finish(
     stages: run.state.stages.map((s) => ({ name: s.name, status: s.status })),
     evidenceRecords: run.evidence.count,
   };
+}
+
+function admissionRefused(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === ADMISSION_REFUSED
+  );
 }
 
 function errorMessage(err: unknown): string {

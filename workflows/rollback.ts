@@ -8,6 +8,7 @@
 import {
   CancellationScope,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -34,10 +35,10 @@ export interface RollbackInput {
   rollbackId: string;
   request: Signed<RollbackAction>;
   pipeline: string;
-  /** Who may roll back: the pipeline's operator groups. */
-  operatorGroups: string[];
-  /** Who may act and with which keys, as config said when the rollback was requested. */
-  trust: TrustSnapshot;
+  /** Rollbacks recorded before SIGNED_ROLLBACK only: who may roll back, as the client said. */
+  operatorGroups?: string[];
+  /** Rollbacks recorded before SIGNED_ROLLBACK only: keys and groups, as the client said. */
+  trust?: TrustSnapshot;
   /** Queue of the orchestration activities. Default `tollgate`. */
   taskQueue?: string;
   /** The stage's deploy activities run on `<prefix><stage>`. Default `tollgate-deploy-`. */
@@ -59,19 +60,33 @@ export interface RollbackResult {
   evidenceRecords: number;
 }
 
+/**
+ * patched() id: the operator groups and keys come from the orchestration worker's config (not
+ * the input), and the stage worker checks the signed request itself before it rolls back.
+ */
+export const SIGNED_ROLLBACK = 'signed-rollback';
+
 /** Why the request must be refused, or undefined when it is signed by an operator for this rollback. */
-export function rollbackProblem(input: RollbackInput): string | undefined {
+export function rollbackProblem(
+  input: RollbackInput,
+  authority: { operatorGroups: string[]; trust: TrustSnapshot },
+): string | undefined {
   const { payload } = input.request;
-  if (payload.kind !== 'rollback') return 'not a rollback request';
+  if (payload?.kind !== 'rollback') return 'not a rollback request';
   if (payload.promotionId !== input.rollbackId)
     return `request is for ${payload.promotionId}, not ${input.rollbackId}`;
-  const signature = signatureProblem(input.request, input.trust);
+  const signature = signatureProblem(input.request, authority.trust);
   if (signature) return signature;
-  const principal = input.trust.principals.find((p) => p.id === payload.actor);
-  if (!principal?.groups.some((g) => input.operatorGroups.includes(g)))
-    return `${payload.actor} may not roll back: only operators may (${input.operatorGroups.join(', ') || 'no operator groups configured'} in pipeline ${input.pipeline})`;
+  const principal = authority.trust.principals.find((p) => p.id === payload.actor);
+  if (!principal?.groups.some((g) => authority.operatorGroups.includes(g)))
+    return `${payload.actor} may not roll back: only operators may (${authority.operatorGroups.join(', ') || 'no operator groups configured'} in pipeline ${input.pipeline})`;
   return undefined;
 }
+
+const { resolveRollback } = proxyActivities<Pick<OrchestrationActivities, 'resolveRollback'>>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
 
 const coordination = proxyLocalActivities<
   Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'sealPromotion'>
@@ -117,7 +132,11 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     { key: SA_STATUS, value: 'running' },
   ]);
 
-  const problem = rollbackProblem(input);
+  const signed = patched(SIGNED_ROLLBACK);
+  const authority = signed
+    ? await resolveRollback({ pipeline: input.pipeline })
+    : { operatorGroups: input.operatorGroups ?? [], trust: input.trust ?? { principals: [], keys: {} } };
+  const problem = 'refused' in authority ? authority.refused : rollbackProblem(input, authority);
   const actor: Actor = problem
     ? SYSTEM_ACTOR
     : { id: request.actor, channel: request.channel, verifiedBy: `ed25519:${input.request.keyId}` };
@@ -213,6 +232,7 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
         app,
         stage,
         toVersion: to!,
+        ...(signed ? { proof: { rollback: input.request, pipeline: input.pipeline } } : {}),
       });
     } catch (err) {
       const outcome = `rolling back ${app} at ${stage} to ${to} failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -25,10 +25,13 @@ import {
   ORCHESTRATION_TASK_QUEUE,
   type NotifyRequest,
   type OrchestrationActivities,
+  type PolicySeal,
   type StageActivities,
   type StageOperation,
 } from '../activities/contracts.js';
 import { EvidenceTrail } from './evidence-trail.js';
+import { Refusals } from './refusals.js';
+import { freezeProblem, supersedeProblem } from './message-checks.js';
 import { eligibleGroups, voteProblem } from './approval-rules.js';
 import {
   controlUpdate,
@@ -40,7 +43,8 @@ import {
   waiveUpdate,
 } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
-import type { Gate, PromotionInput, PromotionState, PromotionStatus, StageState } from './types.js';
+import type { DsseEnvelope } from '../src/domain/attestation.js';
+import type { Gate, PromotionState, PromotionStatus, RunInput, StageState } from './types.js';
 
 export interface StageStop {
   status: Exclude<PromotionStatus, 'running' | 'succeeded'>;
@@ -72,9 +76,20 @@ function actorOf(
   };
 }
 
+/** The reason a check throws, or undefined when it passes. */
+function problemOf(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 export class PromotionRun {
   readonly state: PromotionState;
   readonly evidence: EvidenceTrail;
+  readonly refusals: Refusals;
   readonly orchestration: OrchestrationActivities;
   /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
   readonly coordination: Pick<
@@ -87,6 +102,8 @@ export class PromotionRun {
   paused = false;
   abortRequested: { by: string; reason?: string; superseded?: boolean } | undefined;
   frozen: { reason: string; by: string } | undefined;
+  /** When the freeze action in force was issued: an older one never undoes it. */
+  private freezeIssuedAt: string | undefined;
   promoteNowRequested = false;
   canaryDecision: 'continue' | 'rollback' | undefined;
   private readonly waivers: WaiverAction[] = [];
@@ -97,10 +114,19 @@ export class PromotionRun {
   private readonly notifications: Promise<void>[] = [];
   private readonly notifier: Pick<OrchestrationActivities, 'notify'>;
   private approvalOpenFor: string | undefined;
+  /** The signer of the start for promotions started by a signed request; else the manifest's claim. */
+  readonly requester: string;
+  /** Signed promotions only: what a stage attestation is issued from, and the attestations issued. */
+  readonly policySeals = new Map<string, PolicySeal>();
+  readonly signedVotes = new Map<string, Signed<VoteAction>[]>();
+  readonly signedWaivers: Signed<WaiverAction>[] = [];
+  readonly attestations: DsseEnvelope[] = [];
 
-  constructor(readonly input: PromotionInput) {
+  constructor(readonly input: RunInput) {
+    this.requester = input.trusted?.requester ?? input.release.requester;
     this.orchestrationQueue = input.taskQueue ?? ORCHESTRATION_TASK_QUEUE;
     this.evidence = new EvidenceTrail(input.promotionId);
+    this.refusals = new Refusals(this.evidence, Boolean(input.trusted));
     this.orchestration = proxyActivities<OrchestrationActivities>({
       taskQueue: this.orchestrationQueue,
       startToCloseTimeout: '2m',
@@ -122,7 +148,7 @@ export class PromotionRun {
       version: input.release.version,
       releaseDigest: input.releaseDigest,
       pipeline: input.pipeline.name,
-      requester: input.release.requester,
+      requester: this.requester,
       status: 'running',
       paused: false,
       stages: input.pipeline.stages.map((s) => ({ name: s.name, status: 'pending' })),
@@ -135,6 +161,8 @@ export class PromotionRun {
     setHandler(
       voteUpdate,
       async (signed) => {
+        const problem = this.voteProblemOf(signed);
+        if (problem) return this.refusals.refuse('vote', problem, signed, this.approvalOpenFor);
         const vote = signed.payload;
         const approval = this.stageState(vote.stage).approval!;
         const record = {
@@ -147,6 +175,8 @@ export class PromotionRun {
           ...(vote.comment ? { comment: vote.comment } : {}),
         };
         approval.votes.push(record);
+        if (this.input.trusted)
+          this.signedVotes.set(vote.stage, [...(this.signedVotes.get(vote.stage) ?? []), signed]);
         this.log('approval.vote', `${vote.actor} voted ${vote.decision} via ${vote.channel}`, vote.stage);
         await this.evidence.add(
           'approval.vote',
@@ -167,30 +197,47 @@ export class PromotionRun {
         };
       },
       {
-        validator: (signed: Signed<VoteAction>) => {
-          const problem = voteProblem(signed, {
-            promotionId: this.input.promotionId,
-            waitingStage: this.approvalOpenFor,
-            rule: this.approvalOpenFor ? this.stage(this.approvalOpenFor).approval : undefined,
-            releaseDigest: this.input.releaseDigest,
-            policyResultHash: this.policyResultHash,
-            requester: this.input.release.requester,
-            commitAuthors: this.input.release.commitAuthors,
-            votes: this.approvalOpenFor ? (this.stageState(this.approvalOpenFor).approval?.votes ?? []) : [],
-            trust: this.input.trust,
-          });
-          if (problem) throw new Error(problem);
-        },
+        validator: (signed: Signed<VoteAction>) => this.refusals.screen(this.voteProblemOf(signed)),
       },
     );
-    setHandler(controlUpdate, (signed) => this.control(signed), {
-      validator: (signed: Signed<ControlAction>) => this.checkControl(signed),
-    });
-    setHandler(waiveUpdate, (signed) => this.waive(signed), {
-      validator: (signed: Signed<WaiverAction>) => this.checkWaiver(signed),
-    });
+    setHandler(
+      controlUpdate,
+      async (signed) => {
+        const problem = problemOf(() => this.checkControl(signed));
+        if (problem) return this.refusals.refuse('control', problem, signed, this.state.currentStage);
+        return this.control(signed);
+      },
+      {
+        validator: (signed: Signed<ControlAction>) =>
+          this.refusals.screen(problemOf(() => this.checkControl(signed))),
+      },
+    );
+    setHandler(
+      waiveUpdate,
+      async (signed) => {
+        const problem = problemOf(() => this.checkWaiver(signed));
+        if (problem) return this.refusals.refuse('waiver', problem, signed, this.state.currentStage);
+        return this.waive(signed);
+      },
+      {
+        validator: (signed: Signed<WaiverAction>) =>
+          this.refusals.screen(problemOf(() => this.checkWaiver(signed))),
+      },
+    );
     setHandler(freezeSignal, (signed) => this.applyFreeze(signed));
-    setHandler(supersededSignal, ({ by }) => {
+    setHandler(supersededSignal, async (message) => {
+      const trusted = this.input.trusted;
+      const problem = trusted
+        ? supersedeProblem(message, {
+            trust: this.input.trust,
+            app: this.input.release.app,
+            pipeline: this.input.pipeline.name,
+            onConflict: this.input.pipeline.onConflict,
+            start: trusted.start,
+          })
+        : undefined;
+      if (problem) return this.refusals.record('superseded', problem, message, this.state.currentStage);
+      const { by } = message;
       this.abortRequested = { by, reason: `superseded by promotion ${by}`, superseded: true };
       this.stageScope?.cancel();
     });
@@ -199,6 +246,20 @@ export class PromotionRun {
         granted: answer.granted,
         ...(answer.heldBy ? { heldBy: answer.heldBy } : {}),
       });
+    });
+  }
+
+  private voteProblemOf(signed: Signed<VoteAction>): string | undefined {
+    return voteProblem(signed, {
+      promotionId: this.input.promotionId,
+      waitingStage: this.approvalOpenFor,
+      rule: this.approvalOpenFor ? this.stage(this.approvalOpenFor).approval : undefined,
+      releaseDigest: this.input.releaseDigest,
+      policyResultHash: this.policyResultHash,
+      requester: this.requester,
+      commitAuthors: this.input.release.commitAuthors,
+      votes: this.approvalOpenFor ? (this.stageState(this.approvalOpenFor).approval?.votes ?? []) : [],
+      trust: this.input.trust,
     });
   }
 
@@ -238,6 +299,8 @@ export class PromotionRun {
       key: `${this.input.promotionId}/${stage.name}/${op}${step === undefined ? '' : `/${step}`}`,
       app: this.input.release.app,
       stage: stage.name,
+      // A stage worker checks these itself before it changes its target (activities/admission.ts).
+      ...(this.input.trusted ? { proof: { attestations: this.attestations } } : {}),
     };
   }
 
@@ -305,6 +368,7 @@ export class PromotionRun {
           promotionId: this.input.promotionId,
           workflowId: this.workflowId,
           mode,
+          ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
           ...grant,
         }),
       () => this.lockAnswers.get(stage.name),
@@ -349,7 +413,7 @@ export class PromotionRun {
     const approver = this.state.currentStage
       ? this.inGroups(action.actor, this.stage(this.state.currentStage).approval?.groups ?? [])
       : false;
-    const requester = action.actor === this.input.release.requester;
+    const requester = action.actor === this.requester;
     switch (action.command) {
       case 'pause':
       case 'resume':
@@ -370,7 +434,7 @@ export class PromotionRun {
       case 'rollback':
         if (!operator && !approver)
           throw new Error(`${action.actor} may not decide on the canary: not an approver of this stage`);
-        if (action.actor === this.input.release.requester)
+        if (action.actor === this.requester)
           throw new Error(
             `segregation of duties: ${action.actor} requested this release and cannot decide on its canary`,
           );
@@ -455,7 +519,7 @@ export class PromotionRun {
       throw new Error(
         `${waiver.actor} may not grant waivers (waiver groups: ${this.input.pipeline.waiverGroups.join(', ') || 'none'})`,
       );
-    if (waiver.actor === this.input.release.requester)
+    if (waiver.actor === this.requester)
       throw new Error(
         `segregation of duties: ${waiver.actor} requested this release and cannot waive its gates`,
       );
@@ -467,6 +531,7 @@ export class PromotionRun {
   private async waive(signed: Signed<WaiverAction>): Promise<{ accepted: true; waives: string[] }> {
     const waiver = signed.payload;
     this.waivers.push(waiver);
+    if (this.input.trusted) this.signedWaivers.push(signed);
     this.log(
       'waiver.granted',
       `${waiver.actor} waived ${waiver.waives.join(', ')}: ${waiver.justification}`,
@@ -505,6 +570,18 @@ export class PromotionRun {
   }
 
   private applyFreeze(signed: Signed<FreezeAction>): void {
+    if (this.input.trusted) {
+      const problem = freezeProblem(signed, {
+        trust: this.input.trust,
+        operatorGroups: this.input.pipeline.operatorGroups,
+        ...(this.freezeIssuedAt ? { inForceIssuedAt: this.freezeIssuedAt } : {}),
+      });
+      if (problem) {
+        void this.refusals.record('freeze', problem, signed, this.state.currentStage);
+        return;
+      }
+      this.freezeIssuedAt = signed.payload.issuedAt;
+    }
     const action = signed.payload;
     const problem =
       signatureProblem(signed, this.input.trust) ??
@@ -538,7 +615,7 @@ export class PromotionRun {
           version: this.input.release.version,
           ...(stage ? { stage } : {}),
           releaseDigest: this.input.releaseDigest,
-          requester: this.input.release.requester,
+          requester: this.requester,
           ...(this.policyResultHash ? { policyResultHash: this.policyResultHash } : {}),
           summary,
           ...(state?.policy

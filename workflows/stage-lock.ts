@@ -100,11 +100,13 @@ export async function stageLock(initial: StageLockState): Promise<void> {
     }
     if (supersedeFor) {
       const by = supersedeFor.promotionId;
+      // The holder believes a supersede only with the newer promotion's signed start.
+      const start = supersedeFor.start;
       supersedeFor = undefined;
       if (state.holder) {
         const holder = state.holder;
         await getExternalWorkflowHandle(holder.workflowId)
-          .signal(supersededSignal, { by })
+          .signal(supersededSignal, { by, ...(start ? { start } : {}) })
           .catch(() => {
             if (state.holder === holder) state.holder = undefined; // the holder is gone already
           });

@@ -1,6 +1,6 @@
 import type { Pipeline } from '../src/config/schema.js';
 import type { Release } from '../src/domain/release.js';
-import type { TrustSnapshot } from '../src/approvals/actions.js';
+import type { Signed, StartAction, TrustSnapshot } from '../src/approvals/actions.js';
 import type { PolicyEvaluation } from '../src/policy/types.js';
 import type { AnalysisResult } from '../src/canary/types.js';
 import type { ServingState } from '../src/targets/target.js';
@@ -21,6 +21,31 @@ export interface PromotionInput {
   /** Stage deploy activities run on `<prefix><stage>`. Default `tollgate-deploy-`. */
   deployQueuePrefix?: string;
 }
+
+/**
+ * What starts a promotion: the requester's signed start and the release it names by digest.
+ * Pipelines, groups and keys come from the orchestration worker's own config; the routing
+ * fields only say where activities run, and a stage worker refuses anything without its proof.
+ */
+export interface PromotionStart {
+  request: Signed<StartAction>;
+  release: Release;
+  /** Must equal the request's promotion id (kept in the input for replay tools). */
+  workflowId?: string;
+  taskQueue?: string;
+  deployQueuePrefix?: string;
+}
+
+/** What the orchestration worker's config said about a promotion's start. */
+export interface TrustedStart {
+  start: Signed<StartAction>;
+  configDigest: string;
+  /** The signer of the start: the requester recorded everywhere. */
+  requester: string;
+}
+
+/** A promotion's input once resolved; `trusted` is set for promotions started by a signed request. */
+export type RunInput = PromotionInput & { trusted?: TrustedStart };
 
 export type PromotionStatus =
   'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'aborted' | 'rolled-back' | 'superseded';

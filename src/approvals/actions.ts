@@ -66,7 +66,22 @@ export const RollbackAction = ActionBase.extend({
 });
 export type RollbackAction = z.infer<typeof RollbackAction>;
 
+/**
+ * A requester's start of a promotion: it names the release by digest and the pipeline by name.
+ * The signer is the requester; the workers look the pipeline and every key up in their own
+ * config, so nothing else about trust travels with it.
+ */
+export const StartAction = ActionBase.extend({
+  kind: z.literal('start'),
+  pipeline: z.string().min(1),
+  app: z.string().min(1),
+  version: z.string().min(1),
+  releaseDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex>'),
+});
+export type StartAction = z.infer<typeof StartAction>;
+
 export const Action = z.discriminatedUnion('kind', [
+  StartAction,
   VoteAction,
   ControlAction,
   WaiverAction,
@@ -94,4 +109,9 @@ export interface TrustedKey {
 export interface TrustSnapshot {
   principals: { id: string; groups: string[] }[];
   keys: Record<string, TrustedKey>;
+  /**
+   * Raw public keys (hex) of the orchestration workers, which sign stage attestations and the
+   * coordination messages (stage-lock answers, supersede notices) promotions accept.
+   */
+  serviceKeys?: string[];
 }

@@ -51,7 +51,7 @@ export function parsePublicKeyText(text: string): Buffer {
 }
 
 export function rawPublicKey(key: KeyObject): Buffer {
-  const der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const der = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
   return der.subarray(ED25519_SPKI_PREFIX.length);
 }
 

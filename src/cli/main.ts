@@ -7,6 +7,7 @@ import { Tollgate } from './context.js';
 import { EXIT } from './errors.js';
 import { createOutput } from './output.js';
 import { registerActionCommands } from './commands/act.js';
+import { registerAttestCommands } from './commands/attest.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCanaryCommands } from './commands/canary.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -75,6 +76,7 @@ Exit codes: 0 ok, 1 the outcome was a failure (promotion failed, action refused)
   registerAuditCommands(program, ctx);
   registerLedgerCommands(program, ctx);
   markRequired(program);
+  registerAttestCommands(program, ctx);
   return { program, ctx };
 }
 

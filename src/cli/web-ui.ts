@@ -5,10 +5,20 @@
  * the UI's list and the saved query the README gives; the execution itself completes normally
  * because every client reads the promotion's result from it.
  */
-import type { PromotionInput } from '../../workflows/types.js';
+import type { Pipeline } from '../config/schema.js';
+import type { Release } from '../domain/release.js';
+
+export interface PromotionShown {
+  release: Release;
+  pipeline: Pipeline;
+  releaseDigest: string;
+  promotionId: string;
+  /** The signer of the start, not the manifest's claim. */
+  requester: string;
+}
 
 /** Markdown for the UI's details panel: the release, the gates of each stage, how to follow it. */
-export function promotionDetails(input: PromotionInput): string {
+export function promotionDetails(input: PromotionShown): string {
   const { release, pipeline } = input;
   const stages = pipeline.stages.map((s) => {
     const gates = [
@@ -21,7 +31,7 @@ export function promotionDetails(input: PromotionInput): string {
     return `- **${s.name}**: ${gates.join(' · ')}`;
   });
   return [
-    `**${release.app} ${release.version}** through pipeline \`${pipeline.name}\`, requested by ${release.requester}`,
+    `**${release.app} ${release.version}** through pipeline \`${pipeline.name}\`, requested by ${input.requester}`,
     '',
     `Change: ${release.change.description}${release.change.ticket ? ` (${release.change.ticket})` : ''}`,
     `Release digest: \`${input.releaseDigest}\``,

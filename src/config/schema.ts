@@ -150,6 +150,23 @@ export const TollgateConfig = z
       .describe('keys of chat hook services; the workflow trusts them only for chat-sourced identities'),
     pipelines: z.array(Pipeline).min(1).describe('the pipelines releases are promoted through'),
     ledger: LedgerConfig,
+    orchestration: z
+      .strictObject({
+        signingKey: z
+          .string()
+          .optional()
+          .describe(
+            'Ed25519 private key file (PKCS#8 PEM) that signs stage attestations, policy results and coordination messages; default <TOLLGATE_HOME>/keys/orchestration.pem, created on first use',
+          ),
+        publicKeys: z
+          .array(PublicKeyText)
+          .default([])
+          .describe(
+            'public keys a stage worker accepts attestations from; default: the public part of signingKey',
+          ),
+      })
+      .default({ publicKeys: [] })
+      .describe("the orchestration worker's key: stage workers and promotions trust only its public part"),
     ledgerSigningKey: z
       .string()
       .optional()

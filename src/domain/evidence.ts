@@ -24,6 +24,7 @@ export const EvidenceType = z.enum([
   'promotion.timed-out',
   'stage.entered',
   'stage.completed',
+  'stage.attested',
   'lock.acquired',
   'lock.released',
   'lock.refused',

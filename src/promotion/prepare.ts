@@ -6,9 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Pipeline, TollgateConfig } from '../config/schema.js';
 import type { Release } from '../domain/release.js';
 import { canonicalBytes } from '../domain/canonical.js';
-import type { TrustSnapshot } from '../approvals/actions.js';
+import type { Signed, StartAction, TrustSnapshot } from '../approvals/actions.js';
 import { chatServiceKeyId, parsePublicKeyText, principalKeyId } from '../approvals/keys.js';
-import type { PromotionInput } from '../../workflows/types.js';
+import type { PromotionInput, PromotionStart } from '../../workflows/types.js';
 
 export function releaseDigest(release: Release): string {
   return `sha256:${createHash('sha256').update(canonicalBytes(release)).digest('hex')}`;
@@ -70,5 +70,46 @@ export function preparePromotion(
     trust: buildTrust(config),
     ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}),
     ...(opts.deployQueuePrefix ? { deployQueuePrefix: opts.deployQueuePrefix } : {}),
+  };
+}
+
+/** Signs a start request: whoever signs it is the promotion's requester. */
+export interface StartSigner {
+  sign(payload: StartAction): Signed<StartAction>;
+  base(promotionId: string): Omit<StartAction, 'kind' | 'pipeline' | 'app' | 'version' | 'releaseDigest'>;
+}
+
+/**
+ * A promotion's signed start: the release named by digest and the pipeline by name. The
+ * workers resolve everything else from their own config.
+ */
+export function prepareSignedStart(
+  config: TollgateConfig,
+  release: Release,
+  signer: StartSigner,
+  opts: { pipeline?: string; promotionId?: string; taskQueue?: string; deployQueuePrefix?: string } = {},
+): { start: PromotionStart; promotionId: string; releaseDigest: string; pipeline: Pipeline } {
+  const promotionId = opts.promotionId ?? newPromotionId(release);
+  const pipeline = findPipeline(config, opts.pipeline);
+  const digest = releaseDigest(release);
+  const request = signer.sign({
+    ...signer.base(promotionId),
+    kind: 'start',
+    pipeline: pipeline.name,
+    app: release.app,
+    version: release.version,
+    releaseDigest: digest,
+  });
+  return {
+    promotionId,
+    releaseDigest: digest,
+    pipeline,
+    start: {
+      request,
+      release,
+      workflowId: promotionId,
+      ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}),
+      ...(opts.deployQueuePrefix ? { deployQueuePrefix: opts.deployQueuePrefix } : {}),
+    },
   };
 }

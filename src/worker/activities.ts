@@ -10,6 +10,9 @@ import { createEvidenceActivities } from '../../activities/evidence.js';
 import { createNotifyActivities } from '../../activities/notify.js';
 import { createPolicyActivities } from '../../activities/policy.js';
 import { createStageActivities } from '../../activities/stage.js';
+import { admitStageOperations } from '../../activities/admission.js';
+import { createTrustActivities, workerTrust } from '../../activities/trust.js';
+import { loadOrchestrationKey, trustedOrchestrationKeys } from '../config/orchestration-key.js';
 import { createAnalyzer } from '../canary/analyzer.js';
 import { resolveNotifyTargets } from '../chat/config.js';
 import { canonicalJson } from '../domain/canonical.js';
@@ -55,15 +58,33 @@ export async function buildOrchestrationActivities(
     logger,
     blobs,
   });
+  let key: ReturnType<typeof loadOrchestrationKey> | undefined;
+  const orchestrationKey = () => {
+    key ??= loadOrchestrationKey(config).catch((err: Error) => {
+      key = undefined;
+      throw err;
+    });
+    return key;
+  };
+  const coordination = createCoordinationActivities({
+    client,
+    taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
+  });
   const activities: OrchestrationActivities = {
-    ...createPolicyActivities({ engine, logger }),
+    ...createPolicyActivities({ engine, logger, key: orchestrationKey }),
+    ...createTrustActivities({
+      own: workerTrust(config),
+      key: orchestrationKey,
+      lineStatus: coordination.lineStatus,
+      logger,
+    }),
     ...createEvidenceActivities({
       ledger,
       client,
       logger,
       ...(config.ledgerSigningKey ? { signingKeyPath: config.ledgerSigningKey } : {}),
     }),
-    ...createCoordinationActivities({ client, taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE }),
+    ...coordination,
     ...createNotifyActivities({ webhooks: await resolveNotifyTargets(config.notify), logger }),
   };
   return {
@@ -102,13 +123,28 @@ export function stageConfig(config: TollgateConfig, stageName: string): Stage {
 export function buildStageActivities(
   config: TollgateConfig,
   stageName: string,
-  deps: { logger: Logger },
+  deps: { logger: Logger; ledger?: Ledger },
 ): Built<StageActivities> {
   const stage = stageConfig(config, stageName);
   const logger = deps.logger.child({ stage: stageName });
   const target = createTarget(stage.target, { stage: stageName, stateDir: config.stateDir, logger });
+  let ledger: Promise<Ledger> | undefined;
+  const activities = admitStageOperations(
+    createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }),
+    {
+      stage: stageName,
+      own: workerTrust(config),
+      keys: () => trustedOrchestrationKeys(config),
+      ledger: () =>
+        (ledger ??= deps.ledger ? Promise.resolve(deps.ledger) : createLedger(config.ledger, { logger })),
+      logger,
+    },
+  );
   return {
-    activities: createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }),
-    close: () => target.close(),
+    activities,
+    close: async () => {
+      await target.close();
+      if (ledger && !deps.ledger) await (await ledger).close();
+    },
   };
 }

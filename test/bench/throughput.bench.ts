@@ -23,7 +23,8 @@ import { ORCHESTRATION_TASK_QUEUE } from '../../activities/contracts.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { TollgateConfig } from '../../src/config/schema.js';
 import { Release } from '../../src/domain/release.js';
-import { preparePromotion } from '../../src/promotion/prepare.js';
+import { prepareSignedStart } from '../../src/promotion/prepare.js';
+import { resolveSigner } from '../../src/cli/identity.js';
 import { tollgateHome } from '../../src/server/paths.js';
 import type { promotion } from '../../workflows/promotion.js';
 import type { PromotionResult } from '../../workflows/types.js';
@@ -140,13 +141,17 @@ function release(app: string): Release {
 }
 
 async function promote(temporal: Harness, config: TollgateConfig, app: string, pipeline?: string) {
-  const input = preparePromotion(config, release(app), { pipeline: pipeline ?? 'default' });
+  // The requester signs each start with the key writeConfig wrote next to the config.
+  const signer = await resolveSigner(config, { as: 'rita', key: path.join(benchDir, 'rita.pem') });
+  const input = prepareSignedStart(config, release(app), signer, { pipeline: pipeline ?? 'default' });
   return temporal.env.client.workflow.start<typeof promotion>('promotion', {
     taskQueue: ORCHESTRATION_TASK_QUEUE,
     workflowId: input.promotionId,
-    args: [input],
+    args: [input.start],
   });
 }
+
+let benchDir = '';
 
 function statusCounts(results: PromotionResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -197,6 +202,7 @@ export async function run(): Promise<BenchResult[]> {
   const phases = phaseClock();
   let handedOver: { ledgerDir: string; promotionIds: string[] } | undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-throughput-'));
+  benchDir = dir;
   // The long canary bakes 20 ms a step; the measured run's 2 s bakes are not affected. Its 100
   // steps are one after another, so every step waited for the server's queue limiter as well.
   const temporal = await startDevServer({ subSecondTimers: true, unthrottledQueues: true });

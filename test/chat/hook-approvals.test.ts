@@ -197,9 +197,10 @@ void describe('approvals through the hook', () => {
   });
 
   void test('status of a Tollgate workflow that is not a promotion (a stage lock) is a 404 with the reason, not a 500', async () => {
-    const { handle, input } = await fixture.start();
+    const app = `lock-status-${process.pid}`;
+    const { handle } = await fixture.start({ app });
     await fixture.waitForGate(handle, 'approval');
-    const lockId = `tollgate-lock-${input.release.app}-prod`;
+    const lockId = `tollgate-lock-${app}-prod`;
     assert.equal((await temporal.env.client.workflow.getHandle(lockId).describe()).type, 'stageLock');
 
     const res = await slack('U0BOB', `status ${lockId}`);

@@ -9,14 +9,23 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createCoordinationActivities } from '../../activities/coordination.js';
 import { createNotifyActivities } from '../../activities/notify.js';
 import type { OrchestrationActivities, StageActivities } from '../../activities/contracts.js';
-import { canonicalJson } from '../../src/domain/canonical.js';
-import { Pipeline } from '../../src/config/schema.js';
+import { Pipeline, type TollgateConfig } from '../../src/config/schema.js';
 import { Release } from '../../src/domain/release.js';
 import type { NotifyTarget } from '../../src/chat/config.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import type { Logger } from '../../src/logging/logger.js';
 import type { TrustSnapshot } from '../../src/approvals/actions.js';
-import type { PromotionInput, PromotionState } from '../../workflows/types.js';
+import type { PromotionState } from '../../workflows/types.js';
+import { createTrustActivities, sealPolicyResult } from '../../activities/trust.js';
+import {
+  generateSigningKey,
+  newNonce,
+  principalKeyId,
+  rawPublicKey,
+  signAction,
+} from '../../src/approvals/keys.js';
+import { prepareSignedStart, type StartSigner } from '../../src/promotion/prepare.js';
+import type { KeyObject } from 'node:crypto';
 import type { promotion } from '../../workflows/promotion.js';
 import type { Harness } from '../helpers/temporal.js';
 import { sha256Digest } from './support.js';
@@ -27,7 +36,7 @@ export interface PromotionFixture {
   start(opts?: { app?: string; requester?: string; commitAuthors?: string[]; quorum?: number }): Promise<{
     promotionId: string;
     handle: WorkflowHandle<typeof promotion>;
-    input: PromotionInput;
+    input: { promotionId: string; releaseDigest: string };
   }>;
   waitForGate(handle: WorkflowHandle, gate: string): Promise<PromotionState>;
   stop(): Promise<void>;
@@ -49,9 +58,38 @@ export async function startPromotionFixture(deps: {
   const deployQueuePrefix = `${taskQueue}-deploy-`;
   const client = temporal.env.client;
 
+  // The orchestration worker's own trust: the hook's principals, each requester's key (made
+  // here, as each signs their start), and one pipeline per quorum the tests ask for.
+  const orchestrationKey = generateSigningKey();
+  const own = { pipelines: [] as Pipeline[], trust: { ...deps.trust, keys: { ...deps.trust.keys } } };
+  const requesterKeys = new Map<string, KeyObject>();
+  const signerFor = (principal: string): StartSigner => {
+    let key = requesterKeys.get(principal);
+    if (!key) {
+      key = generateSigningKey();
+      requesterKeys.set(principal, key);
+      own.trust.keys[principalKeyId(principal, rawPublicKey(key))] = {
+        publicKeyHex: rawPublicKey(key).toString('hex'),
+        kind: 'principal',
+        principal,
+      };
+    }
+    const keyId = principalKeyId(principal, rawPublicKey(key));
+    return {
+      sign: (payload) => signAction(payload, keyId, key),
+      base: (promotionId) => ({
+        promotionId,
+        actor: principal,
+        channel: 'cli',
+        issuedAt: new Date().toISOString(),
+        nonce: newNonce(),
+      }),
+    };
+  };
+  const coordination = createCoordinationActivities({ client, taskQueue });
   const orchestration: OrchestrationActivities = {
-    evaluatePolicy: (req) =>
-      Promise.resolve({
+    evaluatePolicy: (req) => {
+      const evaluation = {
         stage: req.stage,
         passed: true,
         resultHash: POLICY_RESULT_HASH,
@@ -59,7 +97,15 @@ export async function startPromotionFixture(deps: {
         rules: [],
         facts: {},
         evaluatedAt: req.time,
-      }),
+      };
+      return Promise.resolve({ ...evaluation, seal: sealPolicyResult(orchestrationKey, req, evaluation) });
+    },
+    ...createTrustActivities({
+      own,
+      key: () => Promise.resolve(orchestrationKey),
+      lineStatus: coordination.lineStatus,
+      logger: deps.logger,
+    }),
     recordEvidence: (input) => ledger.append(input),
     sealPromotion: () => Promise.resolve(undefined),
     archiveHistory: () => Promise.resolve({ sha256: '', events: 0 }),
@@ -68,7 +114,7 @@ export async function startPromotionFixture(deps: {
       logger: deps.logger,
       retry: { initialDelayMs: 50 },
     }),
-    ...createCoordinationActivities({ client, taskQueue }),
+    ...coordination,
   };
   const serving = (app: string, version?: string) =>
     Promise.resolve({ app, ...(version ? { stable: { version, healthy: true } } : {}) });
@@ -111,7 +157,7 @@ export async function startPromotionFixture(deps: {
         change: { description: 'hook test release' },
       });
       const pipeline = Pipeline.parse({
-        name: 'web',
+        name: `web-quorum-${opts.quorum ?? 1}`,
         stages: [
           {
             name: 'prod',
@@ -120,19 +166,21 @@ export async function startPromotionFixture(deps: {
           },
         ],
       });
-      const input: PromotionInput = {
-        promotionId,
+      if (!own.pipelines.some((p) => p.name === pipeline.name)) own.pipelines.push(pipeline);
+      const input = prepareSignedStart(
+        { pipelines: [pipeline] } as TollgateConfig,
         release,
-        releaseDigest: sha256Digest(canonicalJson(release)!),
-        pipeline,
-        trust: deps.trust,
-        taskQueue,
-        deployQueuePrefix,
-      };
+        signerFor(release.requester),
+        {
+          promotionId,
+          taskQueue,
+          deployQueuePrefix,
+        },
+      );
       const handle = await client.workflow.start<typeof promotion>('promotion', {
         taskQueue,
         workflowId: promotionId,
-        args: [input],
+        args: [input.start],
       });
       return { promotionId, handle, input };
     },

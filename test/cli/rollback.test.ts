@@ -50,7 +50,8 @@ const histories = new URL('../fixtures/histories/', import.meta.url);
 
 /**
  * `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/cli/rollback.test.ts` refreshes the replay
- * fixtures of the current code (v2: the lock granted on start); only do that for a workflow
+ * fixtures of the current code (v3: operator groups and keys from the orchestration worker's
+ * config, the signed request checked by the stage worker); only do that for a workflow
  * change that is guarded with patched(), and keep the earlier versions' fixtures.
  */
 async function recordHistory(id: string, fixture: string): Promise<void> {
@@ -88,7 +89,7 @@ void test('an operator rolls prod back to the previous version; the rollback is 
   );
   assert.equal(await serving(), '1.0.0', 'the stage serves the previous version again');
   const id = /rollback (rollback-checkout-prod-\w+) started/.exec(run.stdout)![1]!;
-  await recordHistory(id, 'rollback-v2-restored.json');
+  await recordHistory(id, 'rollback-v3-restored.json');
 
   const status = parse(await world.tollgate(['status', id, '--json']));
   assert.equal(status.status, 'rolled-back');
@@ -177,7 +178,7 @@ void test('someone who is not an operator is refused with one line, recorded as 
   );
   assert.equal(await serving(), before, 'nothing was rolled back');
   const id = String(parse(run).rollbackId);
-  await recordHistory(id, 'rollback-v1-refused.json'); // refused before any lock: unchanged by v2
+  await recordHistory(id, 'rollback-v3-refused.json'); // v3: authority from the worker's config
   const history = JSON.parse((await world.tollgate(['history', id, '--json'])).stdout) as {
     type: string;
     data: Record<string, unknown>;
@@ -257,6 +258,8 @@ void test('recorded rollback histories replay against the current workflow code'
     'rollback-v1-refused.json',
     'rollback-v1-restored.json',
     'rollback-v2-restored.json',
+    'rollback-v3-refused.json',
+    'rollback-v3-restored.json',
   ]);
   for (const file of fixtures) {
     const history = historyFromJSON(JSON.parse(await readFile(new URL(file, histories), 'utf8')) as unknown);

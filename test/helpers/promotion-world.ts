@@ -36,21 +36,30 @@ import {
 } from '../../src/approvals/keys.js';
 import type {
   ControlAction,
+  StartAction,
   FreezeAction,
   Signed,
   VoteAction,
   WaiverAction,
 } from '../../src/approvals/actions.js';
-import { preparePromotion } from '../../src/promotion/prepare.js';
+import { prepareSignedStart } from '../../src/promotion/prepare.js';
+import { createTrustActivities, sealPolicyResult, workerTrust } from '../../activities/trust.js';
+import { admitStageOperations } from '../../activities/admission.js';
 import { createCoordinationActivities } from '../../activities/coordination.js';
-import type { NotifyRequest, OrchestrationActivities, StageActivities } from '../../activities/contracts.js';
+import type {
+  NotifyRequest,
+  OrchestrationActivities,
+  PolicyRequest,
+  StageActivities,
+} from '../../activities/contracts.js';
 import type { ServingState } from '../../src/targets/target.js';
 import type { AnalysisResult } from '../../src/canary/types.js';
 import type { PolicyEvaluation } from '../../src/policy/types.js';
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from '../../workflows/messages.js';
 import { stageLockWorkflowId } from '../../workflows/stage-lock.js';
 import type { promotion } from '../../workflows/promotion.js';
-import type { PromotionInput, PromotionState } from '../../workflows/types.js';
+import type { PromotionStart, PromotionState } from '../../workflows/types.js';
+import type { Pipeline as PipelineConfig } from '../../src/config/schema.js';
 import { workflowBundle, type Harness } from './temporal.js';
 
 export const PEOPLE = {
@@ -142,6 +151,29 @@ export interface TargetOp {
   stage: string;
   version?: string;
   weight?: number;
+}
+
+/** The policy gate as scripted by the release's `test.failRules` label. */
+function scriptedPolicy(req: PolicyRequest): PolicyEvaluation {
+  const failing = (req.release.labels['test.failRules'] ?? '').split(',').filter(Boolean);
+  const rules = ['artifact-digest-pinned', 'sbom-present', ...failing].map((ruleId) => ({
+    pack: 'test',
+    ruleId,
+    description: ruleId,
+    severity: 'high' as const,
+    outcome: failing.includes(ruleId) ? ('fail' as const) : ('pass' as const),
+    controls: ['ISO27001:A.8.32'],
+    factsRead: [],
+  }));
+  return {
+    stage: req.stage,
+    passed: failing.length === 0,
+    resultHash: `hash-${req.stage}-${failing.join('+') || 'clean'}`,
+    packs: [{ name: 'test', version: 'v1' }],
+    rules,
+    facts: {},
+    evaluatedAt: req.time,
+  };
 }
 
 /** Records every target operation once per idempotency key, as a real target must. */
@@ -257,7 +289,10 @@ function recordingStageActivities(
   };
 }
 
-const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction>(
+/** The orchestration worker's key in every world: stage workers trust its public part. */
+export const orchestrationKey = generateSigningKey();
+
+const sign = <T extends VoteAction | ControlAction | WaiverAction | FreezeAction | StartAction>(
   person: Person,
   payload: T,
 ) => signAction(payload, keyIdOf(person), keys[person]);
@@ -303,6 +338,29 @@ export function signedControl(
   });
 }
 
+/** What a test knows about a promotion it started. */
+export interface StartedPromotion {
+  promotionId: string;
+  releaseDigest: string;
+  pipeline: PipelineConfig;
+  start: PromotionStart;
+}
+
+/** The requester's signed start of `release` through `config`'s pipeline. */
+export function signedStart(
+  config: TollgateConfig,
+  release: Release,
+  opts: { promotionId: string; taskQueue: string; deployQueuePrefix: string; as?: Person },
+): StartedPromotion {
+  const person = opts.as ?? (release.requester as Person);
+  return prepareSignedStart(
+    config,
+    release,
+    { sign: (p) => sign(person, p), base: (id) => base(person, id) },
+    opts,
+  );
+}
+
 export interface World {
   client: Client;
   config: TollgateConfig;
@@ -316,8 +374,8 @@ export interface World {
   /** Starts a promotion of `release` through the world's pipeline. */
   start(
     release: Release,
-    opts?: { config?: TollgateConfig; promotionId?: string },
-  ): Promise<{ handle: WorkflowHandle<typeof promotion>; input: PromotionInput }>;
+    opts?: { config?: TollgateConfig; promotionId?: string; as?: Person },
+  ): Promise<{ handle: WorkflowHandle<typeof promotion>; input: StartedPromotion }>;
   vote(
     handle: WorkflowHandle,
     person: Person,
@@ -394,28 +452,23 @@ export async function createWorld(
   const started: string[] = [];
   const locks = new Set<string>();
 
+  const orchestrationKeyLoader = () => Promise.resolve(orchestrationKey);
+  // The workers' own config. A test that starts with a config of its own adds its pipeline here
+  // under a name of its own, as an operator would add a pipeline to the workers' config.
+  const own = { ...workerTrust(config), pipelines: [...config.pipelines] };
+  const ownPipelines = new Map<TollgateConfig, PipelineConfig>();
+  const coordination = createCoordinationActivities({ client, taskQueue });
   const orchestration: OrchestrationActivities = {
-    async evaluatePolicy(req): Promise<PolicyEvaluation> {
-      const failing = (req.release.labels['test.failRules'] ?? '').split(',').filter(Boolean);
-      const rules = ['artifact-digest-pinned', 'sbom-present', ...failing].map((ruleId) => ({
-        pack: 'test',
-        ruleId,
-        description: ruleId,
-        severity: 'high' as const,
-        outcome: failing.includes(ruleId) ? ('fail' as const) : ('pass' as const),
-        controls: ['ISO27001:A.8.32'],
-        factsRead: [],
-      }));
-      return {
-        stage: req.stage,
-        passed: failing.length === 0,
-        resultHash: `hash-${req.stage}-${failing.join('+') || 'clean'}`,
-        packs: [{ name: 'test', version: 'v1' }],
-        rules,
-        facts: {},
-        evaluatedAt: req.time,
-      };
+    async evaluatePolicy(req) {
+      const evaluation = scriptedPolicy(req);
+      return { ...evaluation, seal: sealPolicyResult(orchestrationKey, req, evaluation) };
     },
+    ...createTrustActivities({
+      own,
+      key: orchestrationKeyLoader,
+      lineStatus: coordination.lineStatus,
+      logger,
+    }),
     async recordEvidence(input) {
       if (failuresLeft > 0) {
         failuresLeft--;
@@ -428,7 +481,7 @@ export async function createWorld(
     async notify(req) {
       notifications.push(req);
     },
-    ...createCoordinationActivities({ client, taskQueue }),
+    ...coordination,
   };
 
   const world = { ops, serving, labels: () => labels };
@@ -445,7 +498,13 @@ export async function createWorld(
       stages.map((stage) =>
         harness.createWorker({
           taskQueue: `${deployQueuePrefix}${stage}`,
-          activities: recordingStageActivities(stage, world),
+          activities: admitStageOperations(recordingStageActivities(stage, world), {
+            stage,
+            own,
+            keys: () => Promise.resolve([rawPublicKey(orchestrationKey)]),
+            ledger: () => Promise.resolve(ledger),
+            logger,
+          }),
         }),
       ),
     )),
@@ -480,15 +539,27 @@ export async function createWorld(
     notifications,
     async start(release, startOpts = {}) {
       labels.set(release.app, release.labels);
-      const input = preparePromotion(startOpts.config ?? config, release, {
+      let startConfig = config;
+      if (startOpts.config) {
+        // One pipeline per config object: promotions started with the same one share it.
+        let pipeline = ownPipelines.get(startOpts.config);
+        if (!pipeline) {
+          pipeline = { ...startOpts.config.pipelines[0]!, name: `test-${ownPipelines.size + 1}` };
+          ownPipelines.set(startOpts.config, pipeline);
+          own.pipelines.push(pipeline);
+        }
+        startConfig = { ...startOpts.config, pipelines: [pipeline] };
+      }
+      const input = signedStart(startConfig, release, {
         taskQueue,
         deployQueuePrefix,
         promotionId: startOpts.promotionId ?? `${release.app}-${release.version}-${randomUUID().slice(0, 8)}`,
+        ...(startOpts.as ? { as: startOpts.as } : {}),
       });
       const handle = await client.workflow.start<typeof promotion>('promotion', {
         taskQueue,
         workflowId: input.promotionId,
-        args: [input],
+        args: [input.start],
       });
       started.push(input.promotionId);
       input.pipeline.stages.forEach((stage) => locks.add(stageLockWorkflowId(release.app, stage.name)));

@@ -127,14 +127,15 @@ void test('stop-the-line freeze holds running and new promotions before their ne
       'new promotion deployed dev after unfreeze',
     );
     for (const { handle } of [running, late]) {
-      await handle.cancel();
+      // A bare cancel is refused for a signed promotion: abort is the signed control.
+      await world.control(handle, 'erin', 'abort');
       await handle.result();
     }
 
     const types = (await world.chain(running.input.promotionId)).map((r) => `${r.stage ?? '-'}:${r.type}`);
     for (const t of [
       'staging:freeze.held',
-      '-:security.refused',
+      'staging:security.refused', // recorded at the stage where it arrived
       'staging:freeze.lifted',
       'staging:deploy.completed',
     ])

@@ -36,7 +36,7 @@ void test('a failed policy rule stops the promotion until an authorized approver
     await world.waive(handle, 'carol', 'dev', ['vuln-critical-zero']);
 
     await world.waitFor(handle, (s) => s.currentStage === 'staging', 'dev done after waiver');
-    await handle.cancel();
+    await world.control(handle, 'erin', 'abort');
     const result = await handle.result();
     assert.equal(result.status, 'aborted');
     const chain = await world.chain(input.promotionId);

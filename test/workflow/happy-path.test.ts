@@ -82,11 +82,12 @@ void test('a release is promoted through dev, staging and prod with approvals an
     assert.equal(description.typedSearchAttributes.get(SA_VERSION), '1.4.2');
 
     const history = await handle.fetchHistory();
-    // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/happy-path.test.ts` refreshes the
-    // replay fixture; only do that for a workflow change that is guarded with patched().
+    // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/happy-path.test.ts` records the
+    // replay fixture of the current code (v4: signed start, stage attestations); only do that for
+    // a workflow change that is guarded with patched(), and keep the earlier versions' fixtures.
     if (process.env.TOLLGATE_RECORD_HISTORIES)
       await writeFile(
-        new URL('../fixtures/histories/promotion-v1-happy-path.json', import.meta.url),
+        new URL('../fixtures/histories/promotion-v4-signed-start.json', import.meta.url),
         historyToJSON(history),
       );
     process.stdout.write(

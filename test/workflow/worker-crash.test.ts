@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { startDevServer } from '../helpers/temporal.js';
-import { testRelease } from '../helpers/promotion-world.js';
+import { signedStart, testPrincipals, testRelease } from '../helpers/promotion-world.js';
 import { loadConfig } from '../../src/config/load.js';
-import { preparePromotion } from '../../src/promotion/prepare.js';
 import { createLedger } from '../../src/ledger/create.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { verifyLedger } from '../../src/audit/verify.js';
@@ -32,6 +31,7 @@ writeFileSync(
   configFile,
   `apiVersion: tollgate.dev/v1
 kind: Config
+principals: ${JSON.stringify(testPrincipals())}
 pipelines:
   - name: default
     stages:
@@ -64,12 +64,16 @@ void test(
   async () => {
     const config = await loadConfig(configFile);
     const release = testRelease();
-    const input = preparePromotion(config, release);
+    const input = signedStart(config, release, {
+      promotionId: `${release.app}-${release.version}-crash`,
+      taskQueue: 'tollgate',
+      deployQueuePrefix: 'tollgate-deploy-',
+    });
     let worker = startWorker();
     const handle = await temporal.env.client.workflow.start<typeof promotion>('promotion', {
       taskQueue: 'tollgate',
       workflowId: input.promotionId,
-      args: [input],
+      args: [input.start],
     });
 
     for (;;) {

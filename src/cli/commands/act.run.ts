@@ -212,3 +212,19 @@ export async function waive(ctx: Tollgate, id: string, opts: WaiveOptions): Prom
   );
   ctx.print(outcome, () => `waived ${outcome.waives.join(', ')} for ${opts.stage} until ${action.expiresAt}`);
 }
+
+/** `tollgate canary continue|rollback`: the signed control, sent only while that stage's canary waits. */
+export async function canaryDecision(
+  ctx: Tollgate,
+  decision: 'continue' | 'rollback',
+  id: string,
+  opts: { stage: string; reason?: string },
+): Promise<void> {
+  const state = await promotionState(ctx, id);
+  const waiting = state.stages.find((s) => s.canary?.awaitingDecision);
+  if (waiting?.name !== opts.stage)
+    throw new UserError(
+      `promotion ${id} has no inconclusive canary waiting at ${opts.stage} (${waiting ? `${waiting.name} is waiting` : 'none is waiting'})`,
+    );
+  await control(ctx, decision, id, opts.reason ? { reason: opts.reason } : {});
+}

@@ -72,6 +72,27 @@ export function registerActionCommands(program: Command, ctx: Tollgate): void {
   registerControl(program, ctx, 'abort', 'abort a promotion (a deployed stage is rolled back first)');
   registerControl(program, ctx, 'promote-now', 'skip the rest of the current canary bake (operators)');
 
+  const canary = program
+    .command('canary')
+    .description('answer an inconclusive canary analysis (approvers of the stage, or operators)');
+  for (const [decision, description] of [
+    ['continue', 'go on with the canary after an inconclusive analysis'],
+    ['rollback', 'roll the canary back after an inconclusive analysis'],
+  ] as const)
+    canary
+      .command(decision)
+      .description(description)
+      .argument('<promotion>', 'promotion id')
+      .requiredOption('--stage <stage>', 'the stage whose canary is waiting for a decision')
+      .option('--reason <text>', 'recorded with the decision')
+      .addHelpText(
+        'after',
+        `\nExample:\n  TOLLGATE_USER=bob tollgate canary ${decision} sample-app-1.0.0-3f2a9c1d --stage prod --reason "latency spike was the load test"`,
+      )
+      .action(async (id: string, opts: { stage: string; reason?: string }) =>
+        (await load()).canaryDecision(ctx, decision, id, opts),
+      );
+
   program
     .command('waive')
     .description('waive failed policy rules or a closed change window for one stage (break-glass, recorded)')

@@ -17,7 +17,8 @@ import { createLedger } from '../../ledger/create.js';
 import { publicKeyFromText } from '../../ledger/seal.js';
 import { createLogger } from '../../logging/logger.js';
 import { publicKeyText, readPrivateKey } from '../../approvals/keys.js';
-import { preparePromotion } from '../../promotion/prepare.js';
+import { prepareSignedStart } from '../../promotion/prepare.js';
+import { resolveSigner } from '../identity.js';
 import { projectRoot, tollgateHome } from '../../server/paths.js';
 import type { Tollgate } from '../context.js';
 import { chooseApprovers, slashCommand } from '../demo/slack.js';
@@ -70,11 +71,13 @@ async function runPromotion(
   manifest: string,
 ): Promise<{ id: string; result: PromotionResult }> {
   const release = await readReleaseFile(manifest, { resolvePaths: true });
-  const input = preparePromotion(config, release);
+  // The demo's requester signs the start with the key the embedded config generated for them.
+  const signer = await resolveSigner(config, { as: release.requester });
+  const input = prepareSignedStart(config, release, signer);
   await client.workflow.start<typeof promotion>('promotion', {
     taskQueue: ORCHESTRATION_TASK_QUEUE,
     workflowId: input.promotionId,
-    args: [input],
+    args: [input.start],
   });
   ctx.out(
     `promotion ${ctx.io.paint('bold', input.promotionId)}: ${release.app} ${release.version}, requested by ${release.requester} (${release.change.description})`,

@@ -2,7 +2,7 @@
 import { ORCHESTRATION_TASK_QUEUE } from '../../../activities/contracts.js';
 import type { promotion } from '../../../workflows/promotion.js';
 import { readReleaseFile } from '../../config/release-file.js';
-import { preparePromotion } from '../../promotion/prepare.js';
+import { prepareSignedStart } from '../../promotion/prepare.js';
 import type { Tollgate } from '../context.js';
 import { OutcomeFailure, UserError } from '../errors.js';
 import { followPromotion, resultLine } from '../follow.js';
@@ -13,9 +13,11 @@ import type { PromoteOptions } from './promote.js';
 export async function promote(ctx: Tollgate, file: string, opts: PromoteOptions): Promise<void> {
   const config = await ctx.config();
   const release = await storeEvidence(config, await readReleaseFile(file, { resolvePaths: true }));
+  // The signer is the requester: the manifest's `requester` is only what it claims.
+  const signer = await ctx.signer();
   let input;
   try {
-    input = preparePromotion(config, release, {
+    input = prepareSignedStart(config, release, signer, {
       ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
       ...(opts.id ? { promotionId: opts.id } : {}),
     });
@@ -26,10 +28,16 @@ export async function promote(ctx: Tollgate, file: string, opts: PromoteOptions)
   await client.workflow.start<typeof promotion>('promotion', {
     taskQueue: ORCHESTRATION_TASK_QUEUE,
     workflowId: input.promotionId,
-    args: [input],
+    args: [input.start],
     // Shown in the Web UI beside the id; the outcome is the TollgateStatus search attribute.
-    staticSummary: `${release.app} ${release.version} → ${input.pipeline.stages.map((s) => s.name).join(' → ')}, requested by ${release.requester}`,
-    staticDetails: promotionDetails(input),
+    staticSummary: `${release.app} ${release.version} → ${input.pipeline.stages.map((s) => s.name).join(' → ')}, requested by ${input.start.request.payload.actor}`,
+    staticDetails: promotionDetails({
+      release,
+      pipeline: input.pipeline,
+      releaseDigest: input.releaseDigest,
+      promotionId: input.promotionId,
+      requester: input.start.request.payload.actor,
+    }),
   });
   const link = await ctx.webUiLink(input.promotionId);
   const started = {

@@ -4,7 +4,6 @@ import { ORCHESTRATION_TASK_QUEUE } from '../../../activities/contracts.js';
 import type { rollback, RollbackResult } from '../../../workflows/rollback.js';
 import type { RollbackAction } from '../../approvals/actions.js';
 import type { Pipeline, TollgateConfig } from '../../config/schema.js';
-import { buildTrust } from '../../promotion/prepare.js';
 import { confirm } from '../confirm.js';
 import type { Tollgate } from '../context.js';
 import { stageInConfig } from '../stage-config.js';
@@ -60,8 +59,6 @@ export async function rollbackApp(ctx: Tollgate, app: string, opts: RollbackOpti
         rollbackId,
         request: signer.sign(request),
         pipeline: pipeline.name,
-        operatorGroups: pipeline.operatorGroups,
-        trust: buildTrust(config),
       },
     ],
   });

@@ -19,13 +19,12 @@ import type { Release } from '../../../src/domain/release.js';
 import { createLedger } from '../../../src/ledger/create.js';
 import type { Ledger } from '../../../src/ledger/ledger.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { preparePromotion } from '../../../src/promotion/prepare.js';
 import { projectRoot } from '../../../src/server/paths.js';
 import type { promotion } from '../../../workflows/promotion.js';
-import type { PromotionInput, PromotionResult } from '../../../workflows/types.js';
+import type { PromotionResult } from '../../../workflows/types.js';
 import type { TargetOperationLog } from './checks.js';
 import { tollgateCommand } from '../../helpers/cli-process.js';
-import { testPrincipals } from '../../helpers/promotion-world.js';
+import { signedStart, testPrincipals, type StartedPromotion } from '../../helpers/promotion-world.js';
 import { chaosTarget, type TargetFault } from './target.js';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -44,7 +43,7 @@ export interface InstallationOptions {
 
 export interface Promotion {
   handle: WorkflowHandle<typeof promotion>;
-  input: PromotionInput;
+  input: StartedPromotion;
 }
 
 /**
@@ -188,11 +187,15 @@ export class Installation {
   }
 
   async promote(release: Release, promotionId: string): Promise<Promotion> {
-    const input = preparePromotion(this.config, release, { promotionId });
+    const input = signedStart(this.config, release, {
+      promotionId,
+      taskQueue: 'tollgate',
+      deployQueuePrefix: 'tollgate-deploy-',
+    });
     const handle = await this.client.workflow.start<typeof promotion>('promotion', {
       taskQueue: 'tollgate',
       workflowId: input.promotionId,
-      args: [input],
+      args: [input.start],
     });
     return { handle, input };
   }
