@@ -177,6 +177,9 @@ export async function restoreLedger(ledger: Ledger, dir: string): Promise<Backup
       a.content,
       a.keyId && a.signature ? { keyId: a.keyId, signature: a.signature } : undefined,
     );
+  // The restored records form the new store's own Merkle log: a store holding the ledger key signs
+  // a checkpoint over all of it, so verification finds the log covered.
+  await ledger.checkpoint();
   return {
     dir,
     createdAt: manifest.createdAt,

@@ -119,3 +119,18 @@ export function checkArtifactAttestation(
     publicKey,
   );
 }
+
+/**
+ * The ledger signer a process holds when its config names `ledgerSigningKey`: with it the store
+ * signs checkpoints of its Merkle log (regularly and at every seal); without it, none.
+ */
+export async function ledgerSignerFromConfig(keyFile: string | undefined): Promise<LedgerSigner | undefined> {
+  if (!keyFile) return undefined;
+  try {
+    return await loadLedgerSigner(keyFile);
+  } catch (err) {
+    throw new Error(
+      `ledger signing key ${keyFile}: ${(err as Error).message} (fix ledgerSigningKey in the Tollgate config)`,
+    );
+  }
+}

@@ -20,7 +20,7 @@ import type { Stage, TollgateConfig } from '../config/schema.js';
 import { openBlobStore } from '../ledger/blob-store-create.js';
 import { createLedger } from '../ledger/create.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { loadLedgerSigner, type LedgerSigner } from '../ledger/seal.js';
+import { ledgerSignerFromConfig } from '../ledger/seal.js';
 import type { Logger } from '../logging/logger.js';
 import { createPolicyEngine } from '../policy/engine.js';
 import { createTarget } from '../targets/index.js';
@@ -32,25 +32,17 @@ export interface Built<T> {
   close(): Promise<void>;
 }
 
-/** With the ledger key the store signs checkpoints of its Merkle log (regularly and at every seal). */
-async function ledgerSigner(config: TollgateConfig): Promise<LedgerSigner | undefined> {
-  if (!config.ledgerSigningKey) return undefined;
-  try {
-    return await loadLedgerSigner(config.ledgerSigningKey);
-  } catch (err) {
-    throw new Error(
-      `ledger signing key ${config.ledgerSigningKey}: ${(err as Error).message} (fix ledgerSigningKey in the Tollgate config)`,
-    );
-  }
-}
-
 export async function buildOrchestrationActivities(
   config: TollgateConfig,
   deps: { client: Client; logger: Logger; taskQueue?: string; ledger?: Ledger },
 ): Promise<Built<OrchestrationActivities>> {
   const { client, logger } = deps;
   const ledger =
-    deps.ledger ?? (await createLedger(config.ledger, { logger, signer: await ledgerSigner(config) }));
+    deps.ledger ??
+    (await createLedger(config.ledger, {
+      logger,
+      signer: await ledgerSignerFromConfig(config.ledgerSigningKey),
+    }));
   const blobs = await openBlobStore(config.ledger);
   const engine = await createPolicyEngine({
     packDirs: config.policyPackDirs,

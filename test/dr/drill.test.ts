@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSigningKey } from '../../src/approvals/keys.js';
+import { generateSigningKey, writePrivateKey } from '../../src/approvals/keys.js';
 import { verifyLedger } from '../../src/audit/verify.js';
 import { createLedger } from '../../src/ledger/create.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
@@ -23,7 +23,8 @@ type LedgerConfig = { type: 'file'; path: string } | { type: 'postgres'; connect
 
 const logger = createLogger({ level: 'error', pretty: false });
 const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
-const signer = signerFromKey(generateSigningKey());
+const ledgerKey = generateSigningKey();
+const signer = signerFromKey(ledgerKey);
 let postgres: PostgresServer;
 let databases = 0;
 let root: string;
@@ -74,7 +75,10 @@ async function fill(config: LedgerConfig): Promise<void> {
 
 async function tollgate(ledger: LedgerConfig, args: string[]) {
   const dir = await mkdtemp(path.join(root, 'config-'));
-  const configFile = await writeConfig(dir, [{ name: 'dev', target: noop }], { ledger });
+  // The ledger key, as the workers hold it: a restored store signs a checkpoint over its new log.
+  const ledgerSigningKey = path.join(dir, 'ledger.pem');
+  await writePrivateKey(ledgerSigningKey, ledgerKey);
+  const configFile = await writeConfig(dir, [{ name: 'dev', target: noop }], { ledger, ledgerSigningKey });
   return tollgateProcess(args, {
     PATH: process.env.PATH,
     HOME: dir,
@@ -111,7 +115,10 @@ for (const kind of ['file', 'postgres'] as const) {
       assert.deepEqual(await heads(target), await heads(live));
       await withLedger(target, async (l) => {
         const check = await verifyLedger(l, { publicKey: signer.publicKey });
-        assert.ok(check.ok, JSON.stringify(check.chains.flatMap((c) => c.problems)));
+        assert.ok(
+          check.ok,
+          JSON.stringify({ chains: check.chains.flatMap((c) => c.problems), log: check.log }),
+        );
         assert.equal(check.artifacts.length, 1);
       });
     });

@@ -5,6 +5,7 @@
  * in act.run.ts, loaded only when one of these commands runs.
  */
 import type { Command } from 'commander';
+import { canaryGroup } from './canary.js';
 import type { ControlAction } from '../../approvals/actions.js';
 import type { Tollgate } from '../context.js';
 
@@ -72,9 +73,7 @@ export function registerActionCommands(program: Command, ctx: Tollgate): void {
   registerControl(program, ctx, 'abort', 'abort a promotion (a deployed stage is rolled back first)');
   registerControl(program, ctx, 'promote-now', 'skip the rest of the current canary bake (operators)');
 
-  const canary = program
-    .command('canary')
-    .description('answer an inconclusive canary analysis (approvers of the stage, or operators)');
+  const canary = canaryGroup(program);
   for (const [decision, description] of [
     ['continue', 'go on with the canary after an inconclusive analysis'],
     ['rollback', 'roll the canary back after an inconclusive analysis'],

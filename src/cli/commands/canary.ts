@@ -7,8 +7,21 @@ import type { CliContext } from '../context.js';
 
 const load = () => import('./canary.run.js');
 
+/**
+ * The `canary` group: answering an inconclusive analysis (act.ts) and judging recorded ones again
+ * (here) register under one command.
+ */
+export function canaryGroup(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'canary') ??
+    program
+      .command('canary')
+      .description('answer an inconclusive canary analysis, or judge recorded analyses again')
+  );
+}
+
 export function registerCanaryCommands(program: Command, ctx: CliContext): void {
-  const canary = program.command('canary').description('judge recorded canary analyses again');
+  const canary = canaryGroup(program);
 
   canary
     .command('backtest')

@@ -9,26 +9,28 @@ import { LedgerConfig } from '../../config/schema.js';
 import { BackupError, backupLedger, restoreLedger } from '../../dr/backup.js';
 import { runDrill } from '../../dr/drill.js';
 import { createLedger } from '../../ledger/create.js';
+import { ledgerSignerFromConfig, type LedgerSigner } from '../../ledger/seal.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { createLogger } from '../../logging/logger.js';
 import type { CliContext } from '../context.js';
 import type { DrillOptions } from './ledger.js';
 
-const LedgerCliConfig = z.looseObject({ ledger: LedgerConfig });
+const LedgerCliConfig = z.looseObject({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 const logger = () => createLogger({ level: 'warn', pretty: false });
 
 async function withLiveLedger<T>(
   ctx: CliContext,
-  body: (ledger: Ledger, source: 'file' | 'postgres') => Promise<T>,
+  body: (ledger: Ledger, source: 'file' | 'postgres', signer: LedgerSigner | undefined) => Promise<T>,
 ): Promise<T> {
   const parsed = LedgerCliConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BackupError(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  const ledger = await createLedger(parsed.data.ledger, { logger: logger() });
+  const signer = await ledgerSignerFromConfig(parsed.data.ledgerSigningKey);
+  const ledger = await createLedger(parsed.data.ledger, { logger: logger(), ...(signer ? { signer } : {}) });
   try {
-    return await body(ledger, parsed.data.ledger.type);
+    return await body(ledger, parsed.data.ledger.type, signer);
   } finally {
     await ledger.close();
   }
@@ -78,7 +80,7 @@ export async function restore(ctx: CliContext, dir: string, cmd: Command): Promi
 
 export async function drill(ctx: CliContext, opts: DrillOptions, cmd: Command): Promise<void> {
   await reporting(cmd, () =>
-    withLiveLedger(ctx, async (live, source) => {
+    withLiveLedger(ctx, async (live, source, signer) => {
       const scratchDir = opts.scratchPostgres
         ? undefined
         : await mkdtemp(path.join(tmpdir(), 'tollgate-dr-scratch-'));
@@ -86,7 +88,7 @@ export async function drill(ctx: CliContext, opts: DrillOptions, cmd: Command): 
         opts.scratchPostgres
           ? { type: 'postgres', connectionString: opts.scratchPostgres }
           : { type: 'file', path: scratchDir! },
-        { logger: logger() },
+        { logger: logger(), ...(signer ? { signer } : {}) },
       );
       try {
         const { outcome, record } = await runDrill({
