@@ -1,9 +1,10 @@
 /**
  * CLI benchmark: cold-start time of `tollgate status <id>` run the way users run it — a fresh
  * `node bin/tollgate.js` process on the bundled CLI (dist/cli/, bundled here first, as
- * `npm run build:cli` does): load the command, connect, query the
- * promotion's live state — against `temporal workflow describe` of the same promotion with the
- * Temporal CLI binary. `tollgate --help` (no connection at all) is reported beside it.
+ * `npm run build:cli` does): load the command, connect, read the finished
+ * promotion's state — against `temporal workflow describe` of the same promotion with the
+ * Temporal CLI binary. `status` of a running promotion (a query the
+ * worker answers) and `tollgate --help` (no connection at all) are reported beside it.
  *   TOLLGATE_BENCH_CLI_RUNS (default 9): runs of each; medians are reported.
  *   TOLLGATE_BENCH_CLI_COMPARE: another checkout's `bin/tollgate.js` (e.g. an older commit, built),
  *   timed in the same loop, so a before/after comparison shares the machine's load.
@@ -16,7 +17,7 @@ import { projectRoot } from '../../src/server/paths.js';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { tollgateBin } from '../helpers/cli-process.js';
 import { startDevServer } from '../helpers/temporal.js';
-import { createCliWorld } from '../cli/support.js';
+import { createCliWorld, waitForState } from '../cli/support.js';
 import type { BenchResult } from './types.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,7 @@ async function runBench(): Promise<BenchResult[]> {
   const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
   const world = await createCliWorld(harness, [
     { name: 'dev', target: noop, policy: { packs: ['change-management'] } },
+    { name: 'prod', target: noop, approval: { groups: ['release-managers'] } },
   ]);
   try {
     const release = path.join(world.dir, 'release.yaml');
@@ -50,10 +52,16 @@ async function runBench(): Promise<BenchResult[]> {
       release,
       `apiVersion: tollgate.dev/v1\nkind: Release\napp: bench\nversion: 1.0.0\nartifacts: [{ name: a, ref: x, digest: "sha256:${'b'.repeat(64)}" }]\nrequester: rita\nchange: { description: benchmark promotion }\ncommitAuthors: [dave]\n`,
     );
-    const promoted = await world.tollgate(['promote', release, '--follow', '--id', 'bench-status'], {
-      as: 'rita',
-    });
-    if (promoted.code !== 0) throw new Error(`bench promotion failed: ${promoted.stderr}`);
+    // A finished promotion (approved at prod) and one waiting at prod's approval gate.
+    const promote = async (id: string) => {
+      const started = await world.tollgate(['promote', release, '--id', id], { as: 'rita' });
+      if (started.code !== 0) throw new Error(`bench promotion failed: ${started.stderr}`);
+      await waitForState(harness, id, (s) => s.gate === 'approval', 'prod approval');
+    };
+    await Promise.all([promote('bench-status'), promote('bench-running')]);
+    const approved = await world.tollgate(['approve', 'bench-status', '--yes'], { as: 'bob' });
+    if (approved.code !== 0) throw new Error(`bench approval failed: ${approved.stderr}`);
+    await harness.env.client.workflow.getHandle('bench-status').result();
     const temporal = await findTemporalCli();
     if (temporal.type !== 'existing-path') throw new Error('no Temporal CLI binary');
 
@@ -76,11 +84,13 @@ async function runBench(): Promise<BenchResult[]> {
     const tollgateMs: number[] = [];
     const temporalMs: number[] = [];
     const helpMs: number[] = [];
+    const runningMs: number[] = [];
     const compareMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       tollgateMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'])));
       temporalMs.push(await timed(describe));
       helpMs.push(await timed(() => tollgate(['--help'])));
+      runningMs.push(await timed(() => tollgate(['status', 'bench-running', '--json'])));
       if (compare) compareMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'], compare)));
     }
     const value = median(tollgateMs);
@@ -113,6 +123,14 @@ async function runBench(): Promise<BenchResult[]> {
             },
           ]
         : []),
+      {
+        name: 'cli: `tollgate status` cold start of a running promotion (a query) vs `temporal workflow describe`',
+        unit: 'ms',
+        value: Math.round(median(runningMs)),
+        baseline: Math.round(baseline),
+        ratio: Math.round((median(runningMs) / baseline) * 100) / 100,
+        details: { runs, runningMs: runningMs.map(Math.round) },
+      },
       {
         name: 'cli: `tollgate --help` cold start (no connection)',
         unit: 'ms',
