@@ -10,14 +10,13 @@
  *   timed in the same loop, so a before/after comparison shares the machine's load.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/server/paths.js';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { tollgateBin } from '../helpers/cli-process.js';
 import { startDevServer } from '../helpers/temporal.js';
-import { createCliWorld, waitForState } from '../cli/support.js';
+import { createCliWorld, waitForState, writeManifest } from '../cli/support.js';
 import type { BenchResult } from './types.js';
 
 const run = promisify(execFile);
@@ -43,20 +42,21 @@ async function runBench(): Promise<BenchResult[]> {
   const harness = await startDevServer();
   const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
   const world = await createCliWorld(harness, [
-    { name: 'dev', target: noop, policy: { packs: ['change-management'] } },
-    { name: 'prod', target: noop, approval: { groups: ['release-managers'] } },
+    {
+      name: 'dev',
+      target: noop,
+      policy: { packs: ['change-management'] },
+      approval: { groups: ['release-managers'] },
+    },
   ]);
   try {
-    const release = path.join(world.dir, 'release.yaml');
-    await writeFile(
-      release,
-      `apiVersion: tollgate.dev/v1\nkind: Release\napp: bench\nversion: 1.0.0\nartifacts: [{ name: a, ref: x, digest: "sha256:${'b'.repeat(64)}" }]\nrequester: rita\nchange: { description: benchmark promotion }\ncommitAuthors: [dave]\n`,
-    );
-    // A finished promotion (approved at prod) and one waiting at prod's approval gate.
+    // A finished promotion (approved) and one waiting at the approval gate; apps of
+    // their own, so neither waits for the other's stage lock.
     const promote = async (id: string) => {
+      const release = await writeManifest(world.dir, id, { app: id });
       const started = await world.tollgate(['promote', release, '--id', id], { as: 'rita' });
       if (started.code !== 0) throw new Error(`bench promotion failed: ${started.stderr}`);
-      await waitForState(harness, id, (s) => s.gate === 'approval', 'prod approval');
+      await waitForState(harness, id, (s) => s.gate === 'approval', 'approval');
     };
     await Promise.all([promote('bench-status'), promote('bench-running')]);
     const approved = await world.tollgate(['approve', 'bench-status', '--yes'], { as: 'bob' });
