@@ -11,6 +11,7 @@ import type {
   VoteAction,
   WaiverAction,
 } from '../src/approvals/actions.js';
+import { STATE_QUERY } from './query-names.js';
 import type { PromotionState, VoteRecord } from './types.js';
 import type { SupersededMessage } from './message-checks.js';
 
@@ -47,4 +48,4 @@ export const lockReleaseSignal = defineSignal<[{ workflowId: string }]>('lockRel
 /** The stage lock's answer to this promotion's request. */
 export const lockAnswerSignal =
   defineSignal<[{ stage: string; granted: boolean; heldBy?: string }]>('lockAnswer');
-export const stateQuery = defineQuery<PromotionState>('state');
+export const stateQuery = defineQuery<PromotionState>(STATE_QUERY);

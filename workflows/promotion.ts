@@ -15,14 +15,16 @@ import {
   patched,
   setHandler,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { durationMs } from '../src/domain/duration.js';
 import type { Stage } from '../src/config/schema.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
-import { PromotionRun, StageStop } from './run.js';
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from './messages.js';
+import { FINAL_STATE_MEMO } from './query-names.js';
+import { FINAL_STATE_IN_MEMO, PromotionRun, StageStop } from './run.js';
 import { runCanary } from './canary.js';
 import { isWindowOpen, nextWindowOpening } from './change-windows.js';
 import { approvalDecision } from './approval-rules.js';
@@ -412,6 +414,8 @@ async function finish(
     parentClosePolicy: ParentClosePolicy.ABANDON,
     taskQueue: run.orchestrationQueue,
   });
+  // Last, with no await after it: the memo holds exactly what the state query answers from now on.
+  if (patched(FINAL_STATE_IN_MEMO)) upsertMemo({ [FINAL_STATE_MEMO]: run.state });
   return {
     status,
     outcome,

@@ -63,6 +63,7 @@ const STAGE_ACTIVITY_OPTIONS: ActivityOptions = {
  * that ran the earlier code still replay (test/workflow/replay.test.ts).
  */
 export const LOCK_ANSWER_BEFORE_REQUEST = 'lock-answer-before-request';
+export const FINAL_STATE_IN_MEMO = 'final-state-in-memo';
 
 function actorOf(
   action: { actor: string; channel: Actor['channel']; chatIdentity?: Actor['chatIdentity'] },

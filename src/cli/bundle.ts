@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { projectRoot } from '../server/paths.js';
+import { prunedJsonModule } from './pruned-protos.js';
 
 const BUNDLE_DIR = path.join(projectRoot, 'dist', 'cli');
 
@@ -29,6 +30,17 @@ await build({
   banner: {
     js: "import { createRequire as __tgRequire } from 'node:module'; const require = __tgRequire(import.meta.url);",
   },
+  plugins: [
+    {
+      name: 'pruned-temporal-protos',
+      setup(b) {
+        b.onLoad({ filter: /@temporalio[\\/]proto[\\/]protos[\\/]json-module\.js$/ }, () => ({
+          contents: prunedJsonModule(),
+          loader: 'js',
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });
 process.stdout.write(`bundled the CLI into ${path.relative(process.cwd(), BUNDLE_DIR)}/\n`);

@@ -89,7 +89,7 @@ export class Tollgate implements CliContext {
 
   async temporalTarget(): Promise<TemporalTarget> {
     const { address, namespace, profile } = this.options;
-    const { resolveTemporalTarget } = await import('../client/connection.js');
+    const { resolveTemporalTarget } = await import('../client/target.js');
     return resolveTemporalTarget({
       ...(address ? { address } : {}),
       ...(namespace ? { namespace } : {}),

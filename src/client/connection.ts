@@ -5,57 +5,18 @@
  * Without any of them: the local dev server `tollgate dev` runs (localhost:7233, `default`).
  */
 import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from '../logging/logger.js';
+import { unreachable, type TemporalTarget } from './target.js';
 
-export const DEFAULT_ADDRESS = 'localhost:7233';
-export const DEFAULT_NAMESPACE = 'default';
-
-export interface ConnectionFlags {
-  address?: string;
-  namespace?: string;
-  profile?: string;
-}
-
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
-  options: NativeConnectionOptions;
-}
-
-/** The server cannot be reached (exit code 3), as opposed to a request it refused. */
-export class UnreachableError extends Error {
-  override name = 'UnreachableError';
-}
-
-export function resolveTemporalTarget(flags: ConnectionFlags = {}): TemporalTarget {
-  let loaded;
-  try {
-    loaded = loadClientConnectConfig(flags.profile ? { profile: flags.profile } : {});
-  } catch (err) {
-    throw new Error(`Temporal client configuration: ${(err as Error).message}`);
-  }
-  const address = flags.address ?? loaded.connectionOptions.address ?? DEFAULT_ADDRESS;
-  return {
-    address,
-    namespace: flags.namespace ?? loaded.namespace ?? DEFAULT_NAMESPACE,
-    options: { ...loaded.connectionOptions, address },
-  };
-}
-
-function unreachable(target: TemporalTarget, err: unknown): UnreachableError {
-  const local =
-    target.address === DEFAULT_ADDRESS ||
-    target.address.startsWith('127.0.0.1') ||
-    target.address.startsWith('localhost');
-  return new UnreachableError(
-    `cannot reach Temporal at ${target.address} (${(err as Error).message.split('\n')[0]})` +
-      (local
-        ? '; start the local server with `tollgate dev`, or point --address / TEMPORAL_ADDRESS at your cluster'
-        : ''),
-  );
-}
+export {
+  DEFAULT_ADDRESS,
+  DEFAULT_NAMESPACE,
+  resolveTemporalTarget,
+  UnreachableError,
+  type ConnectionFlags,
+  type TemporalTarget,
+} from './target.js';
 
 /** A client connection; fails fast (UnreachableError) when nothing answers. */
 export async function connectClient(

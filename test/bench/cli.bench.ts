@@ -1,28 +1,28 @@
 /**
  * CLI benchmark: cold-start time of `tollgate status <id>` run the way users run it — a fresh
  * `node bin/tollgate.js` process on the bundled CLI (dist/cli/, bundled here first, as
- * `npm run build:cli` does): load the command, connect, query the
- * promotion's live state — against `temporal workflow describe` of the same promotion with the
- * Temporal CLI binary. `tollgate --help` (no connection at all) is reported beside it.
+ * `npm run build:cli` does): load the command, connect, read the finished
+ * promotion's state — against `temporal workflow describe` of the same promotion with the
+ * Temporal CLI binary. `status` of a running promotion (a query the
+ * worker answers) and `tollgate --help` (no connection at all) are reported beside it.
  *   TOLLGATE_BENCH_CLI_RUNS (default 9): runs of each; medians are reported.
  *   TOLLGATE_BENCH_CLI_COMPARE: another checkout's `bin/tollgate.js` (e.g. an older commit, built),
  *   timed in the same loop, so a before/after comparison shares the machine's load.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/server/paths.js';
 import { findTemporalCli } from '../../src/server/temporal-cli.js';
 import { tollgateBin } from '../helpers/cli-process.js';
 import { startDevServer } from '../helpers/temporal.js';
-import { createCliWorld } from '../cli/support.js';
+import { createCliWorld, waitForState, writeManifest } from '../cli/support.js';
 import type { BenchResult } from './types.js';
 
 const run = promisify(execFile);
 
 const CLI_NOTE =
-  'status, list and watch run from the esbuild bundle (dist/cli/, `npm run build:cli`); the unbundled dist/ took 881 ms (ratio 8.41, 2026-12-02). A CPU profile of the bundled `list --json` (444 ms in all) puts most of the rest in @temporalio/proto, which builds protobufjs reflection of the whole Temporal API when it is loaded (~170 ms in its chunk), compiling that 1.35 MB chunk (46 ms) and the garbage collector (42 ms); the status of a finished promotion is also a query the worker answers by replaying its history, where `temporal workflow describe` reads stored fields. Next steps: a V8 startup snapshot holding the loaded SDK, or a protobuf descriptor pruned to the RPCs the CLI makes.';
+  "`status` reads a finished promotion's final state from its memo (written as the promotion ends, behind patched() `final-state-in-memo`) with one DescribeWorkflowExecution, and a running one's with one QueryWorkflow, both over plain gRPC (node:http2 and a protobuf description of just those messages, src/client/lite-rpc.ts); @temporalio/client is loaded only where that cannot answer (TLS, an API key, a gRPC error, promotions finished before the memo existed). The bundle's Temporal API description is pruned to the RPCs status, list and watch make (src/cli/pruned-protos.ts). Before: 531 ms against 95 ms (ratio 5.57, 2026-12-07): loading @temporalio/proto's reflection of the whole API (~170 ms) and a query a worker answers by replaying the finished promotion's history (~55 ms more than describe). Pruning the description alone gave 304 ms against 65 ms (ratio 4.66). Medians of three runs of `npm run bench -- cli` (load 1.9-3.9): 116 ms against 75 ms (ratios 1.83, 1.52, 1.55); a running promotion's status 145 ms (ratios 2.05, 1.89, 2.06); `node -e 0` alone takes about 80 ms on this machine.";
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -42,18 +42,26 @@ async function runBench(): Promise<BenchResult[]> {
   const harness = await startDevServer();
   const noop = { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } };
   const world = await createCliWorld(harness, [
-    { name: 'dev', target: noop, policy: { packs: ['change-management'] } },
+    {
+      name: 'dev',
+      target: noop,
+      policy: { packs: ['change-management'] },
+      approval: { groups: ['release-managers'] },
+    },
   ]);
   try {
-    const release = path.join(world.dir, 'release.yaml');
-    await writeFile(
-      release,
-      `apiVersion: tollgate.dev/v1\nkind: Release\napp: bench\nversion: 1.0.0\nartifacts: [{ name: a, ref: x, digest: "sha256:${'b'.repeat(64)}" }]\nrequester: rita\nchange: { description: benchmark promotion }\ncommitAuthors: [dave]\n`,
-    );
-    const promoted = await world.tollgate(['promote', release, '--follow', '--id', 'bench-status'], {
-      as: 'rita',
-    });
-    if (promoted.code !== 0) throw new Error(`bench promotion failed: ${promoted.stderr}`);
+    // A finished promotion (approved) and one waiting at the approval gate; apps of
+    // their own, so neither waits for the other's stage lock.
+    const promote = async (id: string) => {
+      const release = await writeManifest(world.dir, id, { app: id });
+      const started = await world.tollgate(['promote', release, '--id', id], { as: 'rita' });
+      if (started.code !== 0) throw new Error(`bench promotion failed: ${started.stderr}`);
+      await waitForState(harness, id, (s) => s.gate === 'approval', 'approval');
+    };
+    await Promise.all([promote('bench-status'), promote('bench-running')]);
+    const approved = await world.tollgate(['approve', 'bench-status', '--yes'], { as: 'bob' });
+    if (approved.code !== 0) throw new Error(`bench approval failed: ${approved.stderr}`);
+    await harness.env.client.workflow.getHandle('bench-status').result();
     const temporal = await findTemporalCli();
     if (temporal.type !== 'existing-path') throw new Error('no Temporal CLI binary');
 
@@ -76,11 +84,13 @@ async function runBench(): Promise<BenchResult[]> {
     const tollgateMs: number[] = [];
     const temporalMs: number[] = [];
     const helpMs: number[] = [];
+    const runningMs: number[] = [];
     const compareMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       tollgateMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'])));
       temporalMs.push(await timed(describe));
       helpMs.push(await timed(() => tollgate(['--help'])));
+      runningMs.push(await timed(() => tollgate(['status', 'bench-running', '--json'])));
       if (compare) compareMs.push(await timed(() => tollgate(['status', 'bench-status', '--json'], compare)));
     }
     const value = median(tollgateMs);
@@ -113,6 +123,14 @@ async function runBench(): Promise<BenchResult[]> {
             },
           ]
         : []),
+      {
+        name: 'cli: `tollgate status` cold start of a running promotion (a query) vs `temporal workflow describe`',
+        unit: 'ms',
+        value: Math.round(median(runningMs)),
+        baseline: Math.round(baseline),
+        ratio: Math.round((median(runningMs) / baseline) * 100) / 100,
+        details: { runs, runningMs: runningMs.map(Math.round) },
+      },
       {
         name: 'cli: `tollgate --help` cold start (no connection)',
         unit: 'ms',

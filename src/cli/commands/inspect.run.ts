@@ -6,20 +6,21 @@ import type { promotion } from '../../../workflows/promotion.js';
 import { stateQuery } from '../../../workflows/messages.js';
 import type { PromotionState } from '../../../workflows/types.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../../temporal/search-attributes.js';
-import type { Principal } from '../../config/schema.js';
 import type { Tollgate } from '../context.js';
 import { OutcomeFailure, UserError } from '../errors.js';
 import { followPromotion, resultLine } from '../follow.js';
-import { approvalProgress } from '../approval-progress.js';
-import { paintStatus, policySummary, statusLine } from '../progress.js';
+import { paintStatus } from '../progress.js';
 import { parseSince } from '../since.js';
 import { table } from '../table.js';
 import type { ListOptions } from './inspect.js';
+import { endedFromOutside, shownState } from './ended.js';
 
 export async function promotionState(ctx: Tollgate, id: string): Promise<PromotionState> {
   const client = await ctx.client();
   try {
-    return await client.workflow.getHandle<typeof promotion>(id).query(stateQuery);
+    const handle = client.workflow.getHandle<typeof promotion>(id);
+    const [state, run] = await Promise.all([handle.query(stateQuery), handle.describe()]);
+    return shownState(state, run.status.name);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new UserError(`no promotion ${id} (see \`tollgate list\`)`);
@@ -38,73 +39,7 @@ async function notAPromotion(client: Client, id: string): Promise<UserError> {
   return new UserError(`${id} is not a promotion but a ${type} workflow (see \`tollgate list\`)`);
 }
 
-function describeState(ctx: Tollgate, s: PromotionState, principals: Principal[]): string {
-  const p = ctx.io.paint;
-  const lines = [
-    `${p('bold', s.promotionId)}  ${s.app} ${s.version}  ${paintStatus(p, s.status)}${s.status === 'running' ? ` (${statusLine(s)})` : ''}`,
-    `pipeline   ${s.pipeline}, requested by ${s.requester}`,
-  ];
-  // An operator's rollback deploys no release of its own, so it has no digest.
-  if (s.releaseDigest) lines.push(`digest     ${s.releaseDigest}`);
-  if (s.frozen) lines.push(`frozen     by ${s.frozen.by}: ${s.frozen.reason}`);
-  if (s.outcome) lines.push(`outcome    ${s.outcome}`);
-  lines.push('');
-  lines.push(
-    table(
-      ['STAGE', 'STATUS', 'POLICY', 'APPROVALS', 'CANARY'],
-      s.stages.map((st) => [
-        st.name,
-        paintStatus(p, st.status),
-        st.policy ? policySummary(st.policy).replace(/^FAILED/, 'failed') : '',
-        st.approval ? approvalCell(st.approval, principals, s.requester, st.status === 'running') : '',
-        st.canary
-          ? `${st.canary.step}/${st.canary.steps} at ${st.canary.weight}% ${st.canary.analyses.map((a) => a.verdict).join(',')}`
-          : '',
-      ]),
-    ),
-  );
-  return lines.join('\n');
-}
-
-/** `1/2 bob:approve erin:approve; needs security (eligible: carol)`. */
-function approvalCell(
-  approval: NonNullable<PromotionState['stages'][number]['approval']>,
-  principals: Principal[],
-  requester: string,
-  waiting: boolean,
-): string {
-  const p = approvalProgress(approval, principals, requester);
-  const votes = approval.votes.map((v) => `${v.approver}:${v.decision}`).join(' ');
-  const needs =
-    waiting && !p.rejectedBy && p.counted < p.quorum
-      ? `; needs ${p.neededGroups.join(' or ')}${principals.length ? ` (eligible: ${p.eligible.join(', ') || 'nobody'})` : ''}`
-      : '';
-  return `${p.counted}/${p.quorum} ${votes}${needs}`.replace('  ', ' ');
-}
-
 const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
-
-/**
- * A run terminated or timed out from outside never updates its own state or search attributes:
- * what Temporal says of the run's end wins over what the workflow last said.
- */
-const ENDED_FROM_OUTSIDE: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed-out' };
-
-export async function status(ctx: Tollgate, id: string): Promise<void> {
-  const state = await promotionState(ctx, id);
-  const run = await (await ctx.client()).workflow.getHandle(id).describe();
-  const ended = ENDED_FROM_OUTSIDE[run.status.name];
-  const shown = ended ? ({ ...state, status: ended } as unknown as PromotionState) : state;
-  if (ctx.json) return ctx.print(shown, () => '');
-  // Who may still approve comes from the config; status works (without that hint) where none loads.
-  const principals = shown.stages.some((st) => st.approval && st.status === 'running')
-    ? await ctx.config().then(
-        (c) => c.principals,
-        () => [],
-      )
-    : [];
-  ctx.out(describeState(ctx, shown, principals));
-}
 
 /** `tollgate watch <id>`: reattaches to a promotion and follows it until it ends. */
 export async function watch(ctx: Tollgate, id: string): Promise<void> {
@@ -134,7 +69,7 @@ async function listRows(client: Client, query: string, limit: number): Promise<L
       app: sa.get(SA_APP),
       version: sa.get(SA_VERSION),
       stage: sa.get(SA_STAGE),
-      status: ENDED_FROM_OUTSIDE[wf.status.name] ?? sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
+      status: endedFromOutside(wf.status.name) ?? sa.get(SA_STATUS) ?? wf.status.name.toLowerCase(),
       started: wf.startTime.toISOString(),
       ...(wf.closeTime ? { closed: wf.closeTime.toISOString() } : {}),
     });

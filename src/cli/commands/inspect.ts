@@ -1,6 +1,6 @@
 /**
  * `tollgate status|list|history`: where promotions are, and what happened to one. The work lives
- * in inspect.run.ts, loaded only when one of these commands runs.
+ * in inspect.run.ts (status.run.ts for `status`), loaded only when one of these commands runs.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SINCE_HELP } from '../since.js';
@@ -33,7 +33,7 @@ export function registerInspectCommands(program: Command, ctx: Tollgate): void {
       'after',
       '\nExamples:\n  tollgate status sample-app-1.0.0-3f2a9c1d\n  tollgate status sample-app-1.0.0-3f2a9c1d --json | jq .stages',
     )
-    .action(async (id: string) => (await load()).status(ctx, id));
+    .action(async (id: string) => (await import('./status.run.js')).status(ctx, id));
 
   program
     .command('list')
