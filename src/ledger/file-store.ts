@@ -63,6 +63,8 @@ export class FileLedger implements Ledger {
   private readonly chains = new Map<string, JsonlFile>();
   private readonly index: JsonlFile;
   private parsedIndex: { version: number; entries: ArtifactEntry[] } = { version: 0, entries: [] };
+  /** The parse of the archive index in progress, so calls parse its new lines one at a time. */
+  private indexParsing: Promise<unknown> = Promise.resolve();
   private readonly log: FileLog;
   private readonly logger: Logger;
   private readonly readOnly: boolean;
@@ -276,9 +278,16 @@ export class FileLedger implements Ledger {
   /**
    * Every entry of the archive index, parsed once: the index only grows, so each call parses the
    * lines appended since the last (an audit of 1,000 promotions read and parsed the whole index
-   * for each of them). Call after the index was brought up to date.
+   * for each of them). Calls run one after another: two at once would both parse the same new
+   * lines into the one cache. Call after the index was brought up to date.
    */
-  private async indexEntries(): Promise<readonly ArtifactEntry[]> {
+  private indexEntries(): Promise<readonly ArtifactEntry[]> {
+    const next = this.indexParsing.then(() => this.parseNewIndexLines());
+    this.indexParsing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async parseNewIndexLines(): Promise<readonly ArtifactEntry[]> {
     if (this.parsedIndex.version !== this.index.version)
       this.parsedIndex = { version: this.index.version, entries: [] };
     const { entries } = this.parsedIndex;

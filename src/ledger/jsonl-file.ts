@@ -42,6 +42,7 @@ export class JsonlFile {
   private handle: FileHandle | undefined;
   /** Serializes this process's writers before they compete for the cross-process lock. */
   private queue: Promise<unknown> = Promise.resolve();
+  private refreshing: Promise<void> = Promise.resolve();
   /** Bytes after the last complete line when the file was last read (a torn or in-flight append). */
   tornBytes = 0;
   /** Bytes of torn last lines this writer cut off and nobody has recorded yet. */
@@ -104,7 +105,17 @@ export class JsonlFile {
     await this.refresh(false);
   }
 
-  private async refresh(holdingLock: boolean): Promise<void> {
+  /**
+   * Brings the line index up to the file, one call at a time: two reads at once would both index
+   * the same new bytes (duplicate line starts, lines cut in the middle).
+   */
+  private refresh(holdingLock: boolean): Promise<void> {
+    const next = this.refreshing.then(() => this.indexNewBytes(holdingLock));
+    this.refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async indexNewBytes(holdingLock: boolean): Promise<void> {
     let fileSize: number;
     try {
       fileSize = (await stat(this.file)).size;

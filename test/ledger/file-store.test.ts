@@ -173,3 +173,32 @@ void test('a relative ledger path is resolved against the base directory', async
   await ledger.close();
   assert.ok((await readFile(fileLayout.chainFile(path.join(root, 'rel/ledger'), 'p-rel'))).length > 0);
 });
+
+void test('reads that arrive together on a freshly opened store each see every record and archive once', async () => {
+  const dir = path.join(root, `concurrent-reads-${++counter}`);
+  let writer = await openAt(dir);
+  const ids = Array.from({ length: 20 }, (_, i) => `concurrent-${i}`);
+  for (const id of ids) {
+    for (const input of promotionChain(id, 'approved')) await writer.append(input);
+    await writer.putArtifact(id, 'history.json', Buffer.from(`{"id":"${id}"}`));
+  }
+  await writer.close();
+
+  // A fresh store indexes each file on first read: twenty readers at once must not index it twice.
+  writer = await openAt(dir, undefined, true);
+  try {
+    const archives = await Promise.all(ids.map((id) => writer.listArtifacts(id)));
+    assert.deepEqual(
+      archives.map((a) => a.length),
+      ids.map(() => 1),
+    );
+    const chains = await Promise.all(ids.map(() => writer.read(ids[0]!)));
+    const expected = promotionChain(ids[0]!, 'approved').length;
+    assert.deepEqual(
+      chains.map((c) => c.length),
+      ids.map(() => expected),
+    );
+  } finally {
+    await writer.close();
+  }
+});
