@@ -42,7 +42,8 @@ export class JsonlFile {
   private handle: FileHandle | undefined;
   /** Serializes this process's writers before they compete for the cross-process lock. */
   private queue: Promise<unknown> = Promise.resolve();
-  private refreshing: Promise<void> = Promise.resolve();
+  /** Serializes updates of the line index: refreshes from the file and this process's appends. */
+  private indexing: Promise<unknown> = Promise.resolve();
   /** Bytes after the last complete line when the file was last read (a torn or in-flight append). */
   tornBytes = 0;
   /** Bytes of torn last lines this writer cut off and nobody has recorded yet. */
@@ -106,12 +107,17 @@ export class JsonlFile {
   }
 
   /**
-   * Brings the line index up to the file, one call at a time: two reads at once would both index
-   * the same new bytes (duplicate line starts, lines cut in the middle).
+   * Brings the line index up to the file. Runs one at a time with other refreshes and with
+   * appends: a read that indexed the bytes of an append still being recorded (or two reads at
+   * once) would index the same line twice and cut the lines after it in the middle.
    */
   private refresh(holdingLock: boolean): Promise<void> {
-    const next = this.refreshing.then(() => this.indexNewBytes(holdingLock));
-    this.refreshing = next.catch(() => undefined);
+    return this.updateIndex(() => this.indexNewBytes(holdingLock));
+  }
+
+  private updateIndex<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.indexing.then(fn);
+    this.indexing = next.catch(() => undefined);
     return next;
   }
 
@@ -184,16 +190,16 @@ export class JsonlFile {
 
   /** The text of every line from line `first` (0-based) on, without newlines. */
   async lines(first = 0): Promise<string[]> {
-    const from = this.starts[first];
+    // The lines indexed now: an append recorded while the bytes are read adds lines this read
+    // did not fetch.
+    const starts = this.starts.slice(first);
+    const size = this.size;
+    const from = starts[0];
     if (from === undefined) return [];
     // Decoded line by line: the whole file as one string fails beyond V8's string limit (512 MiB,
     // about 700,000 records), which a long-lived chain such as a security chain can reach.
-    const bytes = await this.readBytes(from, this.size - from);
-    return this.starts
-      .slice(first)
-      .map((start, i) =>
-        bytes.toString('utf8', start - from, (this.starts[first + i + 1] ?? this.size) - from - 1),
-      );
+    const bytes = await this.readBytes(from, size - from);
+    return starts.map((start, i) => bytes.toString('utf8', start - from, (starts[i + 1] ?? size) - from - 1));
   }
 
   /** Appends one line and fsyncs it; call inside `locked`. */
@@ -205,6 +211,10 @@ export class JsonlFile {
   async appendLines(texts: readonly string[]): Promise<void> {
     if (texts.length === 0) return;
     if (texts.some((t) => t.includes('\n'))) throw new Error('a ledger line must not contain a newline');
+    await this.updateIndex(() => this.writeLines(texts));
+  }
+
+  private async writeLines(texts: readonly string[]): Promise<void> {
     const created = this.size === 0 && !this.handle;
     this.handle ??= await open(this.file, 'a');
     const lines = texts.map((t) => Buffer.from(`${t}\n`, 'utf8'));

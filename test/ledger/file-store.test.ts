@@ -202,3 +202,39 @@ void test('reads that arrive together on a freshly opened store each see every r
     await writer.close();
   }
 });
+
+void test('reads while the same store appends see whole records only, never a line cut in the middle', async () => {
+  const dir = path.join(root, `read-while-append-${++counter}`);
+  const ledger = await openAt(dir);
+  try {
+    const chain = promotionChain('read-while-append', 'approved');
+    // Reads keep arriving while records are appended, as a status query or a test's poll does
+    // against a running worker: a read that indexed an append in flight used to index that line
+    // twice and cut every later line in the middle.
+    let appending = true;
+    const reader = async (): Promise<number> => {
+      let reads = 0;
+      try {
+        while (appending) {
+          const records = await ledger.read(chain[0]!.chainId);
+          assert.ok(records.length <= chain.length);
+          reads++;
+        }
+        return reads;
+      } finally {
+        appending = false;
+      }
+    };
+    const readers = [reader(), reader(), reader()];
+    for (const input of chain) if (appending) await ledger.append(input);
+    appending = false;
+    assert.ok((await Promise.all(readers)).every((n) => n > 0));
+    const stored = await ledger.read(chain[0]!.chainId);
+    assert.deepEqual(
+      stored.map((r) => r.seq),
+      chain.map((_, i) => i),
+    );
+  } finally {
+    await ledger.close();
+  }
+});
