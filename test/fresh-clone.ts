@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../src/server/paths.js';
+import { projectRoot } from '../src/paths.js';
 import type { FreshCloneRun } from './bench/report.js';
 
 /** The shell commands of README's quick-start block, comments removed. */

@@ -8,11 +8,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { findPostgresBin } from '../src/server/postgres.js';
-import { findPrometheus } from '../src/server/prometheus.js';
-import { findTemporalCli } from '../src/server/temporal-cli.js';
-import { findTestServer } from '../src/server/test-server.js';
-import { projectRoot } from '../src/server/paths.js';
+import { findPostgresBin } from '../src/provision/postgres.js';
+import { findPrometheus } from '../src/provision/prometheus.js';
+import { findTemporalCli } from '../src/provision/temporal-cli.js';
+import { findTestServer } from '../src/provision/test-server.js';
+import { projectRoot } from '../src/paths.js';
 import { buildOrExit } from './helpers/build.js';
 
 function findTests(dir: string): string[] {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import protos from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { execArgvFor, projectModule } from '../server/paths.js';
+import { execArgvFor, projectModule } from '../paths.js';
 import type { History } from './history.js';
 
 export interface ReplayItem {

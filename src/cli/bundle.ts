@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { projectRoot } from '../server/paths.js';
+import { projectRoot } from '../paths.js';
 import { prunedJsonModule } from './pruned-protos.js';
 
 const BUNDLE_DIR = path.join(projectRoot, 'dist', 'cli');

@@ -9,7 +9,7 @@ import { connectClient, connectWorker, resolveTemporalTarget } from '../client/c
 import type { TollgateConfig } from '../config/schema.js';
 import { createLedger } from '../ledger/create.js';
 import type { Logger } from '../logging/logger.js';
-import { startDevServer, type DevServer, type DevServerOptions } from '../server/dev-server.js';
+import { startDevServer, type DevServer, type DevServerOptions } from '../provision/dev-server.js';
 import { runWorkers } from '../worker/run.js';
 
 export interface Embedded {

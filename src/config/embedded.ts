@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, parseDocument } from 'yaml';
-import { projectRoot, tollgateHome } from '../server/paths.js';
+import { projectRoot, tollgateHome } from '../paths.js';
 import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../approvals/keys.js';
 
 // From the project root, not this file: the compiled CLI runs this module from dist/src/config/.

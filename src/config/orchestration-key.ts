@@ -7,7 +7,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tollgateHome } from '../server/paths.js';
+import { tollgateHome } from '../paths.js';
 import { canonicalBytes } from '../domain/canonical.js';
 import {
   generateSigningKey,

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { projectModule, projectThread } from '../server/paths.js';
+import { projectModule, projectThread } from '../paths.js';
 import type { ChainSeal } from './ledger.js';
 import { GENESIS_HASH } from './record.js';
 import type { SliceReply, SliceRequest } from './verify-thread.js';

@@ -1,4 +1,4 @@
-import { projectModule } from '../server/paths.js';
+import { projectModule } from '../paths.js';
 
 /** The entry module of every Tollgate workflow, bundled into the worker's sandbox. */
 export const workflowsPath = projectModule('../../workflows/index', import.meta.url);

@@ -14,7 +14,7 @@ import { readReleaseFile } from '../../src/config/release-file.js';
 import type { Release } from '../../src/domain/release.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createPolicyEngine } from '../../src/policy/engine.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { goodChain } from './chains.js';
 import type { EvidenceRecord } from '../../src/domain/evidence.js';
 

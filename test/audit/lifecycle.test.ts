@@ -13,7 +13,7 @@ import { checkLifecycle, runsOf } from '../../src/audit/lifecycle.js';
 import { listPromotions } from '../../src/audit/list.js';
 import { verifyLedger } from '../../src/audit/verify.js';
 import { signerFromKey } from '../../src/ledger/seal.js';
-import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { findTemporalCli } from '../../src/provision/temporal-cli.js';
 import { createWorld, testRelease } from '../helpers/promotion-world.js';
 import { startDevServer } from '../helpers/temporal.js';
 

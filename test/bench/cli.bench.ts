@@ -12,8 +12,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from '../../src/server/paths.js';
-import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { projectRoot } from '../../src/paths.js';
+import { findTemporalCli } from '../../src/provision/temporal-cli.js';
 import { tollgateBin } from '../helpers/cli-process.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, writeManifest } from '../cli/support.js';

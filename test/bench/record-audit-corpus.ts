@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { findTemporalCli } from '../../src/provision/temporal-cli.js';
 import { createWorld } from '../helpers/promotion-world.js';
 import { startDevServer } from '../helpers/temporal.js';
 import { MANIFEST_FILE, MIX_NOTE, RECORDED_CORPUS, type CorpusManifest } from './audit-corpus.js';

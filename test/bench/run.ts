@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { findTemporalCli } from '../../src/server/temporal-cli.js';
+import { findTemporalCli } from '../../src/provision/temporal-cli.js';
 import { takeCorpus } from './corpus.js';
 import { hostSpeed } from './host-speed.js';
 import { resultsDir, writeReport } from './report.js';

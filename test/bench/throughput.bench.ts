@@ -25,7 +25,7 @@ import type { TollgateConfig } from '../../src/config/schema.js';
 import { Release } from '../../src/domain/release.js';
 import { prepareSignedStart } from '../../src/promotion/prepare.js';
 import { resolveSigner } from '../../src/cli/identity.js';
-import { tollgateHome } from '../../src/server/paths.js';
+import { tollgateHome } from '../../src/paths.js';
 import type { promotion } from '../../workflows/promotion.js';
 import type { PromotionResult } from '../../workflows/types.js';
 import { writeConfig } from '../cli/support.js';

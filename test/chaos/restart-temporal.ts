@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDevServer, type DevServer } from '../../src/server/dev-server.js';
+import { startDevServer, type DevServer } from '../../src/provision/dev-server.js';
 import { freePort } from '../../src/targets/local/version-process.js';
 import { checkRuns, tally } from './support/checks.js';
 import { Installation, type Promotion } from './support/installation.js';

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createLedger } from '../../src/ledger/create.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, tollgateProcess, waitForState, writeManifest, type CliWorld } from './support.js';
 

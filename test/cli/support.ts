@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { generateSigningKey, publicKeyText, writePrivateKey } from '../../src/approvals/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { runWorkers, type RunningWorkers } from '../../src/worker/run.js';
 import type { Harness } from '../helpers/temporal.js';
 import { tollgateCommand } from '../helpers/cli-process.js';

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, writeManifest, type CliWorld } from './support.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { tollgateProcess, writeConfig, writeManifest } from '../cli/support.js';
 
 let dir: string;

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseAllDocuments } from 'yaml';
 import { PolicyEvaluation } from '../../src/policy/types.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 import { kubernetesSchemaDir } from '../helpers/kubernetes-schemas.js';
 import { kustomizeBuild } from '../helpers/kustomize.js';

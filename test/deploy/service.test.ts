@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
 import { HTTP } from 'cloudevents';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import { tollgateProcess, waitForState, writeConfig, writeManifest } from '../cli/support.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { SAMPLE_APP_DIGEST } from '../targets/sample-app.js';
 import { startDevServer, type Harness } from '../helpers/temporal.js';
 import { createCliWorld, waitForState, type CliWorld } from '../cli/support.js';

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { embeddedPostgresBin } from '../../src/server/postgres.js';
-import { findPrometheus } from '../../src/server/prometheus.js';
-import { findTemporalCli, ProvisioningError } from '../../src/server/temporal-cli.js';
-import { TEMPORAL_CLI_WHEEL } from '../../src/server/versions.js';
-import { fetchWheelMember, findPython } from '../../src/server/wheel.js';
+import { embeddedPostgresBin } from '../../src/provision/postgres.js';
+import { findPrometheus } from '../../src/provision/prometheus.js';
+import { findTemporalCli, ProvisioningError } from '../../src/provision/temporal-cli.js';
+import { TEMPORAL_CLI_WHEEL } from '../../src/provision/versions.js';
+import { fetchWheelMember, findPython } from '../../src/provision/wheel.js';
 import { startPostgres } from '../helpers/postgres.js';
 
 const run = promisify(execFile);

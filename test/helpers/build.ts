@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 
 /**
  * Compiles first so the CLI subprocesses run today's code, never a stale dist/, then bundles the

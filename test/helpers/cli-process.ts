@@ -3,7 +3,7 @@
  * CLI in dist/ (test/run.ts builds it before any test starts) — the program users run.
  */
 import path from 'node:path';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 
 export const tollgateBin = path.join(projectRoot, 'bin/tollgate.js');
 

@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureCached } from '../../src/server/cache.js';
-import { tollgateHome } from '../../src/server/paths.js';
-import { downloadWheel, findPython, unpackFromWheel } from '../../src/server/wheel.js';
+import { ensureCached } from '../../src/provision/cache.js';
+import { tollgateHome } from '../../src/paths.js';
+import { downloadWheel, findPython, unpackFromWheel } from '../../src/provision/wheel.js';
 
 const WHEEL = 'kubernetes-validate==1.37.0';
 const WHEEL_SHA256 = '85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9';

@@ -7,9 +7,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureCached } from '../../src/server/cache.js';
-import { tollgateHome } from '../../src/server/paths.js';
-import { runWithHeartbeat, whichOnPath } from '../../src/server/run-command.js';
+import { ensureCached } from '../../src/provision/cache.js';
+import { tollgateHome } from '../../src/paths.js';
+import { runWithHeartbeat, whichOnPath } from '../../src/provision/run-command.js';
 
 export const KUSTOMIZE_MODULE = 'sigs.k8s.io/kustomize/kustomize/v5';
 export const KUSTOMIZE_VERSION = 'v5.7.1';

@@ -1,6 +1,6 @@
 /**
  * A real PostgreSQL server for tests and benchmarks, from the binaries the project provisions
- * (src/server/postgres.ts: the system's server or the pinned npm package): its own data
+ * (src/provision/postgres.ts: the system's server or the pinned npm package): its own data
  * directory, port and socket directory, trust authentication on 127.0.0.1 only. initdb refuses
  * to run as root, so when the tests run as root the server runs as the `postgres` user, or as
  * `nobody` on a machine without one.
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { findPostgresBin } from '../../src/server/postgres.js';
+import { findPostgresBin } from '../../src/provision/postgres.js';
 
 const run = promisify(execFile);
 

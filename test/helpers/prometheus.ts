@@ -1,5 +1,5 @@
 /**
- * A real Prometheus server for tests: the binary the project provisions (src/server/prometheus.ts)
+ * A real Prometheus server for tests: the binary the project provisions (src/provision/prometheus.ts)
  * run as a plain process with
  * its own config, storage in a temporary directory and a free loopback port, scraping the given
  * targets every second. Resolves once every target has been scraped; stopped by PID.
@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { findPrometheus } from '../../src/server/prometheus.js';
+import { findPrometheus } from '../../src/provision/prometheus.js';
 
 export interface PrometheusServer {
   url: string;

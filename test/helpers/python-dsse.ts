@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { tollgateHome } from '../../src/server/paths.js';
+import { tollgateHome } from '../../src/paths.js';
 
 const run = promisify(execFile);
 export const SECURESYSTEMSLIB = 'securesystemslib[crypto]==1.6.0';

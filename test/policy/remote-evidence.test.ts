@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { readReleaseFile } from '../../src/config/release-file.js';
 import { releaseDigest } from '../../src/promotion/prepare.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { runWorkers } from '../../src/worker/run.js';
 import { stateQuery } from '../../workflows/messages.js';
 import type { PromotionResult } from '../../workflows/types.js';

@@ -14,7 +14,7 @@ import type { FactContext } from '../../src/policy/facts/context.js';
 import { sbomFacts } from '../../src/policy/facts/sbom.js';
 import { vulnerabilityFacts } from '../../src/policy/facts/vulnerabilities.js';
 import { PolicySettings, type PolicySettingsInput } from '../../src/policy/settings.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { evidenceReader, fixtureRelease, fixtureSettings, fixtures, GATE_TIME } from './helpers.js';
 
 const scanners = path.join(fixtures, 'scanners');

@@ -15,7 +15,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStageActivities } from '../../activities/stage.js';
 import { createAnalyzer } from '../../src/canary/analyzer.js';
 import { Release } from '../../src/domain/release.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { TargetError } from '../../src/targets/target.js';
 import { SAMPLE_APP, sampleAppTarget, tempDir, testLogger } from './sample-app.js';
 

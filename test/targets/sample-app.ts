@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logging/logger.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { LocalTargetConfig } from '../../src/targets/config.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { ROUTER_METRICS } from '../../src/targets/local/metric-names.js';

@@ -17,7 +17,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { verifyLedger } from '../../src/audit/verify.js';
 import { stateQuery } from '../../workflows/messages.js';
 import type { promotion } from '../../workflows/promotion.js';
-import { projectRoot } from '../../src/server/paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
 
 const temporal = await startDevServer();

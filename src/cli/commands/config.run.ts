@@ -8,7 +8,7 @@ import { FileProblemsError, positionedProblems } from '../../config/yaml-file.js
 import { Release } from '../../domain/release.js';
 import { readReleaseFile } from '../../config/release-file.js';
 import { loadPacks } from '../../policy/loader.js';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../paths.js';
 import type { Tollgate } from '../context.js';
 import { UserError } from '../errors.js';
 

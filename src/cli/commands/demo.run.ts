@@ -19,7 +19,7 @@ import { createLogger } from '../../logging/logger.js';
 import { publicKeyText, readPrivateKey } from '../../approvals/keys.js';
 import { prepareSignedStart } from '../../promotion/prepare.js';
 import { resolveSigner } from '../identity.js';
-import { projectRoot, tollgateHome } from '../../server/paths.js';
+import { projectRoot, tollgateHome } from '../../paths.js';
 import type { Tollgate } from '../context.js';
 import { chooseApprovers, slashCommand } from '../demo/slack.js';
 import { OutcomeFailure, UserError } from '../errors.js';

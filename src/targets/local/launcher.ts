@@ -10,7 +10,7 @@
  * run on and are watched by pid alone; the next start forks a new launcher.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { execArgvFor, projectModule } from '../../server/paths.js';
+import { execArgvFor, projectModule } from '../../paths.js';
 import { TargetError } from '../target.js';
 
 export interface LaunchRequest {

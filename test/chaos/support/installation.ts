@@ -19,7 +19,7 @@ import type { Release } from '../../../src/domain/release.js';
 import { createLedger } from '../../../src/ledger/create.js';
 import type { Ledger } from '../../../src/ledger/ledger.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { projectRoot } from '../../../src/server/paths.js';
+import { projectRoot } from '../../../src/paths.js';
 import type { promotion } from '../../../workflows/promotion.js';
 import type { PromotionResult } from '../../../workflows/types.js';
 import type { TargetOperationLog } from './checks.js';

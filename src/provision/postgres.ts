@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar';
 import { ensureCached, isCached } from './cache.js';
-import { tollgateHome } from './paths.js';
+import { tollgateHome } from '../paths.js';
 import { platformKey } from './platform.js';
 import { runWithHeartbeat, whichOnPath } from './run-command.js';
 import { defaultProgress, isExecutable, ProvisioningError, type ProvisionOptions } from './temporal-cli.js';

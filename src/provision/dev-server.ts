@@ -16,7 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { durationMs } from '../domain/common.js';
 import { TOLLGATE_SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { findTemporalCli } from './temporal-cli.js';
-import { tollgateHome } from './paths.js';
+import { tollgateHome } from '../paths.js';
 
 export interface DevServerOptions {
   port?: number;

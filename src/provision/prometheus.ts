@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureCached, isCached } from './cache.js';
-import { tollgateHome } from './paths.js';
+import { tollgateHome } from '../paths.js';
 import { runWithHeartbeat, whichOnPath } from './run-command.js';
 import { defaultProgress, isExecutable, ProvisioningError, type ProvisionOptions } from './temporal-cli.js';
 import { PROMETHEUS_DEB } from './versions.js';
