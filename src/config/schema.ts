@@ -167,6 +167,32 @@ export const TollgateConfig = z
       })
       .default({ publicKeys: [] })
       .describe("the orchestration worker's key: stage workers and promotions trust only its public part"),
+    worker: z
+      .strictObject({
+        identity: Name.default('local').describe(
+          'the name this stage worker signs its deploy, traffic and rollback evidence with, e.g. prod-worker',
+        ),
+        signingKey: z
+          .string()
+          .optional()
+          .describe(
+            "Ed25519 private key file (PKCS#8 PEM or OpenSSH) of this worker's identity; default <TOLLGATE_HOME>/keys/worker-<identity>.pem, created on first use",
+          ),
+      })
+      .default({ identity: 'local' })
+      .describe("this stage worker's own identity: it signs every change it makes to its target"),
+    workers: z
+      .array(
+        z.strictObject({
+          identity: Name.describe('the worker identity, as in its own worker.identity'),
+          publicKey: PublicKeyText.describe("the public part of the worker's signing key"),
+          stages: z.array(Name).min(1).describe('the stages this worker is trusted to change'),
+        }),
+      )
+      .default([])
+      .describe(
+        "stage workers whose signed deploy, traffic and rollback evidence is trusted, per stage; default: this installation's own worker for every stage",
+      ),
     ledgerSigningKey: z
       .string()
       .optional()

@@ -3,6 +3,8 @@
  * idempotency key (promotion id + step), so a retried activity never does the work twice; the
  * target keeps an operation log that tests and chaos runs read.
  */
+import type { WorkerSignature } from '../domain/worker.js';
+
 export interface TargetOperationKey {
   /** e.g. `<promotionId>/prod/deploy` — unique per logical operation, stable across retries. */
   key: string;
@@ -25,6 +27,8 @@ export interface ServingState {
   previousStable?: string;
   /** Where the app is reached (and, for the local target, where its router's metrics are scraped). */
   endpoint?: { url: string; metrics?: string };
+  /** Set by the stage worker (never the target): who executed the operation, signed. */
+  worker?: WorkerSignature;
 }
 
 export interface OperationLogEntry {

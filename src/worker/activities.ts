@@ -11,6 +11,8 @@ import { createNotifyActivities } from '../../activities/notify.js';
 import { createPolicyActivities } from '../../activities/policy.js';
 import { createStageActivities } from '../../activities/stage.js';
 import { admitStageOperations } from '../../activities/admission.js';
+import { signStageOperations } from '../../activities/worker-signature.js';
+import { loadWorkerIdentity, type WorkerIdentity } from '../config/worker-identity.js';
 import { createTrustActivities, workerTrust } from '../../activities/trust.js';
 import { loadOrchestrationKey, trustedOrchestrationKeys } from '../config/orchestration-key.js';
 import { createAnalyzer } from '../canary/analyzer.js';
@@ -121,8 +123,16 @@ export function buildStageActivities(
   const logger = deps.logger.child({ stage: stageName });
   const target = createTarget(stage.target, { stage: stageName, stateDir: config.stateDir, logger });
   let ledger: Promise<Ledger> | undefined;
+  let identity: Promise<WorkerIdentity> | undefined;
   const activities = admitStageOperations(
-    createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }),
+    signStageOperations(createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }), {
+      stage: stageName,
+      identity: () =>
+        (identity ??= loadWorkerIdentity(config).catch((err: Error) => {
+          identity = undefined;
+          throw err;
+        })),
+    }),
     {
       stage: stageName,
       own: workerTrust(config),

@@ -1,10 +1,16 @@
 /**
  * Hand-made evidence chains for the report's rows: one promotion of `billing-api` through dev →
  * prod that answers every auditing guideline, in the record shapes the workflow writes plus the
- * fields the concurrent branches add (a pipeline digest on the start, `worker` on stage changes,
- * `dr.drill` records). Each test edits the chain to make one row fail or not apply.
+ * fields the concurrent branches add (a pipeline digest on the start, `dr.drill` records), with
+ * stage changes signed by real worker keys (`serving.worker`). Each test edits the chain to make
+ * one row fail or not apply.
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { signServingState } from '../../activities/worker-signature.js';
+import { fingerprint, rawPublicKey } from '../../src/approvals/keys.js';
 import type { Actor, EvidenceRecord } from '../../src/domain/evidence.js';
+import { workerKeyId, type TrustedWorker } from '../../src/domain/worker.js';
+import type { ServingState } from '../../src/targets/target.js';
 
 const SYSTEM: Actor = { id: 'tollgate', channel: 'system' };
 export const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -81,6 +87,28 @@ export function rulesFor(stage: string): Rule[] {
   ];
 }
 
+const workerKeys = new Map<string, KeyObject>();
+/** One key per worker identity, the same for every chain of a test run. */
+export function workerKey(identity: string): KeyObject {
+  let key = workerKeys.get(identity);
+  if (!key) workerKeys.set(identity, (key = generateKeyPairSync('ed25519').privateKey));
+  return key;
+}
+
+/** The `workers:` trust an auditor's config would hold for the chain's workers (identity per stage). */
+export function trustFor(workers: Record<string, string> = DEFAULT_WORKERS): TrustedWorker[] {
+  const stagesOf = new Map<string, string[]>();
+  for (const [stage, identity] of Object.entries(workers))
+    stagesOf.set(identity, [...(stagesOf.get(identity) ?? []), stage]);
+  return [...stagesOf].map(([identity, stages]) => ({
+    identity,
+    publicKey: rawPublicKey(workerKey(identity)),
+    stages,
+  }));
+}
+
+const DEFAULT_WORKERS: Record<string, string> = { dev: 'worker-dev@host-a', prod: 'worker-prod@host-b' };
+
 /** Loose records: hand-made chains may hold types this code's enum does not list (dr.drill). */
 export type Loose = Omit<EvidenceRecord, 'type'> & { type: string };
 
@@ -89,8 +117,7 @@ export function goodChain(o: ChainOptions = {}): Loose[] {
   const app = o.app ?? 'billing-api';
   const version = o.version ?? '1.4.2';
   const previous = o.previous === undefined ? '1.4.1' : o.previous;
-  const workers =
-    o.workers === undefined ? { dev: 'worker-dev@host-a', prod: 'worker-prod@host-b' } : o.workers;
+  const workers = o.workers === undefined ? DEFAULT_WORKERS : o.workers;
   let clock = Date.parse(o.start ?? '2026-03-02T09:00:00Z');
   const out: Loose[] = [];
   const add = (
@@ -113,7 +140,17 @@ export function goodChain(o: ChainOptions = {}): Loose[] {
       hash: '',
     });
   };
-  const worker = (stage: string) => (workers ? { worker: { identity: workers[stage], stage } } : {});
+  /** The serving state as the stage's worker returns it: signed when the chain has workers. */
+  const signed = (stage: string, op: string, serving: ServingState): ServingState => {
+    const identity = workers?.[stage];
+    if (!identity) return serving;
+    const key = workerKey(identity);
+    return signServingState(
+      serving,
+      { stage, operation: `${promotionId}/${stage}/${op}`, promotionId, releaseDigest: DIGEST },
+      { identity, key, keyId: workerKeyId(identity, fingerprint(rawPublicKey(key))) },
+    );
+  };
   const release = {
     app,
     version,
@@ -191,9 +228,10 @@ export function goodChain(o: ChainOptions = {}): Loose[] {
             ...(previous ? { stable: { version: previous, healthy: true } } : {}),
           }
         : { app, stable: { version, healthy: true }, ...(previous ? { previousStable: previous } : {}) };
-    add('deploy.completed', { version, serving, ...worker(stage) }, { stage });
+    add('deploy.completed', { version, serving: signed(stage, 'deploy', serving) }, { stage });
     if (stage === 'prod') {
-      add('canary.step', { step: 1, weight: 50, ...worker(stage) }, { stage });
+      const shifted = { ...serving, canary: { version, weight: 50, healthy: true } };
+      add('canary.step', { step: 1, weight: 50, serving: signed(stage, 'weight/0', shifted) }, { stage });
       add(
         'canary.analysis',
         {
@@ -207,7 +245,12 @@ export function goodChain(o: ChainOptions = {}): Loose[] {
         },
         { stage },
       );
-      add('canary.promoted', { version, ...worker(stage) }, { stage });
+      const promoted = {
+        app,
+        stable: { version, healthy: true },
+        ...(previous ? { previousStable: previous } : {}),
+      };
+      add('canary.promoted', { version, serving: signed(stage, 'promote', promoted) }, { stage });
     }
   }
   add('promotion.completed', { status: 'succeeded', outcome: `${app} ${version} promoted` });

@@ -203,7 +203,7 @@ void test('the sample is reproducible from its printed seed', async () => {
 
 void test('the guidelines are answered over the population, with the changes they fail in', () => {
   const row = (id: string) => report.coverage.find((c) => c.id === id)!;
-  // The workflow records no worker identity yet: separation cannot be shown for any change.
+  // The report is given no trusted worker keys: no signature can be checked, so separation is not shown.
   assert.equal(row('add-separated-environments').status, 'not met');
   assert.equal(row('add-separated-environments').related?.length, 323);
   assert.equal(row('ag-7-segregation-of-duties').status, 'met');

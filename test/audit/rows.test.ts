@@ -7,15 +7,23 @@ import { test } from 'node:test';
 import { buildReport, type PromotionReport } from '../../src/audit/report/model.js';
 import { drDrillOf } from '../../src/audit/report/evidence.js';
 import type { EvidenceRecord } from '../../src/domain/evidence.js';
-import { drill, goodChain, type ChainOptions, type Loose } from './chains.js';
+import type { TrustedWorker } from '../../src/domain/worker.js';
+import { drill, goodChain, trustFor, type ChainOptions, type Loose } from './chains.js';
 
 const RECENT_DRILL = drill('2026-02-20T10:00:00Z');
 
 function report(
   records: Loose[],
-  opts: { drills?: Loose[]; sealed?: boolean; archived?: string[]; refusals?: Loose[] } = {},
+  opts: {
+    drills?: Loose[];
+    sealed?: boolean;
+    archived?: string[];
+    refusals?: Loose[];
+    workers?: TrustedWorker[];
+  } = {},
 ): PromotionReport {
   return buildReport(records as EvidenceRecord[], {
+    workers: opts.workers ?? trustFor(),
     sealed: opts.sealed ?? true,
     archived: opts.archived ?? ['history.json'],
     refusals: (opts.refusals ?? []) as EvidenceRecord[],
@@ -233,17 +241,46 @@ const ROWS: Record<string, Case[]> = {
     { status: 'not applicable', why: /no stage was entered/, records: nothingEntered },
   ],
   'add-separated-environments': [
-    { status: 'met', why: /a distinct worker identity per stage/, records: chain },
+    { status: 'met', why: /a distinct worker identity per stage, every one of 4 change/, records: chain },
     {
-      // The demo today: every stage served by one worker process.
-      status: 'not met',
-      why: /one worker identity served several stages: worker@laptop/,
+      // The demo: every stage served by one embedded worker, which the report says as such.
+      status: 'partial',
+      why: /one worker identity served several stages \(worker@laptop\)/,
       records: () => chain({ workers: { dev: 'worker@laptop', prod: 'worker@laptop' } }),
+      opts: { workers: trustFor({ dev: 'worker@laptop', prod: 'worker@laptop' }) },
     },
     {
       status: 'not met',
-      why: /no evidence of which worker changed the stage for 4 of 4/,
+      why: /4 of 4 stage change\(s\) not shown.*deploy.completed@dev \(#\d+\): unsigned/,
       records: () => chain({ workers: null }),
+    },
+    {
+      // A prod deploy signed by the dev worker's own key: a real signature, of the wrong stage.
+      status: 'not met',
+      why: /deploy.completed@prod \(#\d+\): signed by worker-dev@host-a, a worker of dev, not of prod/,
+      records: () => chain({ workers: { dev: 'worker-dev@host-a', prod: 'worker-dev@host-a' } }),
+    },
+    {
+      status: 'not met',
+      why: /signed as intruder .* by a key the report's config does not trust/,
+      records: () => chain({ workers: { dev: 'worker-dev@host-a', prod: 'intruder' } }),
+    },
+    {
+      // Someone who can write the ledger edits what was deployed after the worker signed it.
+      status: 'not met',
+      why: /1 of 4 stage change\(s\).*deploy.completed@prod .*does not trust/,
+      records: () =>
+        chain().map((r) =>
+          r.type === 'deploy.completed' && r.stage === 'prod'
+            ? { ...r, data: { ...r.data, serving: { ...(r.data.serving as object), app: 'other-app' } } }
+            : r,
+        ),
+    },
+    {
+      status: 'not met',
+      why: /the report's config trusts no stage worker keys/,
+      records: chain,
+      opts: { workers: [] },
     },
     { status: 'not applicable', why: /nothing was deployed/, records: nothingDeployed },
   ],

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { TrustedWorker } from '../../domain/worker.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { isSecurityChain, verifyChain } from '../../ledger/verify.js';
 import { drDrillOf, type DrDrill } from './evidence.js';
@@ -25,7 +26,7 @@ export async function findDrills(ledger: Ledger): Promise<DrDrill[]> {
 export async function promotionReport(
   ledger: Ledger,
   promotionId: string,
-  opts: { publicKey?: KeyObject } = {},
+  opts: { publicKey?: KeyObject; workers?: readonly TrustedWorker[] } = {},
 ): Promise<PromotionReport> {
   const raw = await ledger.readRaw(promotionId);
   if (raw.length === 0)
@@ -41,5 +42,6 @@ export async function promotionReport(
     integrity,
     drills: await findDrills(ledger),
     archived: (await ledger.listArtifacts(promotionId)).map((a) => a.name),
+    ...(opts.workers ? { workers: opts.workers } : {}),
   });
 }

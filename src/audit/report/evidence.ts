@@ -6,6 +6,7 @@
  * generations of records still renders and says "no evidence" where the evidence is missing.
  */
 import type { EvidenceRecord } from '../../domain/evidence.js';
+import { WorkerSignature } from '../../domain/worker.js';
 
 export type Data = Record<string, unknown>;
 
@@ -96,10 +97,21 @@ export interface WorkerIdentity {
   stage?: string;
 }
 
+/** A stage worker's signature travels in the serving state it returned (`data.serving.worker`). */
+const workerField = (r: AnyRecord): Data | undefined =>
+  obj(obj(r.data.serving)?.worker) ?? obj(r.data.worker);
+
 export function workerOf(r: AnyRecord): WorkerIdentity | undefined {
-  const w = obj(r.data.worker);
+  const w = workerField(r);
   const identity = str(w?.identity);
   return identity ? { identity, ...(str(w?.stage) ? { stage: str(w?.stage) } : {}) } : undefined;
+}
+
+/** The worker's signature on a record and the serving state it signed, when both are well-formed. */
+export function signedWorkerOf(r: AnyRecord): { signature: WorkerSignature; serving: Data } | undefined {
+  const parsed = WorkerSignature.safeParse(workerField(r));
+  const serving = obj(r.data.serving);
+  return parsed.success && serving ? { signature: parsed.data, serving } : undefined;
 }
 
 export interface DeployEvidence {

@@ -3,6 +3,7 @@
  * what and what they saw, policy results with their controls, canary numbers, rollbacks, and a
  * control-coverage table answering the auditor's questions.
  */
+import type { TrustedWorker } from '../../domain/worker.js';
 import type { EvidenceRecord } from '../../domain/evidence.js';
 import type { ChainVerification } from '../../ledger/verify.js';
 import { summarize, type PromotionSummary } from '../list.js';
@@ -138,6 +139,8 @@ export function buildReport(
     integrity?: ChainVerification;
     drills?: DrDrill[];
     archived?: string[];
+    /** The stage workers the report's config trusts: their signatures show who changed each stage. */
+    workers?: readonly TrustedWorker[];
   },
 ): PromotionReport {
   // Refusals the CLI and chat hook recorded in the `security:` chain, and those the workflow
@@ -250,6 +253,7 @@ export function buildReport(
           integrity: opts.integrity,
           sealed: opts.sealed,
           archived: opts.archived ?? [],
+          ...(opts.workers ? { workers: opts.workers } : {}),
         },
         pipeline,
       );

@@ -5,6 +5,7 @@
  * guideline over the whole population, logs failed gates and their re-promotions, and counts
  * DORA's delivery metrics.
  */
+import type { TrustedWorker } from '../../domain/worker.js';
 import type { KeyObject } from 'node:crypto';
 import type { EvidenceRecord } from '../../domain/evidence.js';
 import type { Ledger } from '../../ledger/ledger.js';
@@ -27,6 +28,8 @@ export interface PeriodOptions {
   seed?: string;
   sampleSize?: number;
   publicKey?: KeyObject;
+  /** Stage workers the report's config trusts (the separation row checks their signatures). */
+  workers?: readonly TrustedWorker[];
 }
 
 export interface PopulationEntry {
@@ -196,6 +199,7 @@ export async function periodReport(ledger: Ledger, opts: PeriodOptions): Promise
       }),
       drills,
       archived: archived.get(first.promotionId) ?? [],
+      ...(opts.workers ? { workers: opts.workers } : {}),
     });
     if (opts.stage && !report.promotion.reached.includes(opts.stage)) continue;
     reports.push(report);

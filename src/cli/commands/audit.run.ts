@@ -3,7 +3,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { LedgerConfig } from '../../config/schema.js';
+import { LedgerConfig, TollgateConfig } from '../../config/schema.js';
+import { trustedWorkers } from '../../config/worker-identity.js';
+import type { TrustedWorker } from '../../domain/worker.js';
 import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
@@ -32,7 +34,21 @@ import { archiveClosedRuns } from '../../audit/archive-closed.js';
 import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
 import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 
-const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
+const AuditConfig = z.object({
+  ledger: LedgerConfig,
+  ledgerSigningKey: z.string().optional(),
+  worker: TollgateConfig.shape.worker,
+  workers: TollgateConfig.shape.workers,
+  pipelines: z.array(z.object({ stages: z.array(z.object({ name: z.string() })) })).catch([]),
+});
+
+/** The stage workers the auditor's config trusts, per stage (the separation row checks their signatures). */
+async function reportWorkers(ctx: CliContext): Promise<TrustedWorker[]> {
+  const parsed = AuditConfig.safeParse(await ctx.loadConfig());
+  if (!parsed.success) return [];
+  const stages = [...new Set(parsed.data.pipelines.flatMap((p) => p.stages.map((s) => s.name)))];
+  return trustedWorkers(parsed.data, stages);
+}
 
 function auditLogger() {
   return createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn' });
@@ -340,6 +356,7 @@ export function report(
 ): Promise<boolean | void> {
   return withLedger(ctx, async (ledger) => {
     const publicKey = await trustedKey(ctx, opts.publicKey);
+    const workers = await reportWorkers(ctx);
     let text: string;
     if (opts.since || opts.until) {
       if (promotion) throw new Error('give either a promotion or --since/--until, not both');
@@ -353,13 +370,14 @@ export function report(
         until: opts.until,
         sampleSize,
         publicKey,
+        workers,
       });
       text = renderPeriodReport(period, opts.format);
       if (opts.out)
         ctx.out(`${opts.out}: ${period.population.length} change(s), sample seed ${period.scope.seed}`);
     } else {
       if (!promotion) throw new Error('give a promotion id, or --since and --until for a period report');
-      text = renderReport(await promotionReport(ledger, promotion, { publicKey }), opts.format);
+      text = renderReport(await promotionReport(ledger, promotion, { publicKey, workers }), opts.format);
     }
     if (opts.out) await writeFile(opts.out, text);
     else ctx.out(text);

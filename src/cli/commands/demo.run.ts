@@ -13,6 +13,8 @@ import { periodReport } from '../../audit/report/period.js';
 import { renderPeriodReport } from '../../audit/report/period-tables.js';
 import { readReleaseFile } from '../../config/release-file.js';
 import type { TollgateConfig } from '../../config/schema.js';
+import { trustedWorkers } from '../../config/worker-identity.js';
+import { stageNames } from '../../worker/activities.js';
 import { createLedger } from '../../ledger/create.js';
 import { publicKeyFromText } from '../../ledger/seal.js';
 import { createLogger } from '../../logging/logger.js';
@@ -127,9 +129,11 @@ export async function demo(ctx: Tollgate, opts: { port: number }): Promise<void>
     const publicKey = config.ledgerSigningKey
       ? publicKeyFromText(publicKeyText(await readPrivateKey(config.ledgerSigningKey)))
       : undefined;
+    // The embedded workers share one identity: the separation row says so.
+    const workers = await trustedWorkers(config, stageNames(config));
     try {
       for (const { id } of [v1, v2]) {
-        const report = await promotionReport(ledger, id, publicKey ? { publicKey } : {});
+        const report = await promotionReport(ledger, id, { ...(publicKey ? { publicKey } : {}), workers });
         for (const format of ['html', 'md'] as const) {
           const file = path.join(reportsDir, `${id}.${format}`);
           await writeFile(file, renderReport(report, format));
@@ -142,6 +146,7 @@ export async function demo(ctx: Tollgate, opts: { port: number }): Promise<void>
         until: new Date(Date.now() + 60_000).toISOString(),
         stage: 'prod',
         ...(publicKey ? { publicKey } : {}),
+        workers,
       });
       for (const format of ['html', 'md', 'oscal'] as const) {
         const file = path.join(reportsDir, `period-prod.${format === 'oscal' ? 'oscal.json' : format}`);

@@ -1,9 +1,10 @@
 /**
  * The control's addendum: standardized process elements, separation of environments (from the
- * worker identity on every record that changed a stage) and record-keeping (ledger
+ * signed worker identity on every record that changed a stage) and record-keeping (ledger
  * completeness: chain verified, sealed, history archived).
  */
 import { TARGET_CHANGES, workerOf } from '../evidence.js';
+import { checkWorkerSignature } from '../worker-signatures.js';
 import { deployedStages, list, type CoverageRow, type RowContext } from './row.js';
 
 export function standardizedRow(ctx: RowContext): CoverageRow {
@@ -45,44 +46,63 @@ export function separationRow(ctx: RowContext): CoverageRow {
   const changes = ctx.records.filter((r) => TARGET_CHANGES.has(r.type));
   if (deployedStages(ctx).length === 0 && changes.length === 0)
     return { ...base, status: 'not applicable', detail: 'nothing was deployed', evidence: [] };
-  const anonymous = changes.filter((r) => !workerOf(r));
-  const wrongStage = changes.filter((r) => {
-    const w = workerOf(r);
-    return w?.stage !== undefined && w.stage !== r.stage;
-  });
-  const identitiesByStage = new Map<string, Set<string>>();
-  for (const r of changes) {
-    const w = workerOf(r);
-    if (!w || !r.stage) continue;
-    identitiesByStage.set(r.stage, (identitiesByStage.get(r.stage) ?? new Set()).add(w.identity));
-  }
-  const shared = [...identitiesByStage.entries()].flatMap(([stage, ids]) =>
-    [...ids].filter((id) =>
-      [...identitiesByStage.entries()].some(([other, otherIds]) => other !== stage && otherIds.has(id)),
-    ),
-  );
   const evidence = changes.map((r) => r.seq);
-  if (anonymous.length)
+  // A failed operation left no serving state to sign; what it changed is the rollback's to show.
+  const executed = changes.filter((r) => !r.type.endsWith('.failed'));
+  const at = (r: { type: string; stage?: string; seq: number }) => `${r.type}@${r.stage ?? '?'} (#${r.seq})`;
+  if (ctx.workers === undefined || ctx.workers.length === 0) {
+    const named = executed.filter((r) => workerOf(r));
     return {
       ...base,
       status: 'not met',
-      detail: `no evidence of which worker changed the stage for ${anonymous.length} of ${changes.length} record(s) (${list(anonymous.map((r) => `${r.type}@${r.stage ?? '?'}`))}): separation cannot be shown`,
+      detail:
+        `the report's config trusts no stage worker keys (\`workers:\`), so no signature can be checked; ` +
+        `${named.length} of ${executed.length} change(s) name a worker: separation cannot be shown`,
       evidence,
     };
+  }
+  const checks = executed.map((r) => ({
+    r,
+    check: checkWorkerSignature(r, ctx.workers!, ctx.started?.releaseDigest),
+  }));
+  const failed = checks.flatMap(({ r, check }) => (check.ok ? [] : [`${at(r)}: ${check.problem}`]));
+  if (failed.length)
+    return {
+      ...base,
+      status: 'not met',
+      detail: `${failed.length} of ${executed.length} stage change(s) not shown to come from that stage's trusted worker: ${failed.join('; ')}`,
+      evidence,
+    };
+  const identitiesByStage = new Map<string, Set<string>>();
+  for (const { check } of checks)
+    if (check.ok)
+      identitiesByStage.set(
+        check.stage,
+        (identitiesByStage.get(check.stage) ?? new Set()).add(check.identity),
+      );
   const byStage = [...identitiesByStage.entries()]
     .map(([s, ids]) => `${s}: ${[...ids].join(', ')}`)
     .join('; ');
+  const shared = [
+    ...new Set(
+      [...identitiesByStage.entries()].flatMap(([stage, ids]) =>
+        [...ids].filter((id) =>
+          [...identitiesByStage.entries()].some(([other, otherIds]) => other !== stage && otherIds.has(id)),
+        ),
+      ),
+    ),
+  ];
+  if (shared.length)
+    return {
+      ...base,
+      status: 'partial',
+      detail: `${byStage}; one worker identity served several stages (${list(shared)}): every change is signed by a trusted worker, but environments are not separated`,
+      evidence,
+    };
   return {
     ...base,
-    status: wrongStage.length || shared.length ? 'not met' : 'met',
-    detail:
-      byStage +
-      (wrongStage.length
-        ? `; worker of another stage changed ${list(wrongStage.map((r) => `${r.type}@${r.stage ?? '?'}`))}`
-        : '') +
-      (shared.length
-        ? `; one worker identity served several stages: ${list(shared)}`
-        : '; a distinct worker identity per stage'),
+    status: 'met',
+    detail: `${byStage}; a distinct worker identity per stage, every one of ${executed.length} change(s) signed by the worker the report's config trusts for that stage`,
     evidence,
   };
 }

@@ -3,6 +3,7 @@
  * implements (CSA AICM "Secure Application Deployment", CCM AIS-06), answered from evidence.
  * Every row can be met, not met or not applicable, and says why in `detail`.
  */
+import type { TrustedWorker } from '../../../domain/worker.js';
 import type { EvidenceRecord } from '../../../domain/evidence.js';
 import type { ChainVerification } from '../../../ledger/verify.js';
 import type { PromotionSummary } from '../../list.js';
@@ -71,6 +72,8 @@ export interface RowContext {
   sealed: boolean;
   /** Names of the archived artifacts (exported histories) of this promotion. */
   archived: string[];
+  /** Stage workers the report's config trusts, per stage (`workers:`); undefined: none configured. */
+  workers?: readonly TrustedWorker[];
 }
 
 export const seqsOf = (records: readonly { seq: number }[]): number[] =>
