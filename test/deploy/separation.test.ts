@@ -60,7 +60,7 @@ interface StageSetup {
   configFile: string;
 }
 
-describe('separated workers: one process per stage with its own identity and credentials', () => {
+void describe('separated workers: one process per stage with its own identity and credentials', () => {
   let temporal: Harness;
   let postgres: PostgresServer;
   let dir: string;
@@ -205,7 +205,7 @@ describe('separated workers: one process per stage with its own identity and cre
     await Promise.all([temporal?.teardown(), postgres?.stop()]);
   });
 
-  it('completes a promotion through every stage although the staging worker is killed mid-deploy, and the report shows each stage changed by its own worker', async () => {
+  void it('completes a promotion through every stage although the staging worker is killed mid-deploy, and the report shows each stage changed by its own worker', async () => {
     const release = testRelease({ version: '2.0.0' });
     const input = signedStart(orchestrationConfig, release, {
       promotionId: 'separated-1',
@@ -287,7 +287,7 @@ describe('separated workers: one process per stage with its own identity and cre
     );
   });
 
-  it('a stage worker refuses a task of another stage, and the refusal is recorded', async () => {
+  void it('a stage worker refuses a task of another stage, and the refusal is recorded', async () => {
     // The staging worker's own activity stack, built from its own config as `tollgate worker
     // --stage staging` builds it, handed prod's deploy (as a workflow started by someone with
     // namespace access could schedule it on the staging queue).
