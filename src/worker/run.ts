@@ -11,6 +11,7 @@ import { OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptor
 import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import { ORCHESTRATION_TASK_QUEUE, stageTaskQueue } from '../../activities/contracts.js';
 import type { TollgateConfig } from '../config/schema.js';
+import { loadWorkerIdentity } from '../config/worker-identity.js';
 import type { Logger } from '../logging/logger.js';
 import { installTemporalLogging } from '../logging/temporal-runtime.js';
 import type { Readiness } from '../ops/server.js';
@@ -93,6 +94,8 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
         }),
       );
     }
+    // A stage worker that cannot sign must not start: its key is checked before it polls.
+    if (stages.length > 0) await loadWorkerIdentity(config);
     for (const stage of stages) {
       const stageActivities = buildStageActivities(config, stage, { logger });
       built.push(stageActivities);
