@@ -7,34 +7,27 @@
  */
 import { sign } from 'node:crypto';
 import { canonicalBytes } from '../src/domain/canonical.js';
-import { StageStatement } from '../src/domain/attestation.js';
+import { readStageAttestation } from '../src/approvals/attestation.js';
 import { workerStatement, type WorkerSignature } from '../src/domain/worker.js';
 import type { WorkerIdentity } from '../src/config/worker-identity.js';
 import type { ServingState } from '../src/targets/target.js';
 import type { StageActivities, StageOperation } from './contracts.js';
 
 /**
- * The release digest the operation's own-stage attestation names. Admission (the wrapper around
- * this one) has already verified that attestation with this worker's keys; an operator's
+ * The release digest of the operation's own `admitted` attestation, read only from an envelope
+ * signed by a key this worker trusts (the one admission has just accepted); an operator's
  * rollback outside a promotion has none.
  */
-function admittedDigest(op: StageOperation): string | null {
+function admittedDigest(op: StageOperation, keys: Buffer[]): string | null {
   const proof = op.proof;
   if (!proof || !('attestations' in proof)) return null;
+  const promotionId = op.key.split('/')[0];
   for (const envelope of proof.attestations) {
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
-    } catch {
-      continue;
-    }
-    const parsed = StageStatement.safeParse(json);
-    if (
-      parsed.success &&
-      parsed.data.predicate.stage === op.stage &&
-      parsed.data.predicate.phase === 'admitted'
-    )
-      return parsed.data.predicate.release.digest;
+    const read = readStageAttestation(envelope, keys);
+    if ('problem' in read) continue;
+    const p = read.statement.predicate;
+    if (p.stage === op.stage && p.phase === 'admitted' && p.promotionId === promotionId)
+      return p.release.digest;
   }
   return null;
 }
@@ -61,7 +54,12 @@ export function signServingState(
 
 export function signStageOperations(
   inner: StageActivities,
-  deps: { stage: string; identity: () => Promise<WorkerIdentity> },
+  deps: {
+    stage: string;
+    identity: () => Promise<WorkerIdentity>;
+    /** Raw public keys of the orchestration workers whose attestations this stage accepts. */
+    keys: () => Promise<Buffer[]>;
+  },
 ): StageActivities {
   // The key is loaded before the target is touched: a worker that cannot sign changes nothing.
   const signed = async (op: StageOperation, work: () => Promise<ServingState>) => {
@@ -70,7 +68,7 @@ export function signStageOperations(
       stage: deps.stage,
       operation: op.key,
       promotionId: op.key.split('/')[0] ?? '',
-      releaseDigest: admittedDigest(op),
+      releaseDigest: admittedDigest(op, await deps.keys()),
     };
     return signServingState(await work(), bound, identity);
   };

@@ -127,6 +127,7 @@ export function buildStageActivities(
   const activities = admitStageOperations(
     signStageOperations(createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }), {
       stage: stageName,
+      keys: () => trustedOrchestrationKeys(config),
       identity: () =>
         (identity ??= loadWorkerIdentity(config).catch((err: Error) => {
           identity = undefined;
