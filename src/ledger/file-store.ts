@@ -141,7 +141,7 @@ export class FileLedger implements Ledger {
     items: PendingAppend[],
     chains: [string, number[]][],
   ): Promise<Settled<EvidenceRecord>[]> {
-    const results: Settled<EvidenceRecord>[] = new Array(items.length);
+    const results = new Array<Settled<EvidenceRecord>>(items.length);
     const written = new Map<string, number>();
     await Promise.all(
       chains.map(async ([chainId, indexes]) => {
@@ -157,15 +157,17 @@ export class FileLedger implements Ledger {
         written.set(chainId, plan.written.length);
       }),
     );
-    const state = await this.log.current();
-    const behind = chains.some(
-      ([chainId]) => written.get(chainId)! > 0 || this.isLogBehind(state, chainId),
-    );
+    // A batch of records already stored logs only what a crash may have left unlogged.
+    const wrote = chains.some(([chainId]) => written.get(chainId)! > 0);
+    const behind =
+      wrote || (await this.log.current().then((state) => chains.some(([id]) => this.isLogBehind(state, id))));
     if (behind)
       await this.log.write(async (latest) => {
         const leaves: LogLeaf[] = [];
         for (const [chainId] of chains)
-          leaves.push(...(await this.chainLeaves(latest, this.chain(chainId), chainId, written.get(chainId)!)));
+          leaves.push(
+            ...(await this.chainLeaves(latest, this.chain(chainId), chainId, written.get(chainId)!)),
+          );
         return leaves;
       });
     return results;

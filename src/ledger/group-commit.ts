@@ -9,9 +9,7 @@ import { buildRecord, resolveExisting } from './record.js';
 
 /** One append of a batch: at an explicit sequence number, or at the chain's next one. */
 export type PendingAppend =
-  | { kind: 'at'; input: EvidenceInput }
-  | { kind: 'next'; input: Omit<EvidenceInput, 'seq'> };
-
+  { kind: 'at'; input: EvidenceInput } | { kind: 'next'; input: Omit<EvidenceInput, 'seq'> };
 
 /** One item's result in a committed batch. */
 export type Settled<R> = { value: R } | { error: unknown };

@@ -163,7 +163,7 @@ export class PostgresLedger implements Ledger {
     const chains = [...byChain(items)];
     return this.inTransaction(async (db) => {
       for (const [chainId] of chains) await this.lockChain(db, chainId);
-      const results: Settled<EvidenceRecord>[] = new Array(items.length);
+      const results = new Array<Settled<EvidenceRecord>>(items.length);
       const written: EvidenceRecord[] = [];
       for (const [chainId, indexes] of chains) {
         const head = await this.head(db, chainId);
