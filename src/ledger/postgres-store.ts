@@ -20,43 +20,10 @@ import {
   type TornTail,
 } from './ledger.js';
 import { recordLeaf, sealLeaf, type StoredCheckpoint } from './log-state.js';
-import { LOG_MIGRATIONS, PostgresLog } from './postgres-log.js';
+import { PostgresLog } from './postgres-log.js';
+import { MIGRATION_LOCK, MIGRATIONS } from './postgres-schema.js';
 import { byChain, GroupCommit, planChain, type PendingAppend, type Settled } from './group-commit.js';
 import { GENESIS_HASH, normalizeInput, sha256Hex } from './record.js';
-
-/** Any constant: serializes schema creation when several workers start at once. */
-const MIGRATION_LOCK = 7_264_537_001;
-
-const MIGRATIONS = [
-  `CREATE TABLE IF NOT EXISTS tollgate_evidence (
-     chain_id text NOT NULL,
-     seq integer NOT NULL,
-     promotion_id text NOT NULL,
-     type text NOT NULL,
-     time text NOT NULL,
-     hash text NOT NULL,
-     record text NOT NULL,
-     PRIMARY KEY (chain_id, seq)
-   )`,
-  `CREATE INDEX IF NOT EXISTS tollgate_evidence_promotion ON tollgate_evidence (promotion_id)`,
-  `CREATE TABLE IF NOT EXISTS tollgate_seals (
-     chain_id text PRIMARY KEY,
-     seq integer NOT NULL,
-     seal text NOT NULL
-   )`,
-  `CREATE TABLE IF NOT EXISTS tollgate_artifacts (
-     promotion_id text NOT NULL,
-     name text NOT NULL,
-     sha256 text NOT NULL,
-     size integer NOT NULL,
-     stored_at text NOT NULL,
-     key_id text,
-     signature text,
-     content bytea NOT NULL,
-     PRIMARY KEY (promotion_id, name)
-   )`,
-  ...LOG_MIGRATIONS,
-];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -98,8 +65,13 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  private async lockChain(db: Queryable, chainId: string): Promise<void> {
-    await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [chainId]);
+  /** The chains' advisory locks in one round trip, taken in the order given (chain id order, as every process takes them). */
+  private async lockChains(db: Queryable, chainIds: string[]): Promise<void> {
+    await db.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended(id, 0))
+         FROM (SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS t(id, i) ORDER BY i) AS ordered`,
+      [chainIds],
+    );
   }
 
   private async inTransaction<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
@@ -119,13 +91,19 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  private async head(db: Queryable, chainId: string): Promise<{ length: number; hash: string }> {
-    const { rows } = await db.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM tollgate_evidence WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
-      [chainId],
+  /** Each chain's length and head hash, in one round trip. */
+  private async heads(
+    db: Queryable,
+    chainIds: string[],
+  ): Promise<Map<string, { length: number; hash: string }>> {
+    const { rows } = await db.query<{ id: string; seq: number; hash: string }>(
+      `SELECT c.id, h.seq, h.hash FROM unnest($1::text[]) AS c(id)
+         CROSS JOIN LATERAL (SELECT seq, hash FROM tollgate_evidence WHERE chain_id = c.id ORDER BY seq DESC LIMIT 1) h`,
+      [chainIds],
     );
-    const top = rows[0];
-    return top ? { length: top.seq + 1, hash: top.hash } : { length: 0, hash: GENESIS_HASH };
+    const heads = new Map(rows.map((r) => [r.id, { length: r.seq + 1, hash: r.hash }]));
+    for (const id of chainIds) if (!heads.has(id)) heads.set(id, { length: 0, hash: GENESIS_HASH });
+    return heads;
   }
 
   private async insert(db: Queryable, records: EvidenceRecord[]): Promise<void> {
@@ -162,11 +140,13 @@ export class PostgresLedger implements Ledger {
   private async commitAppends(items: PendingAppend[]): Promise<Settled<EvidenceRecord>[]> {
     const chains = [...byChain(items)];
     return this.inTransaction(async (db) => {
-      for (const [chainId] of chains) await this.lockChain(db, chainId);
+      const chainIds = chains.map(([chainId]) => chainId);
+      await this.lockChains(db, chainIds);
+      const heads = await this.heads(db, chainIds);
       const results = new Array<Settled<EvidenceRecord>>(items.length);
       const written: EvidenceRecord[] = [];
       for (const [chainId, indexes] of chains) {
-        const head = await this.head(db, chainId);
+        const head = heads.get(chainId)!;
         const plan = await planChain(
           indexes.map((i) => items[i]!),
           head.length,
@@ -234,7 +214,7 @@ export class PostgresLedger implements Ledger {
 
   async seal(seal: ChainSeal): Promise<void> {
     await this.inTransaction(async (db) => {
-      await this.lockChain(db, seal.chainId);
+      await this.lockChains(db, [seal.chainId]);
       const { rows } = await db.query<{ hash: string }>(
         'SELECT hash FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
         [seal.chainId, seal.seq],
