@@ -102,7 +102,7 @@ export class FileLedger implements Ledger {
     state: LogState,
     file: JsonlFile,
     chainId: string,
-    justWritten: number,
+    justWritten: readonly EvidenceRecord[] = [],
   ): Promise<LogLeaf[]> {
     const leaves: LogLeaf[] = [];
     if (file.cutBytes > 0) {
@@ -110,7 +110,7 @@ export class FileLedger implements Ledger {
       file.cutBytes = 0;
     }
     const from = state.logged(chainId);
-    const lateUpTo = file.length - justWritten;
+    const lateUpTo = file.length - justWritten.length;
     if (from < lateUpTo)
       leaves.push(
         recoveryLeaf(
@@ -119,7 +119,9 @@ export class FileLedger implements Ledger {
           `records #${from}..#${lateUpTo - 1} were written before a crash and logged late`,
         ),
       );
-    for (let seq = from; seq < file.length; seq++) leaves.push(recordLeaf(await this.recordAt(file, seq)));
+    // The records just written are logged as they are, not read back.
+    for (let seq = from; seq < lateUpTo; seq++) leaves.push(recordLeaf(await this.recordAt(file, seq)));
+    for (const record of justWritten) if (record.seq >= from) leaves.push(recordLeaf(record));
     return leaves;
   }
 
@@ -142,7 +144,7 @@ export class FileLedger implements Ledger {
     chains: [string, number[]][],
   ): Promise<Settled<EvidenceRecord>[]> {
     const results = new Array<Settled<EvidenceRecord>>(items.length);
-    const written = new Map<string, number>();
+    const written = new Map<string, EvidenceRecord[]>();
     await Promise.all(
       chains.map(async ([chainId, indexes]) => {
         const file = this.chain(chainId);
@@ -154,11 +156,11 @@ export class FileLedger implements Ledger {
         );
         plan.outcomes.forEach((o, k) => (results[indexes[k]!] = o));
         await file.appendLines(plan.written.map((r) => JSON.stringify(r)));
-        written.set(chainId, plan.written.length);
+        written.set(chainId, plan.written);
       }),
     );
     // A batch of records already stored logs only what a crash may have left unlogged.
-    const wrote = chains.some(([chainId]) => written.get(chainId)! > 0);
+    const wrote = chains.some(([chainId]) => written.get(chainId)!.length > 0);
     const behind =
       wrote || (await this.log.current().then((state) => chains.some(([id]) => this.isLogBehind(state, id))));
     if (behind)
@@ -166,7 +168,7 @@ export class FileLedger implements Ledger {
         const leaves: LogLeaf[] = [];
         for (const [chainId] of chains)
           leaves.push(
-            ...(await this.chainLeaves(latest, this.chain(chainId), chainId, written.get(chainId)!)),
+            ...(await this.chainLeaves(latest, this.chain(chainId), chainId, written.get(chainId))),
           );
         return leaves;
       });
@@ -259,7 +261,7 @@ export class FileLedger implements Ledger {
       if (!same) await writeDurably(fileLayout.sealFile(this.dir, seal.chainId), `${JSON.stringify(seal)}\n`);
       await this.log.write(
         async (state) => [
-          ...(await this.chainLeaves(state, file, seal.chainId, 0)),
+          ...(await this.chainLeaves(state, file, seal.chainId)),
           sealLeaf(same ? existing : seal),
         ],
         true,
