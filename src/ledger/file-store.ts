@@ -186,7 +186,7 @@ export class FileLedger implements Ledger {
 
   private async headHash(file: JsonlFile): Promise<string> {
     if (file.length === 0) return GENESIS_HASH;
-    const head = await this.recordAt(file, file.length - 1);
+    const head = parseLine<EvidenceRecord>(file.file, file.length - 1, await file.lastLine());
     if (typeof head.hash !== 'string')
       throw new LedgerIntegrityError(`${file.file} line ${file.length}: record has no hash`);
     return head.hash;
