@@ -2,7 +2,8 @@
  * The embedded ledger (default, no server): one append-only JSON-lines file per chain, a seal
  * file per chain, the Merkle log over all of them (file-log.ts), archived artifacts in
  * per-promotion folders with an append-only index. Several worker processes may share the
- * directory; each chain has its own lock file, the log one more.
+ * directory; each chain has its own lock file, the log one more. Appends made while a batch is
+ * written are written together as the next batch (group-commit.ts).
  */
 import { readdir, readFile, rename, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,7 +24,8 @@ import {
   type TornTail,
 } from './ledger.js';
 import { recordLeaf, recoveryLeaf, sealLeaf, type LogState, type StoredCheckpoint } from './log-state.js';
-import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
+import { byChain, GroupCommit, planChain, type PendingAppend, type Settled } from './group-commit.js';
+import { GENESIS_HASH, normalizeInput, sha256Hex } from './record.js';
 
 function parseLine<T>(file: string, index: number, text: string): T {
   try {
@@ -68,6 +70,9 @@ export class FileLedger implements Ledger {
   private readonly log: FileLog;
   private readonly logger: Logger;
   private readonly readOnly: boolean;
+  private readonly appends = new GroupCommit<PendingAppend, EvidenceRecord>((items) =>
+    this.commitAppends(items),
+  );
 
   constructor(
     readonly dir: string,
@@ -89,44 +94,90 @@ export class FileLedger implements Ledger {
   }
 
   /**
-   * Logs what the chain holds beyond what the log has of it (call holding the chain's lock):
-   * the record just written, and first whatever a crash left unlogged or cut, recorded as such.
-   * `extra` (a seal) follows the records.
+   * The leaves that log what the chain holds beyond what the log has of it (call holding the
+   * chain's lock and the log's): the `justWritten` records at its end, and first whatever a crash
+   * left unlogged or cut, recorded as such.
    */
-  private logChain(
+  private async chainLeaves(
+    state: LogState,
     file: JsonlFile,
     chainId: string,
-    justWritten: number,
-    extra: LogLeaf[] = [],
-    force = false,
-  ) {
-    return this.log.write(async (state: LogState) => {
-      const leaves: LogLeaf[] = [];
-      if (file.cutBytes > 0) {
-        leaves.push(
-          recoveryLeaf(chainId, 'torn-tail', `cut a partial last record of ${file.cutBytes} bytes`),
-        );
-        file.cutBytes = 0;
-      }
-      const from = state.logged(chainId);
-      const lateUpTo = file.length - justWritten;
-      if (from < lateUpTo)
-        leaves.push(
-          recoveryLeaf(
-            chainId,
-            'late',
-            `records #${from}..#${lateUpTo - 1} were written before a crash and logged late`,
-          ),
-        );
-      for (let seq = from; seq < file.length; seq++) leaves.push(recordLeaf(await this.recordAt(file, seq)));
-      return [...leaves, ...extra];
-    }, force);
+    justWritten: readonly EvidenceRecord[] = [],
+  ): Promise<LogLeaf[]> {
+    const leaves: LogLeaf[] = [];
+    if (file.cutBytes > 0) {
+      leaves.push(recoveryLeaf(chainId, 'torn-tail', `cut a partial last record of ${file.cutBytes} bytes`));
+      file.cutBytes = 0;
+    }
+    const from = state.logged(chainId);
+    const lateUpTo = file.length - justWritten.length;
+    if (from < lateUpTo)
+      leaves.push(
+        recoveryLeaf(
+          chainId,
+          'late',
+          `records #${from}..#${lateUpTo - 1} were written before a crash and logged late`,
+        ),
+      );
+    // The records just written are logged as they are, not read back.
+    for (let seq = from; seq < lateUpTo; seq++) leaves.push(recordLeaf(await this.recordAt(file, seq)));
+    for (const record of justWritten) if (record.seq >= from) leaves.push(recordLeaf(record));
+    return leaves;
   }
 
-  /** After a crash between writing and logging, the next writer of the chain logs what is missing. */
-  private async logIfBehind(file: JsonlFile, chainId: string): Promise<void> {
-    const state = await this.log.current();
-    if (state.logged(chainId) < file.length || file.cutBytes > 0) await this.logChain(file, chainId, 0);
+  /**
+   * Commits a batch of appends (group-commit.ts): holding the lock of every chain in it (in
+   * chain id order, as every process takes them), each chain's new records are written with one
+   * write and one fsync, the chains side by side, then all their leaves with one more to the log.
+   */
+  private commitAppends(items: PendingAppend[]): Promise<Settled<EvidenceRecord>[]> {
+    const chains = [...byChain(items)];
+    const underLocks = async (i: number): Promise<Settled<EvidenceRecord>[]> => {
+      if (i < chains.length) return this.chain(chains[i]![0]).locked(() => underLocks(i + 1));
+      return this.writeBatch(items, chains);
+    };
+    return underLocks(0);
+  }
+
+  private async writeBatch(
+    items: PendingAppend[],
+    chains: [string, number[]][],
+  ): Promise<Settled<EvidenceRecord>[]> {
+    const results = new Array<Settled<EvidenceRecord>>(items.length);
+    const written = new Map<string, EvidenceRecord[]>();
+    await Promise.all(
+      chains.map(async ([chainId, indexes]) => {
+        const file = this.chain(chainId);
+        const plan = await planChain(
+          indexes.map((i) => items[i]!),
+          file.length,
+          await this.headHash(file),
+          (seq) => this.recordAt(file, seq),
+        );
+        plan.outcomes.forEach((o, k) => (results[indexes[k]!] = o));
+        await file.appendLines(plan.written.map((r) => JSON.stringify(r)));
+        written.set(chainId, plan.written);
+      }),
+    );
+    // A batch of records already stored logs only what a crash may have left unlogged.
+    const wrote = chains.some(([chainId]) => written.get(chainId)!.length > 0);
+    const behind =
+      wrote || (await this.log.current().then((state) => chains.some(([id]) => this.isLogBehind(state, id))));
+    if (behind)
+      await this.log.write(async (latest) => {
+        const leaves: LogLeaf[] = [];
+        for (const [chainId] of chains)
+          leaves.push(
+            ...(await this.chainLeaves(latest, this.chain(chainId), chainId, written.get(chainId))),
+          );
+        return leaves;
+      });
+    return results;
+  }
+
+  private isLogBehind(state: LogState, chainId: string): boolean {
+    const file = this.chain(chainId);
+    return state.logged(chainId) < file.length || file.cutBytes > 0;
   }
 
   private async recordAt(file: JsonlFile, seq: number): Promise<EvidenceRecord> {
@@ -135,7 +186,7 @@ export class FileLedger implements Ledger {
 
   private async headHash(file: JsonlFile): Promise<string> {
     if (file.length === 0) return GENESIS_HASH;
-    const head = await this.recordAt(file, file.length - 1);
+    const head = parseLine<EvidenceRecord>(file.file, file.length - 1, await file.lastLine());
     if (typeof head.hash !== 'string')
       throw new LedgerIntegrityError(`${file.file} line ${file.length}: record has no hash`);
     return head.hash;
@@ -143,30 +194,12 @@ export class FileLedger implements Ledger {
 
   async append(input: EvidenceInput): Promise<EvidenceRecord> {
     normalizeInput(input);
-    const file = this.chain(input.chainId);
-    return file.locked(async () => {
-      const stored = input.seq < file.length ? await this.recordAt(file, input.seq) : undefined;
-      const existing = resolveExisting(stored, input, file.length);
-      if (existing) {
-        await this.logIfBehind(file, input.chainId);
-        return existing;
-      }
-      const record = buildRecord(input, await this.headHash(file));
-      await file.append(JSON.stringify(record));
-      await this.logChain(file, input.chainId, 1);
-      return record;
-    });
+    return this.appends.submit({ kind: 'at', input });
   }
 
   async appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord> {
     normalizeInput({ ...input, seq: 0 });
-    const file = this.chain(input.chainId);
-    return file.locked(async () => {
-      const record = buildRecord({ ...input, seq: file.length }, await this.headHash(file));
-      await file.append(JSON.stringify(record));
-      await this.logChain(file, input.chainId, 1);
-      return record;
-    });
+    return this.appends.submit({ kind: 'next', input });
   }
 
   async readRaw(chainId: string): Promise<string[]> {
@@ -226,7 +259,13 @@ export class FileLedger implements Ledger {
       }
       if (same && (await this.log.current()).sealLogged(seal.chainId) === existing.seq) return;
       if (!same) await writeDurably(fileLayout.sealFile(this.dir, seal.chainId), `${JSON.stringify(seal)}\n`);
-      await this.logChain(file, seal.chainId, 0, [sealLeaf(same ? existing : seal)], true);
+      await this.log.write(
+        async (state) => [
+          ...(await this.chainLeaves(state, file, seal.chainId)),
+          sealLeaf(same ? existing : seal),
+        ],
+        true,
+      );
     });
   }
 

@@ -36,6 +36,8 @@ export class JsonlFile {
   /** Byte offset where each complete line starts; `size` is where the next line will start. */
   private starts: number[] = [];
   private size = 0;
+  /** The last line's text while it is the one this process appended (its head, without a read). */
+  private lastWritten: string | undefined;
   /** Counts the times the file was found shorter than read before (replaced or cut by hand). */
   private rewrites = 0;
   private dirReady = false;
@@ -129,6 +131,7 @@ export class JsonlFile {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       fileSize = 0;
     }
+    if (fileSize !== this.size) this.lastWritten = undefined;
     if (fileSize < this.size) {
       this.starts = [];
       this.size = 0;
@@ -188,6 +191,11 @@ export class JsonlFile {
     return (await this.readBytes(start, end - start - 1)).toString('utf8');
   }
 
+  /** The text of the last line (see `line`). */
+  lastLine(): Promise<string> {
+    return this.lastWritten !== undefined ? Promise.resolve(this.lastWritten) : this.line(this.length - 1);
+  }
+
   /** The text of every line from line `first` (0-based) on, without newlines. */
   async lines(first = 0): Promise<string[]> {
     // The lines indexed now: an append recorded while the bytes are read adds lines this read
@@ -225,6 +233,7 @@ export class JsonlFile {
       this.starts.push(this.size);
       this.size += line.length;
     }
+    this.lastWritten = texts.at(-1);
   }
 
   async close(): Promise<void> {

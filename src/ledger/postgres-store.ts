@@ -3,7 +3,8 @@
  * JSON text that was hashed (plus columns to query by), so verification sees the stored bytes.
  * Appends to one chain are serialized by a transaction-scoped advisory lock on the chain id;
  * the unique (chain_id, seq) key is the last line of defence against a fork. Each record and
- * seal is logged in the Merkle log (postgres-log.ts) in its own transaction.
+ * seal is logged in the Merkle log (postgres-log.ts) in the same transaction; appends made while
+ * one transaction commits are committed together by the next (group-commit.ts).
  */
 import pg from 'pg';
 import type { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
@@ -19,42 +20,10 @@ import {
   type TornTail,
 } from './ledger.js';
 import { recordLeaf, sealLeaf, type StoredCheckpoint } from './log-state.js';
-import { LOG_MIGRATIONS, PostgresLog } from './postgres-log.js';
-import { buildRecord, GENESIS_HASH, normalizeInput, resolveExisting, sha256Hex } from './record.js';
-
-/** Any constant: serializes schema creation when several workers start at once. */
-const MIGRATION_LOCK = 7_264_537_001;
-
-const MIGRATIONS = [
-  `CREATE TABLE IF NOT EXISTS tollgate_evidence (
-     chain_id text NOT NULL,
-     seq integer NOT NULL,
-     promotion_id text NOT NULL,
-     type text NOT NULL,
-     time text NOT NULL,
-     hash text NOT NULL,
-     record text NOT NULL,
-     PRIMARY KEY (chain_id, seq)
-   )`,
-  `CREATE INDEX IF NOT EXISTS tollgate_evidence_promotion ON tollgate_evidence (promotion_id)`,
-  `CREATE TABLE IF NOT EXISTS tollgate_seals (
-     chain_id text PRIMARY KEY,
-     seq integer NOT NULL,
-     seal text NOT NULL
-   )`,
-  `CREATE TABLE IF NOT EXISTS tollgate_artifacts (
-     promotion_id text NOT NULL,
-     name text NOT NULL,
-     sha256 text NOT NULL,
-     size integer NOT NULL,
-     stored_at text NOT NULL,
-     key_id text,
-     signature text,
-     content bytea NOT NULL,
-     PRIMARY KEY (promotion_id, name)
-   )`,
-  ...LOG_MIGRATIONS,
-];
+import { PostgresLog } from './postgres-log.js';
+import { MIGRATION_LOCK, MIGRATIONS } from './postgres-schema.js';
+import { byChain, GroupCommit, planChain, type PendingAppend, type Settled } from './group-commit.js';
+import { GENESIS_HASH, normalizeInput, sha256Hex } from './record.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -70,6 +39,9 @@ function parseStored<T>(chainId: string, seq: number, text: string): T {
 
 export class PostgresLedger implements Ledger {
   private readonly log: PostgresLog;
+  private readonly appends = new GroupCommit<PendingAppend, EvidenceRecord>((items) =>
+    this.commitAppends(items),
+  );
 
   constructor(
     private readonly pool: pg.Pool,
@@ -93,12 +65,19 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  /** Runs `fn` in a transaction holding the chain's advisory lock. */
-  private async withChainLock<T>(chainId: string, fn: (db: Queryable) => Promise<T>): Promise<T> {
+  /** The chains' advisory locks in one round trip, taken in the order given (chain id order, as every process takes them). */
+  private async lockChains(db: Queryable, chainIds: string[]): Promise<void> {
+    await db.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended(id, 0))
+         FROM (SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS t(id, i) ORDER BY i) AS ordered`,
+      [chainIds],
+    );
+  }
+
+  private async inTransaction<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [chainId]);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -112,58 +91,82 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  private async head(db: Queryable, chainId: string): Promise<{ length: number; hash: string }> {
-    const { rows } = await db.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM tollgate_evidence WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
-      [chainId],
+  /** Each chain's length and head hash, in one round trip. */
+  private async heads(
+    db: Queryable,
+    chainIds: string[],
+  ): Promise<Map<string, { length: number; hash: string }>> {
+    const { rows } = await db.query<{ id: string; seq: number; hash: string }>(
+      `SELECT c.id, h.seq, h.hash FROM unnest($1::text[]) AS c(id)
+         CROSS JOIN LATERAL (SELECT seq, hash FROM tollgate_evidence WHERE chain_id = c.id ORDER BY seq DESC LIMIT 1) h`,
+      [chainIds],
     );
-    const top = rows[0];
-    return top ? { length: top.seq + 1, hash: top.hash } : { length: 0, hash: GENESIS_HASH };
+    const heads = new Map(rows.map((r) => [r.id, { length: r.seq + 1, hash: r.hash }]));
+    for (const id of chainIds) if (!heads.has(id)) heads.set(id, { length: 0, hash: GENESIS_HASH });
+    return heads;
   }
 
-  private async insert(db: Queryable, record: EvidenceRecord): Promise<void> {
+  private async insert(db: Queryable, records: EvidenceRecord[]): Promise<void> {
     await db.query(
-      'INSERT INTO tollgate_evidence (chain_id, seq, promotion_id, type, time, hash, record) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      `INSERT INTO tollgate_evidence (chain_id, seq, promotion_id, type, time, hash, record)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
       [
-        record.chainId,
-        record.seq,
-        record.promotionId,
-        record.type,
-        record.time,
-        record.hash,
-        JSON.stringify(record),
+        records.map((r) => r.chainId),
+        records.map((r) => r.seq),
+        records.map((r) => r.promotionId),
+        records.map((r) => r.type),
+        records.map((r) => r.time),
+        records.map((r) => r.hash),
+        records.map((r) => JSON.stringify(r)),
       ],
     );
   }
 
   async append(input: EvidenceInput): Promise<EvidenceRecord> {
     normalizeInput(input);
-    return this.withChainLock(input.chainId, async (db) => {
-      const head = await this.head(db, input.chainId);
-      const { rows } = await db.query<{ record: string }>(
-        'SELECT record FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
-        [input.chainId, input.seq],
-      );
-      const stored = rows[0]
-        ? parseStored<EvidenceRecord>(input.chainId, input.seq, rows[0].record)
-        : undefined;
-      const existing = resolveExisting(stored, input, head.length);
-      if (existing) return existing;
-      const record = buildRecord(input, head.hash);
-      await this.insert(db, record);
-      await this.log.write(db, () => [recordLeaf(record)]);
-      return record;
-    });
+    return this.appends.submit({ kind: 'at', input });
   }
 
   async appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord> {
     normalizeInput({ ...input, seq: 0 });
-    return this.withChainLock(input.chainId, async (db) => {
-      const head = await this.head(db, input.chainId);
-      const record = buildRecord({ ...input, seq: head.length }, head.hash);
-      await this.insert(db, record);
-      await this.log.write(db, () => [recordLeaf(record)]);
-      return record;
+    return this.appends.submit({ kind: 'next', input });
+  }
+
+  /**
+   * Commits a batch of appends (group-commit.ts) in one transaction: the locks of its chains in
+   * chain id order (as every process takes them), every new record inserted, and their leaves
+   * logged with one insert.
+   */
+  private async commitAppends(items: PendingAppend[]): Promise<Settled<EvidenceRecord>[]> {
+    const chains = [...byChain(items)];
+    return this.inTransaction(async (db) => {
+      const chainIds = chains.map(([chainId]) => chainId);
+      await this.lockChains(db, chainIds);
+      const heads = await this.heads(db, chainIds);
+      const results = new Array<Settled<EvidenceRecord>>(items.length);
+      const written: EvidenceRecord[] = [];
+      for (const [chainId, indexes] of chains) {
+        const head = heads.get(chainId)!;
+        const plan = await planChain(
+          indexes.map((i) => items[i]!),
+          head.length,
+          head.hash,
+          async (seq) => {
+            const { rows } = await db.query<{ record: string }>(
+              'SELECT record FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
+              [chainId, seq],
+            );
+            return parseStored<EvidenceRecord>(chainId, seq, rows[0]!.record);
+          },
+        );
+        plan.outcomes.forEach((o, k) => (results[indexes[k]!] = o));
+        written.push(...plan.written);
+      }
+      if (written.length > 0) {
+        await this.insert(db, written);
+        await this.log.write(db, () => written.map(recordLeaf));
+      }
+      return results;
     });
   }
 
@@ -210,7 +213,8 @@ export class PostgresLedger implements Ledger {
   }
 
   async seal(seal: ChainSeal): Promise<void> {
-    await this.withChainLock(seal.chainId, async (db) => {
+    await this.inTransaction(async (db) => {
+      await this.lockChains(db, [seal.chainId]);
       const { rows } = await db.query<{ hash: string }>(
         'SELECT hash FROM tollgate_evidence WHERE chain_id = $1 AND seq = $2',
         [seal.chainId, seal.seq],

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChaosReport } from '../chaos/types.js';
 import type { HostSpeed } from './host-speed.js';
-import { targetMet, type BenchResult, type BenchRun } from './types.js';
+import { targetMet, targetText, type BenchResult, type BenchRun } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const resultsDir = path.join(here, 'results');
@@ -24,11 +24,6 @@ const fmt = (n: number | undefined) =>
     : Number.isInteger(n) || Math.abs(n) >= 100
       ? Math.round(n).toLocaleString('en-US')
       : String(Number(n.toPrecision(3)));
-
-function targetText(r: BenchResult): string {
-  if (!r.target) return '';
-  return `${r.target.of === 'ratio' ? 'ratio' : 'value'} ≤ ${fmt(r.target.max)}`;
-}
 
 function metText(r: BenchResult): string {
   const met = targetMet(r);
@@ -112,7 +107,7 @@ export function renderReport(run: BenchRun, chaos?: ChaosReport, freshClone?: Fr
         r.unit,
         fmt(r.baseline),
         fmt(r.ratio),
-        targetText(r),
+        targetText(r, fmt),
         metText(r),
       ]),
     ),

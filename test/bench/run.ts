@@ -15,7 +15,7 @@ import { takeCorpus } from './corpus.js';
 import { hostSpeed } from './host-speed.js';
 import { resultsDir, writeReport } from './report.js';
 import { round } from './stats.js';
-import { targetMet, type BenchResult, type BenchRun, type Machine } from './types.js';
+import { targetMet, targetText, type BenchResult, type BenchRun, type Machine } from './types.js';
 
 // Expected retries (an archive waiting for its promotion to close) would flood the table.
 process.env.TOLLGATE_TEST_LOG_LEVEL ??= 'error';
@@ -107,7 +107,7 @@ const rows = all.map((r) => {
     r.unit,
     fmt(r.baseline),
     fmt(r.ratio),
-    r.target ? `${r.target.of} ≤ ${r.target.max}` : '',
+    targetText(r, String),
     met === undefined ? '' : met ? 'met' : 'MISSED',
   ];
 });

@@ -15,6 +15,7 @@ import { GENESIS_HASH, recordHash } from '../../src/ledger/record.js';
 import { makeSeal, signerFromKey } from '../../src/ledger/seal.js';
 import { verifyChain } from '../../src/ledger/verify.js';
 import { verifyLedger } from '../../src/audit/verify.js';
+import { groupCommitSuite } from './group-commit-suite.js';
 import { logSuite } from './log-suite.js';
 import { promotionChain, refusal } from './samples.js';
 
@@ -332,4 +333,5 @@ export function ledgerSuite(openStore: () => Promise<StoreUnderTest>): void {
     }));
 
   logSuite(withStore);
+  groupCommitSuite(withStore);
 }
