@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import type { TollgateConfig } from '../../src/config/schema.js';
 import { PolicyEvaluation } from '../../src/policy/types.js';
 import { projectRoot } from '../../src/paths.js';
 import { tollgateCommand } from '../helpers/cli-process.js';
@@ -53,11 +55,13 @@ async function validator(schemaDir: string) {
 void describe("Tollgate's own deployment (dogfooding)", () => {
   let rendered: string;
   let objects: K8sObject[];
+  let config: TollgateConfig;
   let dir: string;
 
   before(async () => {
     rendered = await kustomizeBuild(overlay);
     objects = parseAllDocuments(rendered).map((d) => d.toJS() as K8sObject);
+    config = await loadConfig(path.join(overlay, 'tollgate.yaml'));
     dir = await mkdtemp(path.join(tmpdir(), 'tollgate-dogfood-'));
   });
   after(async () => {
@@ -76,15 +80,21 @@ void describe("Tollgate's own deployment (dogfooding)", () => {
     const pod = (d: K8sObject) => (d.spec as { template: { spec: Record<string, unknown> } }).template.spec;
     const secretsOf = (d: K8sObject) =>
       JSON.stringify(pod(d))
-        .match(/"(?:secretName|name)":"tollgate-stage-[a-z]+-credentials"/g)
+        .match(/"(?:secretName|name)":"tollgate-stage-[a-z]+-(?:credentials|identity)"/g)
         ?.map((m) => m.split(':')[1]) ?? [];
     for (const stage of ['dev', 'staging', 'prod']) {
       const d = deployments.find((x) => x.metadata.name === `tollgate-stage-${stage}`)!;
       assert.equal(pod(d).serviceAccountName, `tollgate-stage-${stage}`);
-      assert.deepEqual(secretsOf(d), [`"tollgate-stage-${stage}-credentials"`]);
+      assert.deepEqual(secretsOf(d).sort(), [
+        `"tollgate-stage-${stage}-credentials"`,
+        `"tollgate-stage-${stage}-identity"`,
+      ]);
       assert.match(JSON.stringify(pod(d)), new RegExp(`"--stage","${stage}"`));
+      // Each stage worker signs as the identity the config trusts for that stage alone.
+      assert.match(JSON.stringify(pod(d)), new RegExp(`"--identity","${stage}-worker"`));
+      assert.deepEqual(config.workers.find((w) => w.identity === `${stage}-worker`)?.stages, [stage]);
     }
-    // No target credentials outside the stage workers.
+    // No target credentials or stage identity keys outside the stage workers.
     for (const name of ['tollgate-orchestration', 'tollgate-chat-hook'])
       assert.deepEqual(secretsOf(deployments.find((x) => x.metadata.name === name)!), []);
     for (const kind of ['PodDisruptionBudget', 'NetworkPolicy', 'Service', 'Ingress', 'Namespace'])

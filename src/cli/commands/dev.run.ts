@@ -15,6 +15,8 @@ import type { Tollgate } from '../context.js';
 import { startEmbedded } from '../environment.js';
 import { UserError } from '../errors.js';
 import type { DevOptions, WorkerOptions } from './dev.js';
+import type { TollgateConfig } from '../../config/schema.js';
+import { Name } from '../../domain/common.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilInterrupted(): Promise<NodeJS.Signals> {
@@ -84,7 +86,7 @@ async function tollgateVersion(): Promise<string> {
 export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> {
   if (!opts.orchestration && !opts.allStages && !opts.stage?.length)
     throw new UserError('nothing to run: give --orchestration, --stage <name> and/or --all-stages');
-  const config = await ctx.config();
+  const config = withIdentity(await ctx.config(), opts);
   const target = await ctx.temporalTarget();
   const logger = createLogger();
   const registry = createTollgateRegistry();
@@ -148,4 +150,27 @@ export async function worker(ctx: Tollgate, opts: WorkerOptions): Promise<void> 
     await native.close();
     await connection.close();
   }
+}
+
+/**
+ * The worker identity given on the command line: stage workers that share one config file (one
+ * ConfigMap) each sign with their own name and key, mounted from their stage's own Secret.
+ */
+function withIdentity(config: TollgateConfig, opts: WorkerOptions): TollgateConfig {
+  if (opts.identity === undefined && opts.identityKey === undefined) return config;
+  const identity = opts.identity ?? config.worker.identity;
+  const parsed = Name.safeParse(identity);
+  if (!parsed.success)
+    throw new UserError(`--identity ${JSON.stringify(identity)}: ${parsed.error.issues[0]?.message}`);
+  return {
+    ...config,
+    worker: {
+      identity,
+      ...(opts.identityKey
+        ? { signingKey: path.resolve(opts.identityKey) }
+        : config.worker.signingKey
+          ? { signingKey: config.worker.signingKey }
+          : {}),
+    },
+  };
 }

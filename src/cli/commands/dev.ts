@@ -21,6 +21,8 @@ export interface WorkerOptions {
   orchestration?: boolean;
   opsPort?: number;
   opsHost: string;
+  identity?: string;
+  identityKey?: string;
 }
 
 const load = () => import('./dev.run.js');
@@ -78,9 +80,17 @@ export function registerDevCommands(program: Command, ctx: Tollgate): void {
       (value: string) => (value === '0' ? 0 : portOption(value)),
     )
     .option('--ops-host <host>', 'address the --ops-port endpoint listens on', '127.0.0.1')
+    .option(
+      '--identity <name>',
+      "this worker's identity (overrides worker.identity: one config file, one identity per stage worker)",
+    )
+    .option(
+      '--identity-key <file>',
+      "this worker's Ed25519 private key file (overrides worker.signingKey), e.g. from a stage-only Secret",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  tollgate worker --orchestration\n  TEMPORAL_PROFILE=prod tollgate worker --stage prod\n  tollgate worker --orchestration --all-stages',
+      '\nExamples:\n  tollgate worker --orchestration\n  TEMPORAL_PROFILE=prod tollgate worker --stage prod --identity prod-worker --identity-key /etc/tollgate/worker-key/worker-key.pem\n  tollgate worker --orchestration --all-stages',
     )
     .action(async (opts: WorkerOptions) => (await load()).worker(ctx, opts));
 }
