@@ -390,11 +390,7 @@ async function finish(
   run.state.outcome = outcome;
   run.state.gate = undefined;
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
-  const type =
-    status === 'succeeded'
-      ? 'promotion.completed'
-      : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
-  await run.evidence.add(type, { status, outcome });
+  await run.evidence.add(terminalType(status), { status, outcome });
   run.notify(
     status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed',
     undefined,
@@ -422,6 +418,19 @@ async function finish(
     stages: run.state.stages.map((s) => ({ name: s.name, status: s.status })),
     evidenceRecords: run.evidence.count,
   };
+}
+
+/**
+ * patched() id: a promotion whose failed stage was rolled back ends with `promotion.rolled-back`;
+ * before it, with `promotion.failed` and `data.status` 'rolled-back' (recorded histories keep that).
+ */
+export const ROLLED_BACK_RECORD = 'rolled-back-record';
+
+function terminalType(status: Exclude<PromotionStatus, 'running'>) {
+  if (status === 'succeeded') return 'promotion.completed';
+  if (status === 'rolled-back')
+    return patched(ROLLED_BACK_RECORD) ? 'promotion.rolled-back' : 'promotion.failed';
+  return `promotion.${status}` as const;
 }
 
 function admissionRefused(err: unknown): boolean {

@@ -65,7 +65,11 @@ void test('a deploy that fails is rolled back and the promotion ends rolled-back
       world.ops.map((o) => `${o.stage}:${o.op}`),
       ['dev:rollback'],
     );
-    assert.ok((await world.chain(input.promotionId)).some((r) => r.type === 'rollback.completed'));
+    const chain = await world.chain(input.promotionId);
+    assert.ok(chain.some((r) => r.type === 'rollback.completed'));
+    // A rolled-back promotion ends with a record that says so, not with promotion.failed.
+    assert.equal(chain.at(-1)?.type, 'promotion.rolled-back');
+    assert.equal(chain.at(-1)?.data.status, 'rolled-back');
   });
 });
 
