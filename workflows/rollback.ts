@@ -22,6 +22,8 @@ import type { Actor } from '../src/domain/evidence.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
 import type { OrchestrationActivities, StageActivities } from '../activities/contracts.js';
 import { deployTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../src/domain/task-queues.js';
+import { formatOperationKey } from '../src/domain/operation-key.js';
+import { versionToRestoreFrom } from '../src/domain/rollback-rule.js';
 import {
   LOCAL_ACTIVITY_OPTIONS,
   RESOLVE_ACTIVITY_OPTIONS,
@@ -195,8 +197,8 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     state.gate = 'rollback';
     const before = await stageActivities.servingState({ app, stage });
     const from = before.canary?.version ?? before.stable?.version;
-    // The same choice the targets make (src/targets/rollback-rule.ts), made here so it is recorded.
-    const to = request.toVersion ?? (before.canary ? before.stable?.version : before.previousStable);
+    // The same choice the targets make, made here so it is recorded.
+    const to = versionToRestoreFrom(before, request.toVersion);
     const nothing = !from
       ? `${app} is not deployed at ${stage}: nothing to roll back`
       : !to
@@ -222,9 +224,9 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     upsertSearchAttributes([{ key: SA_VERSION, value: to! }]);
     let serving: ServingState;
     try {
-      // Not `<id>/<stage>/rollback`: that key tells the stage activity a deploy of this id failed.
+      // `restore`, not `rollback`: a rollback key tells the stage activity a deploy of this id failed.
       serving = await stageActivities.rollback({
-        key: `${input.rollbackId}/${stage}/restore`,
+        key: formatOperationKey({ promotionId: input.rollbackId, stage, op: 'restore' }),
         app,
         stage,
         toVersion: to!,

@@ -28,6 +28,7 @@ import type {
   StageOperation,
 } from '../activities/contracts.js';
 import { deployTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../src/domain/task-queues.js';
+import { formatOperationKey, type StageOp } from '../src/domain/operation-key.js';
 import {
   LOCAL_ACTIVITY_OPTIONS,
   NOTIFY_ACTIVITY_OPTIONS,
@@ -287,9 +288,14 @@ export class PromotionRun {
     this.approvalOpenFor = undefined;
   }
 
-  operation(stage: Stage, op: string, step?: number): StageOperation {
+  operation(stage: Stage, op: StageOp, step?: number): StageOperation {
     return {
-      key: `${this.input.promotionId}/${stage.name}/${op}${step === undefined ? '' : `/${step}`}`,
+      key: formatOperationKey({
+        promotionId: this.input.promotionId,
+        stage: stage.name,
+        op,
+        ...(step === undefined ? {} : { step }),
+      }),
       app: this.input.release.app,
       stage: stage.name,
       // A stage worker checks these itself before it changes its target (activities/admission.ts).

@@ -18,7 +18,7 @@ import {
   type VersionTraffic,
 } from '../target.js';
 import { fillArgs } from '../template.js';
-import { versionToRestore } from '../rollback-rule.js';
+import { versionToRestore } from '../../domain/rollback-rule.js';
 import { Router, type Routes } from './router.js';
 import { RouterMetrics } from './router-metrics.js';
 import { TrafficGenerator } from './traffic.js';
