@@ -284,8 +284,9 @@ export class PromotionRun {
     if (gate === 'approval') this.approvalOpenFor = this.state.currentStage;
   }
 
-  approvalClosed(_stage: string): void {
-    this.approvalOpenFor = undefined;
+  /** Votes for `stage` are no longer taken (it was decided or expired). */
+  approvalClosed(stage: string): void {
+    if (this.approvalOpenFor === stage) this.approvalOpenFor = undefined;
   }
 
   operation(stage: Stage, op: StageOp, step?: number): StageOperation {
