@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvidencePayload } from './evidence-payloads.js';
+import { firstIssue } from './zod-issue.js';
 
 export { EvidencePayload, payloadOf, type PayloadOf } from './evidence-payloads.js';
 
@@ -76,7 +77,5 @@ export function isTerminal(type: string): boolean {
  */
 export function payloadProblem(input: { type: string; data: unknown }): string | undefined {
   const parsed = EvidencePayload.safeParse({ type: input.type, data: input.data });
-  if (parsed.success) return undefined;
-  const issue = parsed.error.issues[0];
-  return `${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`;
+  return parsed.success ? undefined : firstIssue(parsed.error);
 }

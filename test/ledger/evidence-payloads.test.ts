@@ -22,8 +22,8 @@ after(() => rm(root, { recursive: true, force: true }));
 void describe('evidence payload schemas', () => {
   const cases: { type: string; data: unknown; problem?: RegExp }[] = [
     { type: 'rollback.requested', data: { app: 'billing', stage: 'prod', toVersion: null } },
-    { type: 'rollback.requested', data: { stage: 'prod' }, problem: /^data\.app / },
-    { type: 'approval.vote', data: { approver: 'ann', decision: 7 }, problem: /^data\.decision / },
+    { type: 'rollback.requested', data: { stage: 'prod' }, problem: /^data\.app: / },
+    { type: 'approval.vote', data: { approver: 'ann', decision: 7 }, problem: /^data\.decision: / },
     { type: 'promotion.rolled-back', data: { status: 'rolled-back', outcome: 'canary failed' } },
     {
       type: 'deploy.completed',
@@ -32,9 +32,9 @@ void describe('evidence payload schemas', () => {
     {
       type: 'deploy.completed',
       data: { version: '1.2.0', worker: { stage: 'prod' } },
-      problem: /^data\.worker\.identity /,
+      problem: /^data\.worker\.identity: /,
     },
-    { type: 'canary.analysis', data: { step: '1' }, problem: /^data\.step / },
+    { type: 'canary.analysis', data: { step: '1' }, problem: /^data\.step: / },
     { type: 'lock.released', data: {}, problem: /type/ },
   ];
   for (const c of cases) {
@@ -92,7 +92,7 @@ void describe('the ledger checks payloads on append', () => {
           data: { stage: 'prod' },
           controls: [],
         }),
-        /rb-1#0 \(rollback\.requested\): data\.app /,
+        /rb-1#0 \(rollback\.requested\): data\.app: /,
       );
       assert.deepEqual(await ledger.read('rb-1'), []);
     } finally {

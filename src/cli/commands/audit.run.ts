@@ -31,6 +31,7 @@ import { proveRecord } from '../../ledger/prove.js';
 import { archiveClosedRuns } from '../../audit/archive-closed.js';
 import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
 import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const AuditConfig = z.object({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 
@@ -42,8 +43,7 @@ function auditLogger() {
 async function openLedger(ctx: CliContext, readOnly: boolean): Promise<Ledger> {
   const parsed = AuditConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(`config ${firstIssue(parsed.error)}`);
   }
   const keyFile = parsed.data.ledgerSigningKey;
   const signer = !readOnly && keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;
