@@ -17,7 +17,11 @@ export function signatureProblem(signed: Signed<Action>, trust: TrustSnapshot): 
       return `key ${signed.keyId} belongs to ${key.principal}, not ${payload.actor}`;
     if (payload.channel !== 'cli' && payload.channel !== 'api')
       return `a principal key cannot sign for channel ${payload.channel}`;
-  } else if (payload.channel !== 'slack' && payload.channel !== 'webhook') {
+  } else if (
+    payload.channel !== 'slack' &&
+    payload.channel !== 'mattermost' &&
+    payload.channel !== 'webhook'
+  ) {
     return `chat service key ${signed.keyId} may only attest chat identities, not channel ${payload.channel}`;
   }
   let valid = false;

@@ -70,12 +70,18 @@ export interface RequestSummary {
 }
 
 /** Who sent a request, as far as the hook could tell when it refused it. */
-export interface RequestParty<Channel extends string = 'slack' | 'webhook'> {
+export interface RequestParty<Channel extends string = 'slack' | 'mattermost' | 'webhook'> {
   channel: Channel;
   /** Set once the platform's signature (or token) was verified. */
   verifiedBy?: string;
   chatIdentity?: ChatIdentity;
   principal?: string;
+}
+
+/** The channel a hook request arrived on, from its path: recorded with its votes and refusals. */
+export function channelOf(url: string): RequestParty['channel'] {
+  if (url.startsWith('/v1/webhooks/')) return 'webhook';
+  return url.startsWith('/v1/mattermost/') ? 'mattermost' : 'slack';
 }
 
 export class SecurityRecorder {

@@ -34,7 +34,7 @@ export interface Outcome {
 export interface Caller {
   principal: Principal;
   identity: ChatIdentity;
-  channel: 'slack' | 'webhook';
+  channel: 'slack' | 'mattermost' | 'webhook';
 }
 
 const RPC_DEADLINE_MS = 10_000;

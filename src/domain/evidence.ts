@@ -8,7 +8,7 @@ export { EvidencePayload, payloadOf, type PayloadOf } from './evidence-payloads.
 export const Actor = z.object({
   /** Principal id, or `tollgate` for the system itself. */
   id: z.string().min(1),
-  channel: z.enum(['system', 'cli', 'slack', 'webhook', 'api']),
+  channel: z.enum(['system', 'cli', 'slack', 'mattermost', 'webhook', 'api']),
   /** e.g. `ed25519:<keyId>` for a signed CLI vote, `slack-signature+hook-key:<keyId>` for chat. */
   verifiedBy: z.string().optional(),
   chatIdentity: z.object({ platform: z.string(), userId: z.string() }).optional(),
