@@ -25,6 +25,7 @@ import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from './messages.js';
 import { FINAL_STATE_MEMO } from './query-names.js';
 import { FINAL_STATE_IN_MEMO, PromotionRun, StageStop } from './run.js';
+import { terminalType } from './terminal-record.js';
 import { runCanary } from './canary.js';
 import { isWindowOpen, nextWindowOpening } from './change-windows.js';
 import { approvalDecision } from './approval-rules.js';
@@ -418,19 +419,6 @@ async function finish(
     stages: run.state.stages.map((s) => ({ name: s.name, status: s.status })),
     evidenceRecords: run.evidence.count,
   };
-}
-
-/**
- * patched() id: a promotion whose failed stage was rolled back ends with `promotion.rolled-back`;
- * before it, with `promotion.failed` and `data.status` 'rolled-back' (recorded histories keep that).
- */
-export const ROLLED_BACK_RECORD = 'rolled-back-record';
-
-function terminalType(status: Exclude<PromotionStatus, 'running'>) {
-  if (status === 'succeeded') return 'promotion.completed';
-  if (status === 'rolled-back')
-    return patched(ROLLED_BACK_RECORD) ? 'promotion.rolled-back' : 'promotion.failed';
-  return `promotion.${status}` as const;
 }
 
 function admissionRefused(err: unknown): boolean {
