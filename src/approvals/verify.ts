@@ -1,6 +1,6 @@
 /**
  * Signature checks that run inside the workflow sandbox (update validators): pure JS, no Node
- * built-ins, deterministic. The same canonical bytes are produced by the signers in keys.ts.
+ * built-ins, deterministic. The same canonical bytes are produced by the signers in src/keys.ts.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';

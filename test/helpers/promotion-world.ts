@@ -33,7 +33,7 @@ import {
   publicKeyText,
   rawPublicKey,
   signAction,
-} from '../../src/approvals/keys.js';
+} from '../../src/keys.js';
 import type {
   ControlAction,
   StartAction,

@@ -8,7 +8,7 @@ import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { publicKeyFromText, signerFromKey } from '../../ledger/seal.js';
-import { readPrivateKey } from '../../approvals/keys.js';
+import { readPrivateKey } from '../../keys.js';
 import { createLogger } from '../../logging/logger.js';
 import { exportBundle, verifyBundle } from '../../audit/bundle.js';
 import { listPromotions, type ListFilter } from '../../audit/list.js';

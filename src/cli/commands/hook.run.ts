@@ -1,7 +1,7 @@
 /** What `tollgate hook serve|keygen` do (their shapes are in hook.ts). */
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
-import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../../approvals/keys.js';
+import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../../keys.js';
 import { HookConfig } from '../../chat/config.js';
 import { createHookServer } from '../../chat/server.js';
 import { LedgerConfig, Principal } from '../../config/schema.js';
