@@ -10,6 +10,7 @@ import type { RollbackAction, Signed, TrustSnapshot } from '../src/approvals/act
 import { admissionProblem } from '../src/approvals/attestation.js';
 import { findStage } from '../src/approvals/stage-gates.js';
 import { signatureProblem } from '../src/approvals/verify.js';
+import { parseOperationKey } from '../src/domain/operation-key.js';
 import type { Ledger } from '../src/ledger/ledger.js';
 import type { Logger } from '../src/logging/logger.js';
 import { controlsFor } from '../workflows/controls.js';
@@ -38,7 +39,7 @@ function operatorRollbackProblem(
     return `the rollback request is for ${request.app} at ${request.stage}, not ${op.app} at ${op.stage}`;
   if (request.toVersion !== undefined && request.toVersion !== op.toVersion)
     return `the rollback request restores ${request.toVersion}, not ${op.toVersion ?? 'the previous version'}`;
-  if (!op.key.startsWith(`${request.promotionId}/`))
+  if (parseOperationKey(op.key)?.promotionId !== request.promotionId)
     return `the rollback request is for ${request.promotionId}, not operation ${op.key}`;
   return undefined;
 }
@@ -61,7 +62,9 @@ export function admitStageOperations(
   async function problemOf(
     op: StageOperation & { version?: string; toVersion?: string; artifacts?: { digest: string }[] },
   ): Promise<string | undefined> {
-    const [promotionId, stage] = op.key.split('/');
+    const key = parseOperationKey(op.key);
+    if (!key) return `operation key ${op.key} is not <promotionId>/<stage>/<operation>`;
+    const { promotionId, stage } = key;
     if (op.stage !== deps.stage || stage !== deps.stage)
       return `this worker serves stage ${deps.stage}, not ${op.stage} (operation ${op.key})`;
     const proof: StageProof | undefined = op.proof;
@@ -96,7 +99,7 @@ export function admitStageOperations(
       .then((ledger) =>
         ledger?.appendNext({
           chainId: `security:deploy-${deps.stage}`,
-          promotionId: op.key.split('/')[0] || 'unknown',
+          promotionId: parseOperationKey(op.key)?.promotionId ?? 'unknown',
           stage: deps.stage,
           type: 'security.refused',
           actor: { id: 'tollgate', channel: 'system' },

@@ -189,8 +189,5 @@ export interface StageActivities {
   servingState(req: { app: string; stage: string }): Promise<ServingState>;
 }
 
-export function stageTaskQueue(stage: string): string {
-  return `tollgate-deploy-${stage}`;
-}
-
-export const ORCHESTRATION_TASK_QUEUE = 'tollgate';
+/** Queue names live in src/domain/task-queues.ts; these names stay for existing importers. */
+export { ORCHESTRATION_TASK_QUEUE, deployTaskQueue as stageTaskQueue } from '../src/domain/task-queues.js';

@@ -8,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../src/logging/logger.js';
 import type { CanaryAnalyzer } from '../src/canary/analyzer.js';
 import { TargetError, type Target } from '../src/targets/target.js';
+import { deployUndoneBy } from '../src/domain/operation-key.js';
 import type { StageActivities } from './contracts.js';
 
 const HEARTBEAT_EVERY_MS = 10_000;
@@ -90,8 +91,8 @@ async function versionBeforeThisPromotion(
   rollbackKey: string,
   app: string,
 ): Promise<string | undefined> {
-  if (!rollbackKey.endsWith('/rollback')) return undefined;
-  const deployKey = `${rollbackKey.slice(0, -'/rollback'.length)}/deploy`;
+  const deployKey = deployUndoneBy(rollbackKey);
+  if (!deployKey) return undefined;
   const log = await target.operationLog();
   if (log.some((e) => e.key === deployKey || e.key === rollbackKey)) return undefined;
   return (await target.status(app)).stable?.version;

@@ -7,6 +7,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
 import type { CanaryConfig, Measurements } from '../src/canary/config.js';
 import { durationMs } from '../src/domain/duration.js';
+import { formatOperationKey } from '../src/domain/operation-key.js';
 import {
   EMPTY_TALLY,
   addMeasurement,
@@ -148,7 +149,13 @@ async function measureRepeatedly(
     const operation = run.operation(stage, 'analysis', index);
     const measured = await activities.analyzeCanary({
       ...operation,
-      key: `${operation.key}/${number}`,
+      key: formatOperationKey({
+        promotionId: run.input.promotionId,
+        stage: stage.name,
+        op: 'analysis',
+        step: index,
+        measurement: number,
+      }),
       canaryVersion: run.input.release.version,
       ...(baselineVersion ? { baselineVersion } : {}),
       step: index + 1,

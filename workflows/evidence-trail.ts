@@ -1,12 +1,11 @@
 import { CancellationScope, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Actor, EvidenceRecord, EvidenceType } from '../src/domain/evidence.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
+import { LOCAL_ACTIVITY_OPTIONS } from '../src/domain/activity-options.js';
 import { controlsFor } from './controls.js';
 
-const { recordEvidence } = proxyLocalActivities<Pick<OrchestrationActivities, 'recordEvidence'>>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+const { recordEvidence } =
+  proxyLocalActivities<Pick<OrchestrationActivities, 'recordEvidence'>>(LOCAL_ACTIVITY_OPTIONS);
 
 export const SYSTEM_ACTOR: Actor = { id: 'tollgate', channel: 'system' };
 

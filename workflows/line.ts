@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { FreezeAction, Signed } from '../src/approvals/actions.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
+import { BROADCAST_ACTIVITY_OPTIONS, FREEZE_TRUST_ACTIVITY_OPTIONS } from '../src/domain/activity-options.js';
 import { EvidenceTrail } from './evidence-trail.js';
 import { freezeProblem } from './message-checks.js';
 
@@ -27,15 +28,12 @@ export const setFreezeUpdate = defineUpdate<{ frozen: boolean; notified: number 
 );
 export const lineStatusQuery = defineQuery<{ freeze?: Signed<FreezeAction> }>('lineStatus');
 
-const { broadcastFreeze } = proxyActivities<Pick<OrchestrationActivities, 'broadcastFreeze'>>({
-  startToCloseTimeout: '2m',
-  retry: { maximumInterval: '30s' },
-});
+const { broadcastFreeze } =
+  proxyActivities<Pick<OrchestrationActivities, 'broadcastFreeze'>>(BROADCAST_ACTIVITY_OPTIONS);
 
-const { lineTrust } = proxyActivities<Pick<OrchestrationActivities, 'lineTrust'>>({
-  startToCloseTimeout: '1m',
-  retry: { maximumInterval: '30s' },
-});
+const { lineTrust } = proxyActivities<Pick<OrchestrationActivities, 'lineTrust'>>(
+  FREEZE_TRUST_ACTIVITY_OPTIONS,
+);
 
 /**
  * patched() id: the line checks each freeze action's signature, its signer's operator group

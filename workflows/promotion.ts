@@ -25,6 +25,7 @@ import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from './messages.js';
 import { FINAL_STATE_MEMO } from './query-names.js';
 import { FINAL_STATE_IN_MEMO, PromotionRun, StageStop } from './run.js';
+import { terminalType } from './terminal-record.js';
 import { runCanary } from './canary.js';
 import { isWindowOpen, nextWindowOpening } from './change-windows.js';
 import { approvalDecision } from './approval-rules.js';
@@ -390,11 +391,7 @@ async function finish(
   run.state.outcome = outcome;
   run.state.gate = undefined;
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
-  const type =
-    status === 'succeeded'
-      ? 'promotion.completed'
-      : (`promotion.${status === 'rolled-back' ? 'failed' : status}` as const);
-  await run.evidence.add(type, { status, outcome });
+  await run.evidence.add(terminalType(status), { status, outcome });
   run.notify(
     status === 'succeeded' ? 'completed' : status === 'rolled-back' ? 'rolled-back' : 'failed',
     undefined,

@@ -20,11 +20,15 @@ import type { RollbackAction, Signed, TrustSnapshot } from '../src/approvals/act
 import { signatureProblem } from '../src/approvals/verify.js';
 import type { Actor } from '../src/domain/evidence.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
+import type { OrchestrationActivities, StageActivities } from '../activities/contracts.js';
+import { deployTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../src/domain/task-queues.js';
+import { formatOperationKey } from '../src/domain/operation-key.js';
+import { versionToRestoreFrom } from '../src/domain/rollback-rule.js';
 import {
-  ORCHESTRATION_TASK_QUEUE,
-  type OrchestrationActivities,
-  type StageActivities,
-} from '../activities/contracts.js';
+  LOCAL_ACTIVITY_OPTIONS,
+  RESOLVE_ACTIVITY_OPTIONS,
+  STAGE_ACTIVITY_OPTIONS,
+} from '../src/domain/activity-options.js';
 import { EvidenceTrail, SYSTEM_ACTOR } from './evidence-trail.js';
 import { lockAnswerSignal, stateQuery } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
@@ -83,17 +87,13 @@ export function rollbackProblem(
   return undefined;
 }
 
-const { resolveRollback } = proxyActivities<Pick<OrchestrationActivities, 'resolveRollback'>>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const { resolveRollback } =
+  proxyActivities<Pick<OrchestrationActivities, 'resolveRollback'>>(RESOLVE_ACTIVITY_OPTIONS);
 
-const coordination = proxyLocalActivities<
-  Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'sealPromotion'>
->({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+const coordination =
+  proxyLocalActivities<
+    Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'sealPromotion'>
+  >(LOCAL_ACTIVITY_OPTIONS);
 
 export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   const request = input.request.payload;
@@ -101,10 +101,8 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   const workflowId = workflowInfo().workflowId;
   const evidence = new EvidenceTrail(input.rollbackId);
   const stageActivities = proxyActivities<StageActivities>({
-    taskQueue: `${input.deployQueuePrefix ?? 'tollgate-deploy-'}${stage}`,
-    startToCloseTimeout: '10m',
-    heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+    ...STAGE_ACTIVITY_OPTIONS,
+    taskQueue: deployTaskQueue(stage, input.deployQueuePrefix),
   });
   const state: PromotionState = {
     promotionId: input.rollbackId,
@@ -199,8 +197,8 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     state.gate = 'rollback';
     const before = await stageActivities.servingState({ app, stage });
     const from = before.canary?.version ?? before.stable?.version;
-    // The same choice the targets make (src/targets/rollback-rule.ts), made here so it is recorded.
-    const to = request.toVersion ?? (before.canary ? before.stable?.version : before.previousStable);
+    // The same choice the targets make, made here so it is recorded.
+    const to = versionToRestoreFrom(before, request.toVersion);
     const nothing = !from
       ? `${app} is not deployed at ${stage}: nothing to roll back`
       : !to
@@ -226,9 +224,9 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     upsertSearchAttributes([{ key: SA_VERSION, value: to! }]);
     let serving: ServingState;
     try {
-      // Not `<id>/<stage>/rollback`: that key tells the stage activity a deploy of this id failed.
+      // `restore`, not `rollback`: a rollback key tells the stage activity a deploy of this id failed.
       serving = await stageActivities.rollback({
-        key: `${input.rollbackId}/${stage}/restore`,
+        key: formatOperationKey({ promotionId: input.rollbackId, stage, op: 'restore' }),
         app,
         stage,
         toVersion: to!,

@@ -9,7 +9,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Stage } from '../src/config/schema.js';
 import type { Actor } from '../src/domain/evidence.js';
@@ -21,14 +20,21 @@ import type {
   WaiverAction,
 } from '../src/approvals/actions.js';
 import { signatureProblem } from '../src/approvals/verify.js';
-import {
-  ORCHESTRATION_TASK_QUEUE,
-  type NotifyRequest,
-  type OrchestrationActivities,
-  type PolicySeal,
-  type StageActivities,
-  type StageOperation,
+import type {
+  NotifyRequest,
+  OrchestrationActivities,
+  PolicySeal,
+  StageActivities,
+  StageOperation,
 } from '../activities/contracts.js';
+import { deployTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../src/domain/task-queues.js';
+import { formatOperationKey, type StageOp } from '../src/domain/operation-key.js';
+import {
+  LOCAL_ACTIVITY_OPTIONS,
+  NOTIFY_ACTIVITY_OPTIONS,
+  ORCHESTRATION_ACTIVITY_OPTIONS,
+  STAGE_ACTIVITY_OPTIONS,
+} from '../src/domain/activity-options.js';
 import { EvidenceTrail } from './evidence-trail.js';
 import { Refusals } from './refusals.js';
 import { freezeProblem, supersedeProblem } from './message-checks.js';
@@ -50,13 +56,6 @@ export interface StageStop {
   status: Exclude<PromotionStatus, 'running' | 'succeeded'>;
   outcome: string;
 }
-
-/** Deploy operations retry transient target errors; a permanent TargetError fails at once. */
-const STAGE_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
-};
 
 /**
  * patched() ids: each guards a change to what a promotion does, so the histories of promotions
@@ -129,19 +128,13 @@ export class PromotionRun {
     this.evidence = new EvidenceTrail(input.promotionId);
     this.refusals = new Refusals(this.evidence, Boolean(input.trusted));
     this.orchestration = proxyActivities<OrchestrationActivities>({
+      ...ORCHESTRATION_ACTIVITY_OPTIONS,
       taskQueue: this.orchestrationQueue,
-      startToCloseTimeout: '2m',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
     });
-    this.coordination = proxyLocalActivities({
-      startToCloseTimeout: '30s',
-      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-    });
-    // The notify activity retries deliveries itself; a few attempts here cover a lost worker.
+    this.coordination = proxyLocalActivities(LOCAL_ACTIVITY_OPTIONS);
     this.notifier = proxyActivities<Pick<OrchestrationActivities, 'notify'>>({
+      ...NOTIFY_ACTIVITY_OPTIONS,
       taskQueue: this.orchestrationQueue,
-      startToCloseTimeout: '1m',
-      retry: { maximumAttempts: 3 },
     });
     this.state = {
       promotionId: input.promotionId,
@@ -291,13 +284,19 @@ export class PromotionRun {
     if (gate === 'approval') this.approvalOpenFor = this.state.currentStage;
   }
 
-  approvalClosed(_stage: string): void {
-    this.approvalOpenFor = undefined;
+  /** Votes for `stage` are no longer taken (it was decided or expired). */
+  approvalClosed(stage: string): void {
+    if (this.approvalOpenFor === stage) this.approvalOpenFor = undefined;
   }
 
-  operation(stage: Stage, op: string, step?: number): StageOperation {
+  operation(stage: Stage, op: StageOp, step?: number): StageOperation {
     return {
-      key: `${this.input.promotionId}/${stage.name}/${op}${step === undefined ? '' : `/${step}`}`,
+      key: formatOperationKey({
+        promotionId: this.input.promotionId,
+        stage: stage.name,
+        op,
+        ...(step === undefined ? {} : { step }),
+      }),
       app: this.input.release.app,
       stage: stage.name,
       // A stage worker checks these itself before it changes its target (activities/admission.ts).
@@ -310,7 +309,7 @@ export class PromotionRun {
     if (!proxy) {
       proxy = proxyActivities<StageActivities>({
         ...STAGE_ACTIVITY_OPTIONS,
-        taskQueue: `${this.input.deployQueuePrefix ?? 'tollgate-deploy-'}${stage.name}`,
+        taskQueue: deployTaskQueue(stage.name, this.input.deployQueuePrefix),
       });
       this.stageProxies.set(stage.name, proxy);
     }

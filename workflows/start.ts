@@ -7,7 +7,9 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { canonicalBytes } from '../src/domain/canonical.js';
-import { ORCHESTRATION_TASK_QUEUE, type OrchestrationActivities } from '../activities/contracts.js';
+import type { OrchestrationActivities } from '../activities/contracts.js';
+import { ORCHESTRATION_TASK_QUEUE } from '../src/domain/task-queues.js';
+import { RESOLVE_ACTIVITY_OPTIONS } from '../src/domain/activity-options.js';
 import type { PromotionStart, RunInput } from './types.js';
 
 /** The release digest approvals bind to: sha256 of the release's RFC 8785 JSON, as the CLI computes it. */
@@ -45,9 +47,8 @@ export async function resolveStart(
       promotionId,
     };
   const { resolvePromotion } = proxyActivities<Pick<OrchestrationActivities, 'resolvePromotion'>>({
+    ...RESOLVE_ACTIVITY_OPTIONS,
     taskQueue: input.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
-    startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   });
   const resolved = await resolvePromotion({ promotionId, request, releaseDigest: digest });
   if ('refused' in resolved) return { refused: resolved.refused, promotionId };

@@ -9,8 +9,8 @@ import { PrincipalId } from '../domain/common.js';
 const ActionBase = z.object({
   promotionId: z.string().min(1),
   actor: PrincipalId,
-  channel: z.enum(['cli', 'slack', 'webhook', 'api']),
-  /** The chat identity the hook verified (only for slack/webhook channels). */
+  channel: z.enum(['cli', 'slack', 'mattermost', 'webhook', 'api']),
+  /** The chat identity the hook verified (only for the slack, mattermost and webhook channels). */
   chatIdentity: z.object({ platform: z.string(), userId: z.string() }).optional(),
   issuedAt: z.string(),
   /** Random, so two otherwise identical actions are distinct signed messages. */

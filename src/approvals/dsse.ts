@@ -5,7 +5,7 @@
  */
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { DsseEnvelope } from '../domain/attestation.js';
-import { fingerprint, rawPublicKey } from './keys.js';
+import { fingerprint, rawPublicKey } from '../keys.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 

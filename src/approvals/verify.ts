@@ -1,6 +1,6 @@
 /**
  * Signature checks that run inside the workflow sandbox (update validators): pure JS, no Node
- * built-ins, deterministic. The same canonical bytes are produced by the signers in keys.ts.
+ * built-ins, deterministic. The same canonical bytes are produced by the signers in src/keys.ts.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
@@ -17,7 +17,11 @@ export function signatureProblem(signed: Signed<Action>, trust: TrustSnapshot): 
       return `key ${signed.keyId} belongs to ${key.principal}, not ${payload.actor}`;
     if (payload.channel !== 'cli' && payload.channel !== 'api')
       return `a principal key cannot sign for channel ${payload.channel}`;
-  } else if (payload.channel !== 'slack' && payload.channel !== 'webhook') {
+  } else if (
+    payload.channel !== 'slack' &&
+    payload.channel !== 'mattermost' &&
+    payload.channel !== 'webhook'
+  ) {
     return `chat service key ${signed.keyId} may only attest chat identities, not channel ${payload.channel}`;
   }
   let valid = false;

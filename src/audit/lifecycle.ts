@@ -7,7 +7,7 @@
  * It only reads, from Temporal and from the ledger.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { TERMINAL_TYPES, type EvidenceRecord } from '../domain/evidence.js';
+import { isTerminal, type EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { isSecurityChain } from '../ledger/verify.js';
 
@@ -79,7 +79,7 @@ export function compareRuns(
       });
     const last = i === runs.length - 1;
     if (last && !ended && (status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED')) {
-      if (!records.some((r) => TERMINAL_TYPES.has(r.type)))
+      if (!records.some((r) => isTerminal(r.type)))
         findings.push({
           promotionId,
           runId: run.runId,

@@ -2,7 +2,7 @@
  * `audit list`: promotions as the ledger remembers them, so it works long after Temporal's
  * retention has removed the workflows.
  */
-import { TERMINAL_TYPES, type EvidenceRecord } from '../domain/evidence.js';
+import { isTerminal, payloadOf, type EvidenceRecord, type PayloadOf } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { isSecurityChain } from '../ledger/verify.js';
 
@@ -35,21 +35,13 @@ export interface ListFilter {
   until?: string;
 }
 
-interface RollbackRequested {
-  app: string;
-  stage: string;
-  pipeline: string;
-  requestedBy: string;
-  toVersion: string | null;
-}
-
 function restoredVersion(
-  rollback: RollbackRequested | undefined,
+  rollback: PayloadOf<'rollback.requested'> | undefined,
   terminal: EvidenceRecord | undefined,
 ): string | undefined {
   if (!rollback) return undefined;
-  const restored = terminal?.data.restored;
-  return typeof restored === 'string' ? restored : (rollback.toVersion ?? undefined);
+  const restored = payloadOf(terminal, 'rollback.completed')?.restored;
+  return restored ?? rollback.toVersion ?? undefined;
 }
 
 export function summarize(
@@ -59,33 +51,32 @@ export function summarize(
 ): PromotionSummary | undefined {
   const first = records[0];
   if (!first) return undefined;
-  const started = records.find((r) => r.type === 'promotion.started')?.data as
-    | {
-        release?: { app?: string; version?: string; requester?: string };
-        pipeline?: string;
-        stages?: string[];
-      }
-    | undefined;
+  const started = payloadOf(
+    records.find((r) => r.type === 'promotion.started'),
+    'promotion.started',
+  );
   // An operator's rollback (workflows/rollback.ts) keeps its own chain: it starts with the
-  // request and its last record carries the status and outcome.
-  const rollback =
-    first.type === 'rollback.requested' ? (first.data as unknown as RollbackRequested) : undefined;
+  // request and its last record (seq > 0) carries the status and outcome.
+  const rollback = payloadOf(first, 'rollback.requested');
   const terminal = rollback
-    ? records.findLast((r) => typeof r.data.status === 'string' && r.seq > 0)
-    : records.findLast((r) => TERMINAL_TYPES.has(r.type));
-  const terminalData = terminal?.data as { status?: string; outcome?: string } | undefined;
+    ? records.findLast((r) => r.seq > 0 && typeof r.data.status === 'string')
+    : records.findLast((r) => isTerminal(r.type));
+  const ended = terminal ? terminal.data : undefined;
+  const status = typeof ended?.status === 'string' ? ended.status : undefined;
+  const outcome = typeof ended?.outcome === 'string' ? ended.outcome : undefined;
+  const pipeline = typeof started?.pipeline === 'string' ? started.pipeline : started?.pipeline?.name;
   return {
     promotionId: first.promotionId,
     app: started?.release?.app ?? rollback?.app,
     version: started?.release?.version ?? restoredVersion(rollback, terminal),
-    pipeline: started?.pipeline ?? rollback?.pipeline,
+    pipeline: pipeline ?? rollback?.pipeline,
     requester: started?.release?.requester ?? rollback?.requestedBy,
     stages: started?.stages ?? (rollback ? [rollback.stage] : []),
     reached: rollback
       ? [rollback.stage]
       : [...new Set(records.filter((r) => r.type === 'stage.entered' && r.stage).map((r) => r.stage!))],
-    status: terminal ? (terminalData?.status ?? terminal.type.slice('promotion.'.length)) : 'running',
-    ...(terminalData?.outcome ? { outcome: terminalData.outcome } : {}),
+    status: terminal ? (status ?? terminal.type.slice('promotion.'.length)) : 'running',
+    ...(outcome ? { outcome } : {}),
     startedAt: first.time,
     ...(terminal ? { endedAt: terminal.time } : {}),
     records: records.length,

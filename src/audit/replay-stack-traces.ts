@@ -4,8 +4,8 @@
  * The SDK keeps a stack trace for every promise a workflow makes. It installs a promise hook
  * that compiles a Function and captures an Error for each one, so that a live workflow can answer
  * the `__stack_trace` query (the Temporal UI's "Stack Trace" tab). A replay answers no queries:
- * an audit needs the commands the code makes, not where it waits. The hook was three fifths of
- * every replay (200 recorded histories in one process: 102–120 → 38–48 ms each).
+ * an audit needs the commands the code makes, not where it waits, and the hook was most of the
+ * cost of a replay (figures in BENCHMARKS.md, audit).
  *
  * The hook belongs to the SDK's `globalHandlers`, which installs it with the first workflow
  * context of the process or thread and never again. Installing them here first and then stopping

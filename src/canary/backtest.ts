@@ -5,7 +5,7 @@
  * past): a queried threshold keeps the judgement recorded for it.
  */
 import { z } from 'zod';
-import type { EvidenceRecord } from '../domain/evidence.js';
+import { payloadOf, type EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { CanaryConfig } from './config.js';
 import { judge, type QueriedJudge } from './judge.js';
@@ -64,8 +64,10 @@ async function backtestChain(
   since: Date,
   records: EvidenceRecord[],
 ): Promise<CanaryBacktestRow[]> {
-  const release = records.find((r) => r.type === 'promotion.started')?.data.release as
-    { app?: unknown; version?: unknown } | undefined;
+  const release = payloadOf(
+    records.find((r) => r.type === 'promotion.started'),
+    'promotion.started',
+  )?.release;
   const rows: CanaryBacktestRow[] = [];
   for (const record of records) {
     if (record.type !== 'canary.analysis' || Date.parse(record.time) < since.getTime()) continue;
@@ -74,8 +76,8 @@ async function backtestChain(
     const analysis = parsed.data;
     const head = {
       promotionId: record.promotionId,
-      app: typeof release?.app === 'string' ? release.app : null,
-      version: typeof release?.version === 'string' ? release.version : null,
+      app: release?.app ?? null,
+      version: release?.version ?? null,
       stage: record.stage ?? null,
       step: analysis.step,
       ...(analysis.measurement ? { measurement: analysis.measurement.number } : {}),

@@ -5,7 +5,7 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logging/logger.js';
-import { controlsFor } from '../../workflows/controls.js';
+import { refusalRecord } from '../approvals/refusals.js';
 import type { ChatIdentity } from './identity.js';
 
 export type RefusalKind =
@@ -70,12 +70,18 @@ export interface RequestSummary {
 }
 
 /** Who sent a request, as far as the hook could tell when it refused it. */
-export interface RequestParty<Channel extends string = 'slack' | 'webhook'> {
+export interface RequestParty<Channel extends string = 'slack' | 'mattermost' | 'webhook'> {
   channel: Channel;
   /** Set once the platform's signature (or token) was verified. */
   verifiedBy?: string;
   chatIdentity?: ChatIdentity;
   principal?: string;
+}
+
+/** The channel a hook request arrived on, from its path: recorded with its votes and refusals. */
+export function channelOf(url: string): RequestParty['channel'] {
+  if (url.startsWith('/v1/webhooks/')) return 'webhook';
+  return url.startsWith('/v1/mattermost/') ? 'mattermost' : 'slack';
 }
 
 export class SecurityRecorder {
@@ -91,12 +97,7 @@ export class SecurityRecorder {
    * promotion chain they are filed under; unauthenticated noise goes to `security:hook`, so
    * nobody can create chains by sending garbage.
    */
-  record(
-    refusal: Refusal,
-    party: RequestParty<'slack' | 'webhook' | 'cli'>,
-    request: RequestSummary,
-  ): Promise<void> {
-    const promotionId = party.verifiedBy ? request.promotionId : undefined;
+  record(refusal: Refusal, party: RequestParty, request: RequestSummary): Promise<void> {
     this.logger.warn(
       {
         refusal: refusal.kind,
@@ -108,29 +109,20 @@ export class SecurityRecorder {
       'hook request refused',
     );
     const append = this.pending.then(() =>
-      this.ledger.appendNext({
-        chainId: promotionId ? `security:${promotionId}` : 'security:hook',
-        promotionId: promotionId ?? 'hook',
-        ...(request.stage ? { stage: request.stage } : {}),
-        type: 'security.refused',
-        actor: {
-          id: party.principal ?? 'unknown',
-          channel: party.channel,
-          ...(party.verifiedBy ? { verifiedBy: party.verifiedBy } : {}),
-          ...(party.chatIdentity ? { chatIdentity: party.chatIdentity } : {}),
-        },
-        time: new Date().toISOString(),
-        data: {
+      this.ledger.appendNext(
+        refusalRecord({
           reason: refusal.reason,
           refusal: refusal.kind,
-          status: refusal.status,
           channel: party.channel,
-          ...(party.principal ? { actor: party.principal } : {}),
-          request,
-          ...refusal.details,
-        },
-        controls: controlsFor('security.refused'),
-      }),
+          ...(party.principal ? { principal: party.principal } : {}),
+          ...(party.verifiedBy ? { verifiedBy: party.verifiedBy } : {}),
+          ...(party.chatIdentity ? { chatIdentity: party.chatIdentity } : {}),
+          ...(request.promotionId ? { promotionId: request.promotionId } : {}),
+          ...(request.stage ? { stage: request.stage } : {}),
+          fallbackChain: 'hook',
+          details: { status: refusal.status, request, ...refusal.details },
+        }),
+      ),
     );
     // A ledger outage must not turn a refusal into a 5xx or stall later records.
     this.pending = append.catch((err: unknown) =>

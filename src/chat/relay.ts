@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ControlAction, VoteAction } from '../approvals/actions.js';
-import { chatServiceKeyId, newNonce, signAction } from '../approvals/keys.js';
+import { chatServiceKeyId, newNonce, signAction } from '../keys.js';
 import type { Principal } from '../config/schema.js';
 import { controlUpdate, stateQuery, voteUpdate } from '../../workflows/messages.js';
 import type { PromotionState } from '../../workflows/types.js';
@@ -34,7 +34,7 @@ export interface Outcome {
 export interface Caller {
   principal: Principal;
   identity: ChatIdentity;
-  channel: 'slack' | 'webhook';
+  channel: 'slack' | 'mattermost' | 'webhook';
 }
 
 const RPC_DEADLINE_MS = 10_000;

@@ -33,7 +33,7 @@ import { PrincipalDirectory, type ChatIdentity } from './identity.js';
 import { RateLimiter } from './rate-limit.js';
 import { PromotionRelay } from './relay.js';
 import { acceptedReply, refusedReply } from './replies.js';
-import { Refusal, SecurityRecorder, type RequestParty, type RequestSummary } from './refusals.js';
+import { channelOf, Refusal, SecurityRecorder, type RequestParty, type RequestSummary } from './refusals.js';
 import { ReplayGuard } from './replay.js';
 import {
   MAX_SIGNATURE_AGE_SECONDS,
@@ -116,7 +116,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     let ex = exchanges.get(req);
     if (!ex) {
       ex = {
-        party: { channel: req.url.startsWith('/v1/webhooks/') ? 'webhook' : 'slack' },
+        party: { channel: channelOf(req.url) },
         summary: {
           method: req.method,
           path: req.url.split('?')[0]!.slice(0, 200),

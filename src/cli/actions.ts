@@ -4,7 +4,7 @@
  * evidence in the promotion's security chain, as the chat hook does.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Refusal, SecurityRecorder } from '../chat/refusals.js';
+import { refusalRecord } from '../approvals/refusals.js';
 import type { Tollgate } from './context.js';
 import { RefusedError, refusalReason } from './errors.js';
 import type { Signer } from './identity.js';
@@ -20,20 +20,26 @@ export async function sendAction<R>(
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     const reason = refusalReason(err);
-    const recorder = new SecurityRecorder(await ctx.ledger(), await ctx.logger());
-    await recorder.record(
-      new Refusal('refused-by-workflow', reason),
-      { channel: 'cli', verifiedBy: `ed25519:${signer.keyId}`, principal: signer.principal },
-      {
-        method: 'update',
-        path: what.command,
-        source: 'cli',
-        command: what.command,
-        promotionId: what.promotionId,
-        ...(what.stage ? { stage: what.stage } : {}),
-      },
-    );
-    await recorder.drain();
+    const logger = await ctx.logger();
+    logger.warn({ refusal: 'refused-by-workflow', reason, command: what.command }, 'action refused');
+    // A ledger outage must not hide the refusal from the user: it is logged and still printed.
+    await (
+      await ctx.ledger()
+    )
+      .appendNext(
+        refusalRecord({
+          reason,
+          refusal: 'refused-by-workflow',
+          channel: 'cli',
+          principal: signer.principal,
+          verifiedBy: `ed25519:${signer.keyId}`,
+          promotionId: what.promotionId,
+          ...(what.stage ? { stage: what.stage } : {}),
+          fallbackChain: 'cli',
+          details: { command: what.command },
+        }),
+      )
+      .catch((err: unknown) => logger.error({ err }, 'could not record a refused action in the ledger'));
     throw new RefusedError(reason);
   }
 }

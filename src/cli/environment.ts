@@ -3,7 +3,7 @@
  * worker in-process and, when the config has a hook service key, the chat hook.
  */
 import type { Client } from '@temporalio/client';
-import { readPrivateKey } from '../approvals/keys.js';
+import { readPrivateKey } from '../keys.js';
 import { createHookServer, type HookServer } from '../chat/server.js';
 import { connectClient, connectWorker, resolveTemporalTarget } from '../client/connection.js';
 import type { TollgateConfig } from '../config/schema.js';

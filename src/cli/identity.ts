@@ -17,7 +17,7 @@ import {
   rawPublicKey,
   readPrivateKey,
   signAction,
-} from '../approvals/keys.js';
+} from '../keys.js';
 import type { TollgateConfig } from '../config/schema.js';
 import { UserError } from './errors.js';
 

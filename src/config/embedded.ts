@@ -9,7 +9,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, parseDocument } from 'yaml';
 import { projectRoot, tollgateHome } from '../paths.js';
-import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../approvals/keys.js';
+import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../keys.js';
 
 // From the project root, not this file: the compiled CLI runs this module from dist/src/config/.
 export const EMBEDDED_TEMPLATE = path.join(projectRoot, 'deploy', 'examples', 'tollgate.yaml');

@@ -15,7 +15,7 @@ import {
   rawPublicKey,
   readPrivateKey,
   writePrivateKey,
-} from '../approvals/keys.js';
+} from '../keys.js';
 import type { TrustSnapshot } from '../approvals/actions.js';
 import type { TollgateConfig } from './schema.js';
 

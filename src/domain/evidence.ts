@@ -1,64 +1,34 @@
 import { z } from 'zod';
+import { EvidencePayload } from './evidence-payloads.js';
+import { firstIssue } from './zod-issue.js';
+
+export { EvidencePayload, payloadOf, type PayloadOf } from './evidence-payloads.js';
 
 /** How the actor of a record was identified. */
 export const Actor = z.object({
   /** Principal id, or `tollgate` for the system itself. */
   id: z.string().min(1),
-  channel: z.enum(['system', 'cli', 'slack', 'webhook', 'api']),
+  channel: z.enum(['system', 'cli', 'slack', 'mattermost', 'webhook', 'api']),
   /** e.g. `ed25519:<keyId>` for a signed CLI vote, `slack-signature+hook-key:<keyId>` for chat. */
   verifiedBy: z.string().optional(),
   chatIdentity: z.object({ platform: z.string(), userId: z.string() }).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 
-export const EvidenceType = z.enum([
-  'promotion.started',
-  'promotion.completed',
-  'promotion.failed',
-  'promotion.rejected',
-  'promotion.expired',
-  'promotion.aborted',
-  'promotion.superseded',
-  /** Recorded by Tollgate (not the workflow) for a run terminated or timed out from outside. */
-  'promotion.terminated',
-  'promotion.timed-out',
-  'stage.entered',
-  'stage.completed',
-  'stage.attested',
-  'lock.acquired',
-  'lock.released',
-  'lock.refused',
-  'policy.evaluated',
-  'waiver.granted',
-  'approval.requested',
-  'approval.vote',
-  'approval.granted',
-  'window.waiting',
-  'window.open',
-  'freeze.held',
-  'freeze.lifted',
-  'control.paused',
-  'control.resumed',
-  'control.promote-now',
-  'deploy.completed',
-  'deploy.failed',
-  'canary.step',
-  'canary.analysis',
-  'canary.decision',
-  'canary.promoted',
-  'rollback.requested',
-  'rollback.completed',
-  'rollback.failed',
-  'history.archived',
-  'security.refused',
-  'dr.drill',
-]);
+/** Every evidence type: the keys of the payload union, so the list exists once. */
+export const EvidenceType = z.enum(
+  EvidencePayload.options.map((o) => o.shape.type.value) as [
+    EvidencePayload['type'],
+    ...EvidencePayload['type'][],
+  ],
+);
 export type EvidenceType = z.infer<typeof EvidenceType>;
 
 /** The records that end a promotion: after one of them its chain is sealed. */
 export const TERMINAL_TYPES: ReadonlySet<EvidenceType> = new Set<EvidenceType>([
   'promotion.completed',
   'promotion.failed',
+  'promotion.rolled-back',
   'promotion.rejected',
   'promotion.expired',
   'promotion.aborted',
@@ -95,3 +65,17 @@ export const EvidenceRecord = EvidenceInput.extend({
   hash: z.string(),
 });
 export type EvidenceRecord = z.infer<typeof EvidenceRecord>;
+
+/** True for a record type that ends a promotion's chain. */
+export function isTerminal(type: string): boolean {
+  return (TERMINAL_TYPES as ReadonlySet<string>).has(type);
+}
+
+/**
+ * Checks an input's payload against its type's schema (evidence-payloads.ts). Returns the first
+ * problem as `path message`, or undefined when the payload has its type's shape.
+ */
+export function payloadProblem(input: { type: string; data: unknown }): string | undefined {
+  const parsed = EvidencePayload.safeParse({ type: input.type, data: input.data });
+  return parsed.success ? undefined : firstIssue(parsed.error);
+}

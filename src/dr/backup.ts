@@ -21,6 +21,7 @@ import { EvidenceRecord } from '../domain/evidence.js';
 import { LedgerBackupManifest } from '../domain/ledger-backup.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { verifyChain } from '../ledger/verify.js';
+import { firstIssue } from '../domain/zod-issue.js';
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -114,10 +115,7 @@ export async function readBackupManifest(dir: string): Promise<LedgerBackupManif
   }
   const parsed = LedgerBackupManifest.safeParse(parseJson(text));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BackupError(
-      `${path.join(dir, MANIFEST)}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
+    throw new BackupError(`${path.join(dir, MANIFEST)}: ${firstIssue(parsed.error)}`);
   }
   return parsed.data;
 }

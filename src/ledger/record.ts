@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.js';
-import { EvidenceInput, EvidenceRecord } from '../domain/evidence.js';
+import { EvidenceInput, EvidenceRecord, payloadProblem } from '../domain/evidence.js';
 import { LedgerConflictError } from './ledger.js';
 
 /** prevHash of the first record of every chain. */
@@ -50,6 +50,10 @@ export function normalizeInput(input: EvidenceInput): EvidenceInput {
       `evidence input ${input.chainId}#${input.seq}: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`,
     );
   }
+  // The one place a payload is checked against its type's schema: every append passes here.
+  const problem = payloadProblem(parsed.data);
+  if (problem)
+    throw new TypeError(`evidence input ${input.chainId}#${input.seq} (${input.type}): ${problem}`);
   return JSON.parse(JSON.stringify(parsed.data)) as EvidenceInput;
 }
 

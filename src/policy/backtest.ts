@@ -6,7 +6,7 @@
  * blob store (so new checks see old evidence), otherwise against the facts recorded then.
  */
 import { Release } from '../domain/release.js';
-import type { EvidenceRecord } from '../domain/evidence.js';
+import { payloadOf, type EvidenceRecord } from '../domain/evidence.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EvaluateOptions, PolicyEngine } from './engine.js';
 import type { Facts } from './facts/index.js';
@@ -71,11 +71,11 @@ async function backtestPromotion(
 ): Promise<BacktestPromotion | undefined> {
   const started = records.find((r) => r.type === 'promotion.started');
   if (!started) return undefined;
-  const recordedRelease = started.data.release as { app?: unknown; version?: unknown } | undefined;
+  const startedData = payloadOf(started, 'promotion.started');
   const base: BacktestPromotion = {
     promotionId: started.promotionId,
-    app: typeof recordedRelease?.app === 'string' ? recordedRelease.app : null,
-    version: typeof recordedRelease?.version === 'string' ? recordedRelease.version : null,
+    app: startedData?.release?.app ?? null,
+    version: startedData?.release?.version ?? null,
     startedAt: started.time,
     wouldBlock: false,
     blockedAt: null,
@@ -91,9 +91,7 @@ async function backtestPromotion(
     const evaluation = PolicyEvaluation.safeParse(r.data);
     gates.set(r.stage, { time: r.time, evaluation: evaluation.success ? evaluation.data : undefined });
   }
-  const listed = Array.isArray(started.data.stages)
-    ? started.data.stages.filter((s): s is string => typeof s === 'string')
-    : [];
+  const listed = startedData?.stages ?? [];
   const stages = gates.size ? listed.filter((s) => gates.has(s)) : listed;
 
   for (const stage of stages) {

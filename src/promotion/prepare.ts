@@ -7,7 +7,7 @@ import type { Pipeline, TollgateConfig } from '../config/schema.js';
 import type { Release } from '../domain/release.js';
 import { canonicalBytes } from '../domain/canonical.js';
 import type { Signed, StartAction, TrustSnapshot } from '../approvals/actions.js';
-import { chatServiceKeyId, parsePublicKeyText, principalKeyId } from '../approvals/keys.js';
+import { chatServiceKeyId, parsePublicKeyText, principalKeyId } from '../keys.js';
 import type { PromotionInput, PromotionStart } from '../../workflows/types.js';
 
 export function releaseDigest(release: Release): string {

@@ -32,6 +32,7 @@ import type { EvidenceRecord } from '../domain/evidence.js';
 const PIPELINE_RESULT: Record<string, string> = {
   'promotion.completed': 'success',
   'promotion.failed': 'failure',
+  'promotion.rolled-back': 'failure',
   'promotion.rejected': 'failure',
   'promotion.expired': 'timeout',
   'promotion.aborted': 'cancellation',
@@ -193,13 +194,10 @@ export function createGateTracer(tracer: Tracer): GateTracer {
           });
           break;
         case 'deploy.completed':
-        case 'deploy.failed': {
-          const ok = record.type === 'deploy.completed';
-          gate(s, 'deploy', s.last, at, ok ? 'success' : 'failure', {
-            [ATTR_DEPLOYMENT_STATUS]: ok ? DEPLOYMENT_STATUS_VALUE_SUCCEEDED : DEPLOYMENT_STATUS_VALUE_FAILED,
+          gate(s, 'deploy', s.last, at, 'success', {
+            [ATTR_DEPLOYMENT_STATUS]: DEPLOYMENT_STATUS_VALUE_SUCCEEDED,
           });
           break;
-        }
         case 'rollback.completed':
         case 'rollback.failed':
           if (s.open.has('canary')) gate(s, 'canary', s.open.get('canary')!.at, at, 'failure');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Command } from 'commander';
 import * as tar from 'tar';
-import { writePrivateKey } from '../../src/approvals/keys.js';
+import { writePrivateKey } from '../../src/keys.js';
 import { exportBundle, publicKeyText, verifyBundle } from '../../src/audit/bundle.js';
 import { registerAuditCommands } from '../../src/cli/commands/audit.js';
 import { createLedger } from '../../src/ledger/create.js';

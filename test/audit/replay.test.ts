@@ -19,7 +19,7 @@ import { createLedger } from '../../src/ledger/create.js';
 import { fileLayout } from '../../src/ledger/file-layout.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { writePrivateKey } from '../../src/approvals/keys.js';
+import { writePrivateKey } from '../../src/keys.js';
 import { startDevServer } from '../helpers/temporal.js';
 import type { evidenceSmokeWorkflow } from '../fixtures/workflows/evidence-smoke.js';
 

@@ -47,7 +47,7 @@ export const flakyTarget: Scenario = {
         ...(await checkRuns(down, downDone, '100 % failing, promotion', {
           status: 'rolled-back',
           outcome: /deploy to dev failed.*registry unreachable/,
-          records: ['rollback.completed', 'promotion.failed'],
+          records: ['rollback.completed', 'promotion.rolled-back'],
           operations: ['dev rollback'],
         })),
       ];

@@ -174,10 +174,9 @@ void describe('approvals through the hook', () => {
 
     assert.equal(res.status, 200, res.body.text);
     assert.equal((await handle.result()).status, 'succeeded');
-    assert.deepEqual((await votes(promotionId))[0]?.actor.chatIdentity, {
-      platform: 'mattermost',
-      userId: 'mm-alice',
-    });
+    const [vote] = await votes(promotionId);
+    assert.equal(vote?.actor.channel, 'mattermost');
+    assert.deepEqual(vote?.actor.chatIdentity, { platform: 'mattermost', userId: 'mm-alice' });
   });
 
   void test('status answers only the asker with digest, gate and tally', async () => {

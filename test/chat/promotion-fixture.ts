@@ -17,13 +17,7 @@ import type { Logger } from '../../src/logging/logger.js';
 import type { TrustSnapshot } from '../../src/approvals/actions.js';
 import type { PromotionState } from '../../workflows/types.js';
 import { createTrustActivities, sealPolicyResult } from '../../activities/trust.js';
-import {
-  generateSigningKey,
-  newNonce,
-  principalKeyId,
-  rawPublicKey,
-  signAction,
-} from '../../src/approvals/keys.js';
+import { generateSigningKey, newNonce, principalKeyId, rawPublicKey, signAction } from '../../src/keys.js';
 import { prepareSignedStart, type StartSigner } from '../../src/promotion/prepare.js';
 import type { KeyObject } from 'node:crypto';
 import type { promotion } from '../../workflows/promotion.js';

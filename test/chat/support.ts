@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { generateSigningKey, publicKeyText, rawPublicKey } from '../../src/approvals/keys.js';
+import { generateSigningKey, publicKeyText, rawPublicKey } from '../../src/keys.js';
 import type { TrustSnapshot } from '../../src/approvals/actions.js';
 import { Principal } from '../../src/config/schema.js';
 import { createLedger } from '../../src/ledger/create.js';

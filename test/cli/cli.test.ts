@@ -156,6 +156,10 @@ void describe('promote', () => {
       assert.equal(refusal.actor.id, 'erin');
       assert.equal(refusal.actor.channel, 'cli');
       assert.equal(refusal.data.reason, lines[0]!.replace(/^refused: /, ''));
+      // The CLI records what it sent, with no HTTP request fields it never had.
+      assert.equal(refusal.data.command, 'approve');
+      assert.equal(refusal.data.refusal, 'refused-by-workflow');
+      assert.equal(refusal.data.request, undefined);
     } finally {
       await ledger.close();
     }

@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { generateSigningKey, publicKeyText, writePrivateKey } from '../../src/approvals/keys.js';
+import { generateSigningKey, publicKeyText, writePrivateKey } from '../../src/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { projectRoot } from '../../src/paths.js';

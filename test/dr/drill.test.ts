@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSigningKey, writePrivateKey } from '../../src/approvals/keys.js';
+import { generateSigningKey, writePrivateKey } from '../../src/keys.js';
 import { verifyLedger } from '../../src/audit/verify.js';
 import { createLedger } from '../../src/ledger/create.js';
 import type { Ledger } from '../../src/ledger/ledger.js';

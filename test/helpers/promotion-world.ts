@@ -33,7 +33,7 @@ import {
   publicKeyText,
   rawPublicKey,
   signAction,
-} from '../../src/approvals/keys.js';
+} from '../../src/keys.js';
 import type {
   ControlAction,
   StartAction,
@@ -61,6 +61,7 @@ import type { promotion } from '../../workflows/promotion.js';
 import type { PromotionStart, PromotionState } from '../../workflows/types.js';
 import type { Pipeline as PipelineConfig } from '../../src/config/schema.js';
 import { workflowBundle, type Harness } from './temporal.js';
+import { versionToRestoreFrom } from '../../src/domain/rollback-rule.js';
 
 export const PEOPLE = {
   alice: ['developers'],
@@ -240,7 +241,7 @@ function recordingStageActivities(
     async rollback(req) {
       once(req.key, { key: req.key, app: req.app, op: 'rollback', stage });
       const current = serving(req.app);
-      const restored = current.canary ? current.stable?.version : current.previousStable;
+      const restored = versionToRestoreFrom(current, req.toVersion);
       return set(req.app, {
         app: req.app,
         ...(restored ? { stable: { version: restored, healthy: true } } : {}),

@@ -24,7 +24,7 @@ import {
   publicKeyText,
   rawPublicKey,
   signAction,
-} from '../../src/approvals/keys.js';
+} from '../../src/keys.js';
 import { prepareSignedStart } from '../../src/promotion/prepare.js';
 import { pythonWithSecuresystemslib } from '../helpers/python-dsse.js';
 import { tollgateCommand } from '../helpers/cli-process.js';

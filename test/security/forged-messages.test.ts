@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { generateSigningKey, newNonce, signAction } from '../../src/approvals/keys.js';
+import { generateSigningKey, newNonce, signAction } from '../../src/keys.js';
 import type { FreezeAction } from '../../src/approvals/actions.js';
 import { RECORDED_REFUSALS } from '../../workflows/refusals.js';
 import { LINE_CHAIN, LINE_WORKFLOW_ID, setFreezeUpdate } from '../../workflows/line.js';

@@ -9,13 +9,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { StageActivities } from '../../activities/contracts.js';
 import { signEnvelope } from '../../src/approvals/dsse.js';
-import {
-  generateSigningKey,
-  newNonce,
-  principalKeyId,
-  rawPublicKey,
-  signAction,
-} from '../../src/approvals/keys.js';
+import { generateSigningKey, newNonce, principalKeyId, rawPublicKey, signAction } from '../../src/keys.js';
 import type { RollbackAction, StartAction, TrustSnapshot } from '../../src/approvals/actions.js';
 import { DSSE_PAYLOAD_TYPE, type DsseEnvelope } from '../../src/domain/attestation.js';
 import { releaseDigest } from '../../src/promotion/prepare.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startDevServer } from '../helpers/temporal.js';
 import { createWorld, keyIdOf, keys, refused, testRelease } from '../helpers/promotion-world.js';
-import { newNonce, signAction } from '../../src/approvals/keys.js';
+import { newNonce, signAction } from '../../src/keys.js';
 import type { VoteAction } from '../../src/approvals/actions.js';
 import { voteUpdate } from '../../workflows/messages.js';
 

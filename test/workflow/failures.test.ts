@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { after, test } from 'node:test';
 import { startDevServer } from '../helpers/temporal.js';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -65,7 +67,11 @@ void test('a deploy that fails is rolled back and the promotion ends rolled-back
       world.ops.map((o) => `${o.stage}:${o.op}`),
       ['dev:rollback'],
     );
-    assert.ok((await world.chain(input.promotionId)).some((r) => r.type === 'rollback.completed'));
+    const chain = await world.chain(input.promotionId);
+    assert.ok(chain.some((r) => r.type === 'rollback.completed'));
+    // A rolled-back promotion ends with a record that says so, not with promotion.failed.
+    assert.equal(chain.at(-1)?.type, 'promotion.rolled-back');
+    assert.equal(chain.at(-1)?.data.status, 'rolled-back');
   });
 });
 
@@ -87,6 +93,14 @@ void test('a failing canary is rolled back automatically at its first step', asy
     const analysis = chain.find((r) => r.type === 'canary.analysis')!;
     assert.equal(analysis.data.verdict, 'fail');
     assert.ok(chain.some((r) => r.type === 'rollback.completed' && r.stage === 'prod'));
+    assert.equal(chain.at(-1)?.type, 'promotion.rolled-back');
+    // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/failures.test.ts` records the replay
+    // fixture of a rolled-back promotion under the `rolled-back-record` patch (v5).
+    if (process.env.TOLLGATE_RECORD_HISTORIES)
+      await writeFile(
+        new URL('../fixtures/histories/promotion-v5-rolled-back-record.json', import.meta.url),
+        historyToJSON(await handle.fetchHistory()),
+      );
   });
 });
 

@@ -151,7 +151,6 @@ export function deploysOf(records: readonly AnyRecord[]): DeployEvidence[] {
 /** Records that change what a stage serves: each must name the worker that did it. */
 export const TARGET_CHANGES = new Set([
   'deploy.completed',
-  'deploy.failed',
   'canary.step',
   'canary.promoted',
   'rollback.completed',

@@ -7,7 +7,7 @@ import type { TrustedWorker } from '../../domain/worker.js';
 import type { EvidenceRecord } from '../../domain/evidence.js';
 import type { ChainVerification } from '../../ledger/verify.js';
 import { summarize, type PromotionSummary } from '../list.js';
-import { objs, startedOf, str, strings, type DrDrill } from './evidence.js';
+import { num, objs, startedOf, str, strings, type DrDrill } from './evidence.js';
 import { pipelineInForce, type PipelineInForce } from './pipeline.js';
 import { isRollbackChain, rollbackCoverage } from './rollback-coverage.js';
 import { Comparison, MetricJudgement } from '../../canary/types.js';
@@ -129,7 +129,6 @@ export interface PromotionReport {
 }
 
 type Data = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
 export function buildReport(
   records: EvidenceRecord[],
@@ -207,8 +206,8 @@ export function buildReport(
       canary.push({
         seq: r.seq,
         stage: r.stage,
-        step: num(d.step),
-        weight: num(d.weight),
+        step: num(d.step) ?? 0,
+        weight: num(d.weight) ?? 0,
         verdict: str(d.verdict) ?? '?',
         reason: str(d.reason) ?? '',
         metrics: ((d.metrics as Data[] | undefined) ?? []).map((m) => ({

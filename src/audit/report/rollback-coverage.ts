@@ -4,11 +4,8 @@
  * the stage exclusively, and did it restore a version. A promotion's questions (policy,
  * segregation of approvals, canary) do not apply to it.
  */
-import type { EvidenceRecord } from '../../domain/evidence.js';
+import { payloadOf, type EvidenceRecord } from '../../domain/evidence.js';
 import type { CoverageRow } from './rows/row.js';
-
-type Data = Record<string, unknown>;
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** True when the chain is a rollback's rather than a promotion's. */
 export function isRollbackChain(records: EvidenceRecord[]): boolean {
@@ -18,13 +15,13 @@ export function isRollbackChain(records: EvidenceRecord[]): boolean {
 export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
   const find = (type: string) => records.find((r) => r.type === type);
   const requested = find('rollback.requested')!;
-  const request = requested.data as Data;
+  const request = payloadOf(requested, 'rollback.requested');
   const refused = find('security.refused');
   const lockRefused = find('lock.refused');
   const lockAcquired = find('lock.acquired');
   const completed = find('rollback.completed');
   const failed = find('rollback.failed');
-  const reason = str(request.reason);
+  const reason = request?.reason || undefined;
 
   return [
     {
@@ -33,7 +30,7 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
       question: 'Authorized, signed request',
       status: refused ? 'not met' : requested.actor.verifiedBy ? 'met' : 'not met',
       detail: refused
-        ? `request by ${str(request.requestedBy) ?? '?'} refused: ${str((refused.data as Data).reason) ?? '?'}`
+        ? `request by ${request?.requestedBy ?? '?'} refused: ${payloadOf(refused, 'security.refused')?.reason ?? '?'}`
         : `requested by ${requested.actor.id}, signature verified (${requested.actor.verifiedBy ?? 'none'}), member of the pipeline's operator groups`,
       evidence: [requested.seq, ...(refused ? [refused.seq] : [])],
     },
@@ -53,7 +50,7 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
       detail: lockAcquired
         ? 'the app × stage lock was held for the whole rollback: no promotion could deploy meanwhile'
         : lockRefused
-          ? `refused while ${str((lockRefused.data as Data).heldBy) ?? 'a promotion'} held the stage; nothing was changed`
+          ? `refused while ${payloadOf(lockRefused, 'lock.refused')?.heldBy ?? 'a promotion'} held the stage; nothing was changed`
           : 'the request was refused before the stage was touched',
       evidence: [lockAcquired, lockRefused].flatMap((r) => (r ? [r.seq] : [])),
     },
@@ -63,9 +60,9 @@ export function rollbackCoverage(records: EvidenceRecord[]): CoverageRow[] {
       question: 'Previous version restored',
       status: completed ? 'met' : failed ? 'not met' : 'not applicable',
       detail: completed
-        ? `${str((completed.data as Data).from) ?? '?'} → ${str((completed.data as Data).restored) ?? '?'}`
+        ? `${payloadOf(completed, 'rollback.completed')?.from ?? '?'} → ${payloadOf(completed, 'rollback.completed')?.restored ?? '?'}`
         : failed
-          ? (str((failed.data as Data).error) ?? 'the rollback failed')
+          ? (payloadOf(failed, 'rollback.failed')?.error ?? 'the rollback failed')
           : 'no rollback was attempted',
       evidence: [completed, failed].flatMap((r) => (r ? [r.seq] : [])),
     },

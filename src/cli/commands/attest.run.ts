@@ -1,7 +1,7 @@
 /** What `tollgate attest verify` does (its shape is in attest.ts). */
 import { readFile } from 'node:fs/promises';
 import { readStageAttestation } from '../../approvals/attestation.js';
-import { parsePublicKeyText } from '../../approvals/keys.js';
+import { parsePublicKeyText } from '../../keys.js';
 import { predicateProblem } from '../../approvals/stage-gates.js';
 import { trustedOrchestrationKeys } from '../../config/orchestration-key.js';
 import { buildTrust } from '../../promotion/prepare.js';

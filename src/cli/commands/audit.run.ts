@@ -10,7 +10,7 @@ import { openBlobStore } from '../../ledger/blob-store-create.js';
 import { createLedger } from '../../ledger/create.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { publicKeyFromText, signerFromKey } from '../../ledger/seal.js';
-import { readPrivateKey } from '../../approvals/keys.js';
+import { readPrivateKey } from '../../keys.js';
 import { createLogger } from '../../logging/logger.js';
 import { exportBundle, verifyBundle } from '../../audit/bundle.js';
 import { listPromotions, type ListFilter } from '../../audit/list.js';
@@ -33,6 +33,7 @@ import { proveRecord } from '../../ledger/prove.js';
 import { archiveClosedRuns } from '../../audit/archive-closed.js';
 import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
 import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const AuditConfig = z.object({
   ledger: LedgerConfig,
@@ -58,8 +59,7 @@ function auditLogger() {
 async function openLedger(ctx: CliContext, readOnly: boolean): Promise<Ledger> {
   const parsed = AuditConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(`config ${firstIssue(parsed.error)}`);
   }
   const keyFile = parsed.data.ledgerSigningKey;
   const signer = !readOnly && keyFile ? signerFromKey(await readPrivateKey(keyFile)) : undefined;

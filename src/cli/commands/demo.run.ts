@@ -18,7 +18,7 @@ import { stageNames } from '../../worker/activities.js';
 import { createLedger } from '../../ledger/create.js';
 import { publicKeyFromText } from '../../ledger/seal.js';
 import { createLogger } from '../../logging/logger.js';
-import { publicKeyText, readPrivateKey } from '../../approvals/keys.js';
+import { publicKeyText, readPrivateKey } from '../../keys.js';
 import { prepareSignedStart } from '../../promotion/prepare.js';
 import { resolveSigner } from '../identity.js';
 import { projectRoot, tollgateHome } from '../../paths.js';

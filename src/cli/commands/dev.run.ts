@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectClient, connectWorker } from '../../client/connection.js';
+import { deployTaskQueue } from '../../domain/task-queues.js';
 import { createLogger } from '../../logging/logger.js';
 import { defaultDbFile, resetDevDatabase } from '../../provision/dev-server.js';
 import { projectRoot } from '../../paths.js';
@@ -65,7 +66,7 @@ export async function dev(ctx: Tollgate, opts: DevOptions): Promise<void> {
       ...(env.hookUrl ? [`chat hook  ${env.hookUrl}`] : []),
       'workers    tollgate + ' +
         config.pipelines
-          .flatMap((p) => p.stages.map((s) => `tollgate-deploy-${s.name}`))
+          .flatMap((p) => p.stages.map((s) => deployTaskQueue(s.name)))
           .filter((q, i, a) => a.indexOf(q) === i)
           .join(', '),
       'Ctrl-C stops everything; promotions are kept for the next `tollgate dev`.',

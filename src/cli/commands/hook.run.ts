@@ -1,7 +1,7 @@
 /** What `tollgate hook serve|keygen` do (their shapes are in hook.ts). */
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
-import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../../approvals/keys.js';
+import { generateSigningKey, publicKeyText, readPrivateKey, writePrivateKey } from '../../keys.js';
 import { HookConfig } from '../../chat/config.js';
 import { createHookServer } from '../../chat/server.js';
 import { LedgerConfig, Principal } from '../../config/schema.js';
@@ -9,6 +9,7 @@ import { createLedger } from '../../ledger/create.js';
 import { createLogger } from '../../logging/logger.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const ServeConfig = z.object({
   principals: z.array(Principal).default([]),
@@ -19,8 +20,7 @@ const ServeConfig = z.object({
 async function serveConfig(ctx: CliContext): Promise<z.output<typeof ServeConfig>> {
   const parsed = ServeConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(`config ${firstIssue(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -2,7 +2,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { generateSigningKey, publicKeyText, writePrivateKey } from '../../approvals/keys.js';
+import { generateSigningKey, publicKeyText, writePrivateKey } from '../../keys.js';
 import type { Tollgate } from '../context.js';
 import { UserError } from '../errors.js';
 import { actingPrincipal, defaultKeyFile } from '../identity.js';

@@ -14,6 +14,7 @@ import type { Ledger } from '../../ledger/ledger.js';
 import { createLogger } from '../../logging/logger.js';
 import type { CliContext } from '../context.js';
 import type { DrillOptions } from './ledger.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const LedgerCliConfig = z.looseObject({ ledger: LedgerConfig, ledgerSigningKey: z.string().optional() });
 const logger = () => createLogger({ level: 'warn', pretty: false });
@@ -24,8 +25,7 @@ async function withLiveLedger<T>(
 ): Promise<T> {
   const parsed = LedgerCliConfig.safeParse(await ctx.loadConfig());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BackupError(`config ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new BackupError(`config ${firstIssue(parsed.error)}`);
   }
   const signer = await ledgerSignerFromConfig(parsed.data.ledgerSigningKey);
   const ledger = await createLedger(parsed.data.ledger, { logger: logger(), ...(signer ? { signer } : {}) });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { MetricThreshold } from '../settings.js';
 import type { FactContext } from './context.js';
 import { isRecord, readEvidenceJson, readEvidenceText, type EvidenceReader } from './evidence-file.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 export interface AiFacts {
   /** The release declares an `ai` section; the other fields are only meaningful when true. */
@@ -178,10 +179,7 @@ async function readStructured<T>(
   if (!json.ok) return { error: json.error };
   const parsed = schema.safeParse(json.value);
   if (parsed.success) return { value: parsed.data };
-  const issue = parsed.error.issues[0];
-  return {
-    error: `${field}: ${file}: expected ${shape} (${issue?.path.join('.') || 'document'}: ${issue?.message})`,
-  };
+  return { error: `${field}: ${file}: expected ${shape} (${firstIssue(parsed.error, 'document')})` };
 }
 
 /**

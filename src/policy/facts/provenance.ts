@@ -14,6 +14,7 @@ import { isPypiAttestation, pypiAttestationBundles } from './pypi-attestations.j
 import { isKeylessBundle, verifyKeylessBundle, type KeylessResult, type SigstoreCheck } from './sigstore.js';
 import { verifyKeyedBundle } from './sigstore-keyed.js';
 import { readStatement, type ContainerDependency } from './statement.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 export type { ContainerDependency } from './statement.js';
 
@@ -116,11 +117,7 @@ export async function provenanceFacts(ctx: FactContext): Promise<ProvenanceFacts
   if (isBundle) return keyedBundle(ctx, doc, facts, refuse);
   const envelope = DsseEnvelope.safeParse(isBundle && isRecord(doc) ? doc.dsseEnvelope : doc);
   if (!envelope.success) {
-    const issue = envelope.error.issues[0];
-    return refuse(
-      'bundle',
-      `not a DSSE envelope (${issue?.path.join('.') || 'envelope'}: ${issue?.message})`,
-    );
+    return refuse('bundle', `not a DSSE envelope (${firstIssue(envelope.error, 'envelope')})`);
   }
   if (ctx.trustedKeys.length === 0)
     return refuse(

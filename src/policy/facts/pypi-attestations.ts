@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { isRecord } from './evidence-file.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const Attestation = z.object({
   version: z.literal(1),
@@ -43,10 +44,9 @@ export function pypiAttestationBundles(doc: unknown): PypiBundles {
   const single = isRecord(doc) && !('attestation_bundles' in doc);
   const parsed = single ? Attestation.safeParse(doc) : Provenance.safeParse(doc);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     return {
       ok: false,
-      reason: `not a PEP 740 ${single ? 'attestation' : 'provenance object'} (${issue?.path.join('.') || 'document'}: ${issue?.message})`,
+      reason: `not a PEP 740 ${single ? 'attestation' : 'provenance object'} (${firstIssue(parsed.error, 'document')})`,
     };
   }
   const attestations = single

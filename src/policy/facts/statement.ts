@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Artifact, Release } from '../../domain/release.js';
 import { parseImageRef } from './image-ref.js';
 import { asArray, asString, isRecord } from './evidence-file.js';
+import { firstIssue } from '../../domain/zod-issue.js';
 
 const STATEMENT_TYPES = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1'];
 const FIELD = 'evidence.provenance';
@@ -52,9 +53,8 @@ export function readStatement(
   }
   const statement = Statement.safeParse(raw);
   if (!statement.success) {
-    const issue = statement.error.issues[0];
     return {
-      error: `${FIELD}: the signed payload is not an in-toto statement (${issue?.path.join('.')}: ${issue?.message})`,
+      error: `${FIELD}: the signed payload is not an in-toto statement (${firstIssue(statement.error, 'statement')})`,
     };
   }
   const s = statement.data;

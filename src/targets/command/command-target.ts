@@ -4,7 +4,7 @@ import type { Logger } from '../../logging/logger.js';
 import { durationMs } from '../../domain/common.js';
 import type { CommandTargetConfig } from '../config.js';
 import { OperationJournal } from '../operation-journal.js';
-import { versionToRestore } from '../rollback-rule.js';
+import { versionToRestore } from '../../domain/rollback-rule.js';
 import { readState, writeState } from '../state-file.js';
 import {
   TargetError,

@@ -2,9 +2,8 @@
  * Starts the local target's app versions from a small helper process instead of the worker.
  *
  * Node starts a child with fork + exec on Linux, and the fork copies the page tables of the
- * whole parent while the parent's event loop waits. In a worker of 850 MiB (200 promotions at
- * once) one start blocked it for about 60 ms, against 1.5 ms from a 44 MiB process; a promotion
- * starts three versions. The launcher is forked at the first start (so one fork of the worker,
+ * whole parent while the parent's event loop waits: the bigger the worker, the longer each start
+ * blocks it, and a promotion starts three versions (figures in BENCHMARKS.md, throughput). The launcher is forked at the first start (so one fork of the worker,
  * usually while it is still small) and reports each started process's pid and exit. Stopping
  * needs no launcher: it is a signal to the pid. If the launcher dies, the processes it started
  * run on and are watched by pid alone; the next start forks a new launcher.
