@@ -43,6 +43,7 @@ import {
   waiveUpdate,
 } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
+import { awaitConfirmedLock, confirmsWithLedger } from './lock-confirm.js';
 import type { DsseEnvelope } from '../src/domain/attestation.js';
 import type { Gate, PromotionState, PromotionStatus, RunInput, StageState } from './types.js';
 
@@ -95,7 +96,7 @@ export class PromotionRun {
   /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
   readonly coordination: Pick<
     OrchestrationActivities,
-    'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'
+    'requestStageLock' | 'confirmStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'
   >;
   readonly orchestrationQueue: string;
   policyResultHash: string | undefined;
@@ -361,19 +362,26 @@ export class PromotionRun {
     // in the 200-promotion benchmark): the lock ignores its holder's repeated request.
     if (!patched(LOCK_ANSWER_BEFORE_REQUEST)) this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
-    const answer = await awaitStageLock(
-      (grant) =>
-        this.coordination.requestStageLock({
-          app: this.input.release.app,
-          stage: stage.name,
-          promotionId: this.input.promotionId,
-          workflowId: this.workflowId,
+    const lock = { app: this.input.release.app, stage: stage.name, promotionId: this.input.promotionId };
+    const request = (grant: { grantOnStart?: true; acquire?: true }) =>
+      this.coordination.requestStageLock({
+        ...lock,
+        workflowId: this.workflowId,
+        mode,
+        ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
+        ...grant,
+      });
+    const answered = () => this.lockAnswers.get(stage.name);
+    const answer = confirmsWithLedger()
+      ? await awaitConfirmedLock({
           mode,
-          ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
-          ...grant,
-        }),
-      () => this.lockAnswers.get(stage.name),
-    );
+          request: () => request({ grantOnStart: true, acquire: true }),
+          confirm: () => this.coordination.confirmStageLock(lock),
+          answered,
+          clear: () => this.lockAnswers.delete(stage.name),
+          refused: (hint, problem) => this.refusals.record('lockAnswer', problem, hint, stage.name),
+        })
+      : await awaitStageLock(request, answered);
     if (!answer.granted) {
       await this.evidence.add('lock.refused', { heldBy: answer.heldBy ?? null, mode }, { stage: stage.name });
       return {

@@ -86,7 +86,7 @@ export async function startPromotionFixture(deps: {
       }),
     };
   };
-  const coordination = createCoordinationActivities({ client, taskQueue });
+  const coordination = createCoordinationActivities({ client, taskQueue, ledger });
   const orchestration: OrchestrationActivities = {
     evaluatePolicy: (req) => {
       const evaluation = {
