@@ -50,7 +50,8 @@ export interface NotifyRequest {
   policyResultHash?: string;
   summary: string;
   policy?: { passed: boolean; failedRules: string[] };
-  canary?: { verdicts: string[] };
+  /** `step`: the canary step the analyses reached (what a canary decision in chat binds to). */
+  canary?: { verdicts: string[]; step?: number };
 }
 
 /**

@@ -44,6 +44,7 @@ import {
 } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
 import { awaitConfirmedLock, confirmsWithLedger } from './lock-confirm.js';
+import { canaryDecisionProblem } from './canary-decision.js';
 import type { DsseEnvelope } from '../src/domain/attestation.js';
 import type { Gate, PromotionState, PromotionStatus, RunInput, StageState } from './types.js';
 
@@ -449,6 +450,10 @@ export class PromotionRun {
           );
         if (!this.stageState(this.state.currentStage!).canary?.awaitingDecision)
           throw new Error('no inconclusive canary analysis is waiting for a decision');
+        {
+          const stale = canaryDecisionProblem(action, this.stageState(this.state.currentStage!));
+          if (stale) throw new Error(stale);
+        }
         return;
     }
   }
@@ -485,7 +490,12 @@ export class PromotionRun {
         this.canaryDecision = action.command;
         await this.evidence.add(
           'canary.decision',
-          { decision: action.command, by: action.actor, reason: action.reason ?? null },
+          {
+            decision: action.command,
+            by: action.actor,
+            reason: action.reason ?? null,
+            ...(action.step !== undefined ? { step: action.step } : {}),
+          },
           {
             actor,
             ...(stage ? { stage } : {}),
@@ -630,7 +640,9 @@ export class PromotionRun {
           ...(state?.policy
             ? { policy: { passed: state.policy.passed, failedRules: state.policy.failedRules } }
             : {}),
-          ...(state?.canary ? { canary: { verdicts: state.canary.analyses.map((a) => a.verdict) } } : {}),
+          ...(state?.canary
+            ? { canary: { verdicts: state.canary.analyses.map((a) => a.verdict), step: state.canary.step } }
+            : {}),
         })
         // Chat being down must never block or fail a promotion.
         .catch(() => undefined),
