@@ -32,8 +32,23 @@ export function createCoordinationActivities(deps: {
       throw err;
     }
   }
-  const acquire = (app: string, stage: string, promotionId: string) =>
-    acquireLock(ledger, { app, stage, caller: callerExecution(promotionId) }, isClosed);
+  /** Tells a stage's lock workflow to forget a request or a holder (a hint, not the authority). */
+  async function forget(app: string, stage: string, workflowId: string): Promise<void> {
+    try {
+      await client.workflow
+        .getHandle(stageLockWorkflowId(app, stage))
+        .signal(lockReleaseSignal, { workflowId });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
+    }
+  }
+  async function acquire(app: string, stage: string, promotionId: string) {
+    const result = await acquireLock(ledger, { app, stage, caller: callerExecution(promotionId) }, isClosed);
+    // A closed holder taken over never releases: the lock workflow forgets it too, so it
+    // answers its queue again and ends when nobody waits.
+    if (result.granted && result.takenOverFrom) await forget(app, stage, result.takenOverFrom.workflowId);
+    return result.granted ? { granted: true as const } : result;
+  }
   return {
     async requestStageLock({
       app,
@@ -82,13 +97,7 @@ export function createCoordinationActivities(deps: {
       // Only the holding execution releases in the ledger; a request still queued (or a workflow
       // that never confirmed a grant) only tells the lock workflow to forget it.
       await releaseLock(ledger, { app, stage, caller: callerExecution(promotionId) });
-      try {
-        await client.workflow
-          .getHandle(stageLockWorkflowId(app, stage))
-          .signal(lockReleaseSignal, { workflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
-      }
+      await forget(app, stage, workflowId);
     },
     async lineStatus() {
       try {

@@ -22,7 +22,8 @@ export interface LockHolder {
   promotionId: string;
 }
 
-export type AcquireResult = { granted: true } | { granted: false; heldBy: string };
+export type AcquireResult =
+  { granted: true; takenOverFrom?: LockHolder } | { granted: false; heldBy: string };
 
 export function lockChainId(app: string, stage: string): string {
   return `security:lock-${app}-${stage}`;
@@ -109,7 +110,10 @@ export async function acquireLock(
     if (holder && !(await isClosed(holder)))
       return { result: { granted: false, heldBy: holder.promotionId } };
     const data = { holder: caller, ...(holder ? { takenOverFrom: holder } : {}) };
-    return { result: { granted: true }, write: lockRecord(app, stage, next, 'lock.acquired', caller, data) };
+    return {
+      result: { granted: true, ...(holder ? { takenOverFrom: holder } : {}) },
+      write: lockRecord(app, stage, next, 'lock.acquired', caller, data),
+    };
   }, ledger);
 }
 

@@ -201,3 +201,22 @@ void test('a lock workflow terminated and forged to grant the waiter grants noth
     }),
   );
 });
+
+void test('a holder terminated without releasing does not block the stage: the waiter takes it over, recorded', async () => {
+  const world = await createWorld(temporal, { stages: ['dev'] });
+  await world.run(async () => {
+    const { holder, waiter } = await holderAndWaiter(world, 'takeover-api');
+    await client.workflow.getHandle(holder.input.promotionId).terminate('attacker');
+    await world.waitFor(waiter.handle, (s) => s.gate === 'approval', 'waiter took over the stage');
+    const [last] = (await world.ledger.read(lockChainId('takeover-api', 'dev'))).slice(-1);
+    assert.equal(last?.type, 'lock.acquired');
+    assert.equal((last?.data.holder as { promotionId: string }).promotionId, waiter.input.promotionId);
+    assert.equal((last?.data.takenOverFrom as { workflowId: string }).workflowId, holder.input.promotionId);
+    await world.vote(waiter.handle, 'bob', 'dev');
+    assert.equal((await waiter.handle.result()).status, 'succeeded');
+    assert.deepEqual(
+      world.ops.map((o) => `${o.op}:${o.version}`),
+      ['deploy:2.0.0'],
+    );
+  });
+});
