@@ -5,6 +5,7 @@
  * worker's own config. A refusal is recorded in the ledger here, whatever workflow asked, and
  * fails the activity for good with the reason.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RollbackAction, Signed, TrustSnapshot } from '../src/approvals/actions.js';
 import { admissionProblem } from '../src/approvals/attestation.js';
@@ -16,6 +17,7 @@ import type { Logger } from '../src/logging/logger.js';
 import { controlsFor } from '../workflows/controls.js';
 import type { StageActivities, StageOperation, StageProof } from './contracts.js';
 import type { WorkerTrust } from './trust.js';
+import { lockProblem } from './lock-chain.js';
 
 import { ADMISSION_REFUSED } from '../workflows/admission-refused.js';
 
@@ -51,8 +53,11 @@ export function admitStageOperations(
     own: WorkerTrust;
     /** Raw public keys of the orchestration workers whose attestations this stage accepts. */
     keys: () => Promise<Buffer[]>;
-    /** Where refusals are recorded (chain `security:deploy-<stage>`); opened at the first refusal. */
-    ledger?: () => Promise<Ledger>;
+    /**
+     * The ledger: its stage lock chain says which workflow holds the stage, and refusals are
+     * recorded in chain `security:deploy-<stage>`. Opened at the first operation.
+     */
+    ledger: () => Promise<Ledger>;
     logger: Logger;
   },
 ): StageActivities {
@@ -73,9 +78,12 @@ export function admitStageOperations(
     if ('rollback' in proof) {
       if (op.version !== undefined || op.artifacts)
         return "an operator's rollback request admits a rollback, nothing else";
-      return operatorRollbackProblem(proof.rollback, proof.pipeline, op, config, trust);
+      return (
+        operatorRollbackProblem(proof.rollback, proof.pipeline, op, config, trust) ??
+        (await holdsStage(op.app))
+      );
     }
-    return admissionProblem(
+    const attested = admissionProblem(
       proof.attestations,
       {
         stage: deps.stage,
@@ -85,6 +93,18 @@ export function admitStageOperations(
       },
       { config: config, trust, keys: await deps.keys() },
     );
+    return attested ?? (await holdsStage(op.app));
+  }
+
+  /**
+   * The calling workflow execution (from the activity context, which the server sets) must hold
+   * the stage in its ledger lock chain: a forged lock answer, release or lock workflow cannot
+   * make two promotions change one stage at once.
+   */
+  async function holdsStage(app: string): Promise<string | undefined> {
+    const caller = Context.current().info.workflowExecution;
+    if (!caller) return 'the operation was not called by a workflow, so it cannot hold the stage lock';
+    return lockProblem(await deps.ledger(), { app, stage: deps.stage, caller });
   }
 
   async function admit(
@@ -95,9 +115,10 @@ export function admitStageOperations(
     if (!problem) return;
     const reason = `stage ${deps.stage} refused to ${operation}: ${problem}`;
     deps.logger.warn({ key: op.key, operation, reason }, 'stage admission refused');
-    await Promise.resolve(deps.ledger?.())
+    await deps
+      .ledger()
       .then((ledger) =>
-        ledger?.appendNext({
+        ledger.appendNext({
           chainId: `security:deploy-${deps.stage}`,
           promotionId: parseOperationKey(op.key)?.promotionId ?? 'unknown',
           stage: deps.stage,

@@ -50,7 +50,8 @@ export interface NotifyRequest {
   policyResultHash?: string;
   summary: string;
   policy?: { passed: boolean; failedRules: string[] };
-  canary?: { verdicts: string[] };
+  /** `step`: the canary step the analyses reached (what a canary decision in chat binds to). */
+  canary?: { verdicts: string[]; step?: number };
 }
 
 /**
@@ -140,7 +141,21 @@ export interface OrchestrationActivities {
     /** The requester's signed start, which the lock forwards to a holder this request supersedes. */
     start?: Signed<StartAction>;
     grantOnStart?: boolean;
+    /**
+     * Also acquire the stage in its ledger lock chain when the request's reply grants it
+     * (workflows that confirm grants with the ledger; earlier ones replay without it).
+     */
+    acquire?: boolean;
   }): Promise<{ granted: true } | undefined>;
+  /**
+   * Acquires the stage in its ledger lock chain for the calling workflow execution (taken from
+   * the activity context), or says who holds it: the check behind every lock answer.
+   */
+  confirmStageLock(req: {
+    app: string;
+    stage: string;
+    promotionId: string;
+  }): Promise<{ granted: true } | { granted: false; heldBy: string }>;
   releaseStageLock(req: {
     app: string;
     stage: string;

@@ -8,18 +8,58 @@ import type { OrchestrationActivities } from './contracts.js';
 import { lockReleaseSignal, lockRequestSignal, freezeSignal } from '../workflows/messages.js';
 import { stageLockWorkflowId } from '../workflows/stage-lock.js';
 import { LINE_WORKFLOW_ID, lineStatusQuery } from '../workflows/line.js';
+import type { Ledger } from '../src/ledger/ledger.js';
+import { acquireLock, callerExecution, releaseLock, type LockHolder } from './lock-chain.js';
 
 export function createCoordinationActivities(deps: {
   client: Client;
   /** The orchestration task queue the lock workflows run on. */
   taskQueue: string;
+  /** Holds the stage lock chains (the authority for who holds a stage). */
+  ledger: Ledger;
 }): Pick<
   OrchestrationActivities,
-  'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'broadcastFreeze'
+  'requestStageLock' | 'confirmStageLock' | 'releaseStageLock' | 'lineStatus' | 'broadcastFreeze'
 > {
-  const { client, taskQueue } = deps;
+  const { client, taskQueue, ledger } = deps;
+  /** A holder that has closed without releasing (terminated, failed, reset) holds nothing. */
+  async function isClosed(holder: LockHolder): Promise<boolean> {
+    try {
+      const { status } = await client.workflow.getHandle(holder.workflowId, holder.runId).describe();
+      return status.name !== 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return true;
+      throw err;
+    }
+  }
+  /** Tells a stage's lock workflow to forget a request or a holder (a hint, not the authority). */
+  async function forget(app: string, stage: string, workflowId: string): Promise<void> {
+    try {
+      await client.workflow
+        .getHandle(stageLockWorkflowId(app, stage))
+        .signal(lockReleaseSignal, { workflowId });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
+    }
+  }
+  async function acquire(app: string, stage: string, promotionId: string) {
+    const result = await acquireLock(ledger, { app, stage, caller: callerExecution(promotionId) }, isClosed);
+    // A closed holder taken over never releases: the lock workflow forgets it too, so it
+    // answers its queue again and ends when nobody waits.
+    if (result.granted && result.takenOverFrom) await forget(app, stage, result.takenOverFrom.workflowId);
+    return result.granted ? { granted: true as const } : result;
+  }
   return {
-    async requestStageLock({ app, stage, promotionId, workflowId, mode, start, grantOnStart }) {
+    async requestStageLock({
+      app,
+      stage,
+      promotionId,
+      workflowId,
+      mode,
+      start,
+      grantOnStart,
+      acquire: confirm,
+    }) {
       const lockId = stageLockWorkflowId(app, stage);
       const request = { promotionId, workflowId, mode, ...(start ? { start } : {}) };
       if (grantOnStart) {
@@ -31,7 +71,11 @@ export function createCoordinationActivities(deps: {
             taskQueue,
             args: [{ app, stage, holder: request, queue: [] }],
           });
-          return { granted: true };
+          if (!confirm) return { granted: true };
+          // The ledger is the authority: a stage still held there (its lock workflow terminated
+          // from outside) is not granted; the requester waits and looks again.
+          const acquired = await acquire(app, stage, promotionId);
+          return acquired.granted ? { granted: true } : undefined;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }
@@ -46,14 +90,14 @@ export function createCoordinationActivities(deps: {
       });
       return undefined;
     },
-    async releaseStageLock({ app, stage, workflowId }) {
-      try {
-        await client.workflow
-          .getHandle(stageLockWorkflowId(app, stage))
-          .signal(lockReleaseSignal, { workflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err; // a finished lock holds nothing
-      }
+    async confirmStageLock({ app, stage, promotionId }) {
+      return acquire(app, stage, promotionId);
+    },
+    async releaseStageLock({ app, stage, promotionId, workflowId }) {
+      // Only the holding execution releases in the ledger; a request still queued (or a workflow
+      // that never confirmed a grant) only tells the lock workflow to forget it.
+      await releaseLock(ledger, { app, stage, caller: callerExecution(promotionId) });
+      await forget(app, stage, workflowId);
     },
     async lineStatus() {
       try {

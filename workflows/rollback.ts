@@ -32,6 +32,8 @@ import {
 import { EvidenceTrail, SYSTEM_ACTOR } from './evidence-trail.js';
 import { lockAnswerSignal, stateQuery } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
+import { awaitConfirmedLock, confirmsWithLedger } from './lock-confirm.js';
+import { RECORDED_REFUSALS } from './refusals.js';
 import type { PromotionState, PromotionStatus, ServingState } from './types.js';
 
 export interface RollbackInput {
@@ -92,7 +94,10 @@ const { resolveRollback } =
 
 const coordination =
   proxyLocalActivities<
-    Pick<OrchestrationActivities, 'requestStageLock' | 'releaseStageLock' | 'sealPromotion'>
+    Pick<
+      OrchestrationActivities,
+      'requestStageLock' | 'confirmStageLock' | 'releaseStageLock' | 'sealPromotion'
+    >
   >(LOCAL_ACTIVITY_OPTIONS);
 
 export async function rollback(input: RollbackInput): Promise<RollbackResult> {
@@ -164,18 +169,29 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   }
 
   state.gate = 'lock';
-  const answer = await awaitStageLock(
-    (grant) =>
-      coordination.requestStageLock({
-        app,
-        stage,
-        promotionId: input.rollbackId,
-        workflowId,
+  const requestLock = (grant: { grantOnStart?: true; acquire?: true }) =>
+    coordination.requestStageLock({
+      app,
+      stage,
+      promotionId: input.rollbackId,
+      workflowId,
+      mode: 'reject',
+      ...grant,
+    });
+  let refusedAnswers = 0;
+  const answer = confirmsWithLedger()
+    ? await awaitConfirmedLock({
         mode: 'reject',
-        ...grant,
-      }),
-    () => lockAnswer,
-  );
+        request: () => requestLock({ grantOnStart: true, acquire: true }),
+        confirm: () => coordination.confirmStageLock({ app, stage, promotionId: input.rollbackId }),
+        answered: () => lockAnswer,
+        clear: () => (lockAnswer = undefined),
+        refused: async (hint, reason) => {
+          if (refusedAnswers++ >= RECORDED_REFUSALS) return;
+          await evidence.add('security.refused', { refusal: 'lockAnswer', reason, message: hint }, { stage });
+        },
+      })
+    : await awaitStageLock(requestLock, () => lockAnswer);
   if (!answer.granted) {
     const heldBy = answer.heldBy ?? 'another promotion';
     const outcome = `${app} is being promoted to ${stage} by ${heldBy}: abort it first (tollgate abort ${heldBy}) or roll back when it has finished`;

@@ -49,6 +49,8 @@ import {
   waiveUpdate,
 } from './messages.js';
 import { awaitStageLock, type LockAnswer } from './stage-lock.js';
+import { awaitConfirmedLock, confirmsWithLedger } from './lock-confirm.js';
+import { canaryDecisionProblem } from './canary-decision.js';
 import type { DsseEnvelope } from '../src/domain/attestation.js';
 import type { Gate, PromotionState, PromotionStatus, RunInput, StageState } from './types.js';
 
@@ -94,7 +96,7 @@ export class PromotionRun {
   /** Quick calls to Temporal itself (locks, line, seal) run as local activities: one marker event each. */
   readonly coordination: Pick<
     OrchestrationActivities,
-    'requestStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'
+    'requestStageLock' | 'confirmStageLock' | 'releaseStageLock' | 'lineStatus' | 'sealPromotion'
   >;
   readonly orchestrationQueue: string;
   policyResultHash: string | undefined;
@@ -360,19 +362,26 @@ export class PromotionRun {
     // in the 200-promotion benchmark): the lock ignores its holder's repeated request.
     if (!patched(LOCK_ANSWER_BEFORE_REQUEST)) this.lockAnswers.delete(stage.name);
     this.lockRequested.add(stage.name);
-    const answer = await awaitStageLock(
-      (grant) =>
-        this.coordination.requestStageLock({
-          app: this.input.release.app,
-          stage: stage.name,
-          promotionId: this.input.promotionId,
-          workflowId: this.workflowId,
+    const lock = { app: this.input.release.app, stage: stage.name, promotionId: this.input.promotionId };
+    const request = (grant: { grantOnStart?: true; acquire?: true }) =>
+      this.coordination.requestStageLock({
+        ...lock,
+        workflowId: this.workflowId,
+        mode,
+        ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
+        ...grant,
+      });
+    const answered = () => this.lockAnswers.get(stage.name);
+    const answer = confirmsWithLedger()
+      ? await awaitConfirmedLock({
           mode,
-          ...(this.input.trusted ? { start: this.input.trusted.start } : {}),
-          ...grant,
-        }),
-      () => this.lockAnswers.get(stage.name),
-    );
+          request: () => request({ grantOnStart: true, acquire: true }),
+          confirm: () => this.coordination.confirmStageLock(lock),
+          answered,
+          clear: () => this.lockAnswers.delete(stage.name),
+          refused: (hint, problem) => this.refusals.record('lockAnswer', problem, hint, stage.name),
+        })
+      : await awaitStageLock(request, answered);
     if (!answer.granted) {
       await this.evidence.add('lock.refused', { heldBy: answer.heldBy ?? null, mode }, { stage: stage.name });
       return {
@@ -440,6 +449,10 @@ export class PromotionRun {
           );
         if (!this.stageState(this.state.currentStage!).canary?.awaitingDecision)
           throw new Error('no inconclusive canary analysis is waiting for a decision');
+        {
+          const stale = canaryDecisionProblem(action, this.stageState(this.state.currentStage!));
+          if (stale) throw new Error(stale);
+        }
         return;
     }
   }
@@ -476,7 +489,12 @@ export class PromotionRun {
         this.canaryDecision = action.command;
         await this.evidence.add(
           'canary.decision',
-          { decision: action.command, by: action.actor, reason: action.reason ?? null },
+          {
+            decision: action.command,
+            by: action.actor,
+            reason: action.reason ?? null,
+            ...(action.step !== undefined ? { step: action.step } : {}),
+          },
           {
             actor,
             ...(stage ? { stage } : {}),
@@ -621,7 +639,9 @@ export class PromotionRun {
           ...(state?.policy
             ? { policy: { passed: state.policy.passed, failedRules: state.policy.failedRules } }
             : {}),
-          ...(state?.canary ? { canary: { verdicts: state.canary.analyses.map((a) => a.verdict) } } : {}),
+          ...(state?.canary
+            ? { canary: { verdicts: state.canary.analyses.map((a) => a.verdict), step: state.canary.step } }
+            : {}),
         })
         // Chat being down must never block or fail a promotion.
         .catch(() => undefined),

@@ -32,6 +32,12 @@ export const ControlAction = ActionBase.extend({
   kind: z.literal('control'),
   command: z.enum(['pause', 'resume', 'abort', 'promote-now', 'continue', 'rollback']),
   reason: z.string().max(2000).optional(),
+  /**
+   * continue/rollback: the inconclusive analysis the decision answers, as shown to the person
+   * (its stage and canary step): a decision for another stage or step is refused.
+   */
+  stage: z.string().min(1).max(100).optional(),
+  step: z.number().int().positive().optional(),
 });
 export type ControlAction = z.infer<typeof ControlAction>;
 

@@ -4,7 +4,14 @@
  * signature was verified.
  */
 import { z } from 'zod';
-import { APPROVE_ACTION_ID, ButtonValue, REJECT_ACTION_ID } from './buttons.js';
+import {
+  APPROVE_ACTION_ID,
+  ButtonValue,
+  CanaryButtonValue,
+  CONTINUE_ACTION_ID,
+  REJECT_ACTION_ID,
+  ROLLBACK_ACTION_ID,
+} from './buttons.js';
 
 export type ChatCommand =
   | {
@@ -19,6 +26,17 @@ export type ChatCommand =
       comment?: string;
     }
   | { kind: 'control'; command: 'pause' | 'resume' | 'abort'; promotionId: string; reason?: string }
+  | {
+      kind: 'canary';
+      decision: 'continue' | 'rollback';
+      promotionId: string;
+      /** Words after the promotion id (slash command): an optional stage name, then the reason. */
+      words: string[];
+      /** The analysis the person was shown (buttons, webhooks): the decision binds to it. */
+      stage?: string;
+      step?: number;
+      reason?: string;
+    }
   | { kind: 'status'; promotionId: string };
 
 export class CommandError extends Error {
@@ -26,7 +44,7 @@ export class CommandError extends Error {
 }
 
 export const USAGE =
-  'usage: /tollgate approve|reject <promotion> [stage] [comment] · /tollgate status|pause|resume|abort <promotion> [reason]';
+  'usage: /tollgate approve|reject <promotion> [stage] [comment] · /tollgate continue|rollback <promotion> [stage] [reason] (an inconclusive canary) · /tollgate status|pause|resume|abort <promotion> [reason]';
 
 const PromotionId = z
   .string()
@@ -62,6 +80,14 @@ export function parseCommandText(text: string): ChatCommand {
         command: verb.toLowerCase() as 'pause' | 'resume' | 'abort',
         promotionId: promotionId(id),
         reason: rest.length ? rest.join(' ').slice(0, 2000) : undefined,
+      };
+    case 'continue':
+    case 'rollback':
+      return {
+        kind: 'canary',
+        decision: verb.toLowerCase() as 'continue' | 'rollback',
+        promotionId: promotionId(id),
+        words: rest,
       };
     case 'status':
       return { kind: 'status', promotionId: promotionId(id) };
@@ -104,13 +130,26 @@ export type InteractionPayload = z.infer<typeof InteractionPayload>;
 
 export function commandFromInteraction(payload: InteractionPayload): ChatCommand {
   const action = payload.actions[0]!;
-  if (action.action_id !== APPROVE_ACTION_ID && action.action_id !== REJECT_ACTION_ID)
+  const canary = action.action_id === CONTINUE_ACTION_ID || action.action_id === ROLLBACK_ACTION_ID;
+  if (!canary && action.action_id !== APPROVE_ACTION_ID && action.action_id !== REJECT_ACTION_ID)
     throw new CommandError(`unknown button ${action.action_id.slice(0, 80)}`);
   let raw: unknown;
   try {
     raw = JSON.parse(action.value ?? '');
   } catch {
     throw new CommandError('button value is not JSON');
+  }
+  if (canary) {
+    const bound = CanaryButtonValue.safeParse(raw);
+    if (!bound.success) throw new CommandError('canary button value must be {promotionId, stage, step}');
+    return {
+      kind: 'canary',
+      decision: action.action_id === CONTINUE_ACTION_ID ? 'continue' : 'rollback',
+      promotionId: promotionId(bound.data.promotionId),
+      words: [],
+      stage: bound.data.stage,
+      step: bound.data.step,
+    };
   }
   const value = ButtonValue.safeParse(raw);
   if (!value.success) throw new CommandError('button value must be {promotionId, stage, releaseDigest}');
@@ -129,11 +168,13 @@ export const WebhookBody = z.object({
   /** Unix seconds when the sender made the request: together with the delivery id, bounds replays. */
   timestamp: z.number().int().positive(),
   user: z.string().min(1).max(200),
-  command: z.enum(['approve', 'reject', 'status', 'pause', 'resume', 'abort']),
+  command: z.enum(['approve', 'reject', 'continue', 'rollback', 'status', 'pause', 'resume', 'abort']),
   promotionId: PromotionId,
   stage: z.string().min(1).max(100).optional(),
   releaseDigest: z.string().min(1).max(200).optional(),
   comment: z.string().max(2000).optional(),
+  /** continue/rollback: the canary step whose inconclusive analysis the sender decides on. */
+  step: z.number().int().positive().optional(),
 });
 export type WebhookBody = z.infer<typeof WebhookBody>;
 
@@ -149,6 +190,17 @@ export function commandFromWebhook(body: WebhookBody): ChatCommand {
         stage: body.stage,
         comment: body.comment,
         shownDigest: body.releaseDigest,
+      };
+    case 'continue':
+    case 'rollback':
+      return {
+        kind: 'canary',
+        decision: body.command,
+        promotionId: body.promotionId,
+        words: [],
+        stage: body.stage,
+        step: body.step,
+        reason: body.comment,
       };
     case 'status':
       return { kind: 'status', promotionId: body.promotionId };

@@ -4,7 +4,14 @@
  * generic JSON document for other receivers.
  */
 import type { NotifyRequest } from '../../activities/contracts.js';
-import { APPROVE_ACTION_ID, buttonValue, REJECT_ACTION_ID } from './buttons.js';
+import {
+  APPROVE_ACTION_ID,
+  buttonValue,
+  canaryButtonValue,
+  CONTINUE_ACTION_ID,
+  REJECT_ACTION_ID,
+  ROLLBACK_ACTION_ID,
+} from './buttons.js';
 import { escapeMrkdwn } from './replies.js';
 
 const HEADLINES: Record<NotifyRequest['event'], string> = {
@@ -95,6 +102,33 @@ export function slackMessage(req: NotifyRequest): SlackMessage {
       ],
     });
   }
+  if (req.event === 'canary-inconclusive' && req.stage && req.canary?.step) {
+    const value = canaryButtonValue({
+      promotionId: req.promotionId,
+      stage: req.stage,
+      step: req.canary.step,
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: `tollgate:${req.promotionId}:${req.stage}:canary-${req.canary.step}`.slice(0, 255),
+      elements: [
+        {
+          type: 'button',
+          action_id: CONTINUE_ACTION_ID,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Continue the canary' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: ROLLBACK_ACTION_ID,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Roll back' },
+          value,
+        },
+      ],
+    });
+  }
   return { text: `${headline(req)} (${req.summary})`, blocks };
 }
 
@@ -116,6 +150,9 @@ export function genericMessage(req: NotifyRequest): Record<string, unknown> {
     canary: { ...(req.canary ?? {}), summary: canarySummary(req) },
     ...(req.event === 'approval-requested' && req.stage
       ? { approve: { promotionId: req.promotionId, stage: req.stage, releaseDigest: req.releaseDigest } }
+      : {}),
+    ...(req.event === 'canary-inconclusive' && req.stage && req.canary?.step
+      ? { decide: { promotionId: req.promotionId, stage: req.stage, step: req.canary.step } }
       : {}),
   };
 }

@@ -60,6 +60,8 @@ export class PromotionRelay {
         return this.vote(handle, state, command, caller);
       case 'control':
         return this.control(handle, state, command, caller);
+      case 'canary':
+        return this.canaryDecision(handle, state, command, caller);
     }
   }
 
@@ -123,6 +125,48 @@ export class PromotionRelay {
       text: `${caller.principal.id} ${past} ${state.app} ${state.version} (promotion ${state.promotionId})${command.reason ? `: ${command.reason}` : ''}`,
       inChannel: true,
       ...(state.currentStage ? { stage: state.currentStage } : {}),
+    };
+  }
+
+  /**
+   * continue/rollback for an inconclusive canary, as `tollgate canary` sends it: a signed control
+   * bound to the stage and step the person was shown (buttons, webhooks) or, for a typed command,
+   * to the analysis waiting now. The workflow checks who may decide, as for the CLI.
+   */
+  private async canaryDecision(
+    handle: WorkflowHandle,
+    state: PromotionState,
+    command: Extract<ChatCommand, { kind: 'canary' }>,
+    caller: Caller,
+  ): Promise<Outcome> {
+    const waiting = state.stages.find((s) => s.canary?.awaitingDecision);
+    const words = stageAndComment(
+      command.words,
+      state.stages.map((s) => s.name),
+    );
+    const stage = command.stage ?? words.stage ?? waiting?.name;
+    if (!stage)
+      throw new Refusal(
+        'not-waiting',
+        `no inconclusive canary of promotion ${state.promotionId} is waiting for a decision`,
+      );
+    const step = command.step ?? (waiting?.name === stage ? waiting.canary?.step : undefined);
+    const reason = command.reason ?? words.comment;
+    const payload: ControlAction = {
+      kind: 'control',
+      ...actionBase(state, caller),
+      command: command.decision,
+      stage,
+      ...(step !== undefined ? { step } : {}),
+      ...(reason ? { reason } : {}),
+    };
+    const signed = signAction(payload, this.keyId, this.serviceKey.privateKey);
+    await this.update(() => handle.executeUpdate(controlUpdate, { args: [signed], updateId: payload.nonce }));
+    const what = command.decision === 'continue' ? 'continues' : 'rolls back';
+    return {
+      text: `${caller.principal.id}: the canary of ${state.app} ${state.version} at ${stage}${step !== undefined ? ` (step ${step})` : ''} ${what} (promotion ${state.promotionId})${reason ? `: ${reason}` : ''}`,
+      inChannel: true,
+      stage,
     };
   }
 

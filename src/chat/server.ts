@@ -167,9 +167,15 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     ex.party.chatIdentity = identity;
     Object.assign(ex.summary, {
       command:
-        command.kind === 'vote' ? command.decision : command.kind === 'control' ? command.command : 'status',
+        command.kind === 'vote' || command.kind === 'canary'
+          ? command.decision
+          : command.kind === 'control'
+            ? command.command
+            : 'status',
       promotionId: command.promotionId,
-      ...(command.kind === 'vote' && command.stage ? { stage: command.stage } : {}),
+      ...((command.kind === 'vote' || command.kind === 'canary') && command.stage
+        ? { stage: command.stage }
+        : {}),
     });
     const principal = directory.find(identity);
     if (!principal)

@@ -156,6 +156,8 @@ export const EvidencePayload = z.discriminatedUnion('type', [
   entry('stage.attested', z.looseObject({ phase: opt(text) })),
   entry('lock.acquired', z.looseObject({ mode: opt(text) })),
   entry('lock.refused', z.looseObject({ heldBy: nullable(text), mode: opt(text) })),
+  /** The stage's lock chain (lock:<app>:<stage>): who released the stage it held. */
+  entry('lock.released', z.looseObject({ app: opt(text) })),
   entry('policy.evaluated', PolicyEvaluated),
   entry('waiver.granted', WaiverGranted),
   entry('approval.requested', z.looseObject({ quorum: opt(z.number()), groups: opt(z.array(text)) })),

@@ -63,6 +63,7 @@ export async function buildOrchestrationActivities(
   const coordination = createCoordinationActivities({
     client,
     taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
+    ledger,
   });
   const activities: OrchestrationActivities = {
     ...createPolicyActivities({ engine, logger, key: orchestrationKey }),

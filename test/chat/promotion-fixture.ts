@@ -22,12 +22,20 @@ import { prepareSignedStart, type StartSigner } from '../../src/promotion/prepar
 import type { KeyObject } from 'node:crypto';
 import type { promotion } from '../../workflows/promotion.js';
 import type { Harness } from '../helpers/temporal.js';
+import type { AnalysisResult } from '../../src/canary/types.js';
 import { sha256Digest } from './support.js';
 
 export const POLICY_RESULT_HASH = sha256Digest('policy-result-of-the-test-pack');
 
 export interface PromotionFixture {
-  start(opts?: { app?: string; requester?: string; commitAuthors?: string[]; quorum?: number }): Promise<{
+  start(opts?: {
+    app?: string;
+    requester?: string;
+    commitAuthors?: string[];
+    quorum?: number;
+    /** A canary at prod with one step per verdict, each analysed as scripted here. */
+    canary?: AnalysisResult['verdict'][];
+  }): Promise<{
     promotionId: string;
     handle: WorkflowHandle<typeof promotion>;
     input: { promotionId: string; releaseDigest: string };
@@ -80,7 +88,7 @@ export async function startPromotionFixture(deps: {
       }),
     };
   };
-  const coordination = createCoordinationActivities({ client, taskQueue });
+  const coordination = createCoordinationActivities({ client, taskQueue, ledger });
   const orchestration: OrchestrationActivities = {
     evaluatePolicy: (req) => {
       const evaluation = {
@@ -110,6 +118,7 @@ export async function startPromotionFixture(deps: {
     }),
     ...coordination,
   };
+  const canaryVerdicts = new Map<string, AnalysisResult['verdict'][]>();
   const serving = (app: string, version?: string) =>
     Promise.resolve({ app, ...(version ? { stable: { version, healthy: true } } : {}) });
   const stage: StageActivities = {
@@ -120,7 +129,18 @@ export async function startPromotionFixture(deps: {
     setCanaryWeight: (req) => serving(req.app, req.version),
     promoteCanary: (req) => serving(req.app, req.version),
     rollback: (req) => serving(req.app, req.toVersion),
-    analyzeCanary: () => Promise.reject(new Error('the hook fixture has no canary')),
+    analyzeCanary: (req) => {
+      const verdict = canaryVerdicts.get(req.app)?.[req.step - 1] ?? 'pass';
+      return Promise.resolve({
+        verdict,
+        step: req.step,
+        weight: req.weight,
+        provider: 'scripted',
+        metrics: [],
+        reason: `scripted ${verdict}`,
+        window: req.window,
+      });
+    },
     servingState: (req) => serving(req.app),
   };
 
@@ -150,13 +170,16 @@ export async function startPromotionFixture(deps: {
         commitAuthors: opts.commitAuthors ?? [],
         change: { description: 'hook test release' },
       });
+      if (opts.canary) canaryVerdicts.set(release.app, opts.canary);
+      const steps = opts.canary?.map((_, i) => ({ weight: 25 * (i + 1), bake: '100ms' }));
       const pipeline = Pipeline.parse({
-        name: `web-quorum-${opts.quorum ?? 1}`,
+        name: `web-quorum-${opts.quorum ?? 1}${steps ? `-canary-${steps.length}` : ''}`,
         stages: [
           {
             name: 'prod',
             target: { type: 'command', operations: { deploy: ['true'], rollback: ['true'] } },
             approval: { groups: ['release-approvers'], quorum: opts.quorum ?? 1 },
+            ...(steps ? { canary: { steps } } : {}),
           },
         ],
       });

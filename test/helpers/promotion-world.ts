@@ -458,7 +458,7 @@ export async function createWorld(
   // under a name of its own, as an operator would add a pipeline to the workers' config.
   const own = { ...workerTrust(config), pipelines: [...config.pipelines] };
   const ownPipelines = new Map<TollgateConfig, PipelineConfig>();
-  const coordination = createCoordinationActivities({ client, taskQueue });
+  const coordination = createCoordinationActivities({ client, taskQueue, ledger });
   const orchestration: OrchestrationActivities = {
     async evaluatePolicy(req) {
       const evaluation = scriptedPolicy(req);

@@ -177,9 +177,16 @@ void test('a forged workflow cannot make a stage worker deploy: tampered, untrus
         return { key, outcome };
       };
 
-      // The control: the genuine attestations admit the deploy they were issued for.
-      const genuine = await deployProd({ attestations: envelopes });
-      assert.equal(genuine.outcome.ok, true, 'genuine attestations are admitted');
+      // The genuine attestations admitted the promotion's own deploy (it succeeded). Replayed by
+      // another workflow they are refused: that workflow does not hold the stage's lock chain.
+      const replayed = await deployProd({ attestations: envelopes });
+      assert.equal(replayed.outcome.ok, false, 'genuine attestations replayed by another workflow');
+      assert.match(replayed.outcome.message ?? '', /does not hold the stage lock/);
+      assert.ok(!world.ops.some((o) => o.key === replayed.key), 'the replay did not touch the target');
+      assert.ok(
+        (await refusalsAt(world, 'security:deploy-prod')).some((r) => /does not hold the stage lock/.test(r)),
+        'the replay refusal is in the ledger',
+      );
 
       const tampered = structuredClone(envelopes);
       const payload = Buffer.from(tampered[4]!.payload, 'base64');

@@ -83,11 +83,12 @@ void test('a release is promoted through dev, staging and prod with approvals an
 
     const history = await handle.fetchHistory();
     // `TOLLGATE_RECORD_HISTORIES=1 npm test -- test/workflow/happy-path.test.ts` records the
-    // replay fixture of the current code (v4: signed start, stage attestations); only do that for
-    // a workflow change that is guarded with patched(), and keep the earlier versions' fixtures.
+    // replay fixture of the current code (v5: stage locks confirmed by the ledger's lock chain);
+    // only do that for a workflow change that is guarded with patched(), and keep the earlier
+    // versions' fixtures.
     if (process.env.TOLLGATE_RECORD_HISTORIES)
       await writeFile(
-        new URL('../fixtures/histories/promotion-v4-signed-start.json', import.meta.url),
+        new URL('../fixtures/histories/promotion-v5-lock-chain.json', import.meta.url),
         historyToJSON(history),
       );
     process.stdout.write(

@@ -114,7 +114,7 @@ export async function control(
   ctx: Tollgate,
   command: ControlAction['command'],
   id: string,
-  opts: ControlOptions,
+  opts: ControlOptions & { canary?: { stage: string; step?: number } },
 ): Promise<void> {
   const signer = await ctx.signer();
   await mustBeRunning(ctx, id);
@@ -132,6 +132,7 @@ export async function control(
     kind: 'control',
     command,
     ...(opts.reason ? { reason: opts.reason } : {}),
+    ...opts.canary,
   };
   const client = await ctx.client();
   const outcome = await sendAction(ctx, signer, { command, promotionId: id }, () =>
@@ -226,5 +227,8 @@ export async function canaryDecision(
     throw new UserError(
       `promotion ${id} has no inconclusive canary waiting at ${opts.stage} (${waiting ? `${waiting.name} is waiting` : 'none is waiting'})`,
     );
-  await control(ctx, decision, id, opts.reason ? { reason: opts.reason } : {});
+  await control(ctx, decision, id, {
+    ...(opts.reason ? { reason: opts.reason } : {}),
+    canary: { stage: opts.stage, ...(waiting.canary ? { step: waiting.canary.step } : {}) },
+  });
 }
