@@ -46,11 +46,10 @@ export async function lockHead(
   app: string,
   stage: string,
 ): Promise<{ holder?: LockHolder; next: number }> {
-  const records = await ledger.read(lockChainId(app, stage));
-  const last = records.at(-1);
-  if (last?.type !== 'lock.acquired') return { next: records.length };
+  const { record: last, length } = await ledger.head(lockChainId(app, stage));
+  if (last?.type !== 'lock.acquired') return { next: length };
   const holder = last.data.holder as LockHolder;
-  return { holder, next: records.length };
+  return { holder, next: length };
 }
 
 function lockRecord(

@@ -9,24 +9,18 @@
  * older code still read.
  */
 import { z } from 'zod';
+import { WorkerSignature } from './worker.js';
 
 const text = z.string();
 const opt = <T extends z.ZodType>(schema: T) => schema.optional();
 /** A field recorded as `null` when absent (workflow code writes `?? null` for a stable shape). */
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
-/** The stage worker that ran a deploy, traffic or rollback activity (added by stage workers). */
-export const WorkerIdentity = z.looseObject({
-  identity: text,
-  stage: opt(text),
-  signature: opt(text),
-});
-export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
-
-const withWorker = { worker: opt(WorkerIdentity) };
-
-/** What a target reports it serves; kept loose, targets differ in detail. */
-const Serving = z.looseObject({});
+/**
+ * What a target reports it serves; kept loose, targets differ in detail. A stage worker adds its
+ * signature over it (`worker`), which the separation row checks.
+ */
+const Serving = z.looseObject({ worker: opt(WorkerSignature) });
 
 /** The end of a promotion: its status as the workflow result names it, and why. */
 const Ended = z.looseObject({ status: opt(text), outcome: opt(text) });
@@ -108,7 +102,6 @@ export type RollbackRequested = z.infer<typeof RollbackRequested>;
 
 /** A stage rollback (in a promotion) or an operator's rollback, which also ends its own chain. */
 export const RollbackEnded = z.looseObject({
-  ...withWorker,
   reason: nullable(text),
   from: nullable(text),
   restored: nullable(text),
@@ -170,11 +163,14 @@ export const EvidencePayload = z.discriminatedUnion('type', [
   entry('control.paused', Control),
   entry('control.resumed', Control),
   entry('control.promote-now', Control),
-  entry('deploy.completed', z.looseObject({ ...withWorker, version: opt(text), serving: opt(Serving) })),
-  entry('canary.step', z.looseObject({ ...withWorker, step: opt(z.number()), weight: opt(z.number()) })),
+  entry('deploy.completed', z.looseObject({ version: opt(text), serving: opt(Serving) })),
+  entry(
+    'canary.step',
+    z.looseObject({ step: opt(z.number()), weight: opt(z.number()), serving: opt(Serving) }),
+  ),
   entry('canary.analysis', CanaryAnalysis),
   entry('canary.decision', z.looseObject({ decision: opt(text), by: opt(text), reason: nullable(text) })),
-  entry('canary.promoted', z.looseObject({ ...withWorker, version: opt(text), serving: opt(Serving) })),
+  entry('canary.promoted', z.looseObject({ version: opt(text), serving: opt(Serving) })),
   entry('rollback.requested', RollbackRequested),
   entry('rollback.completed', RollbackEnded),
   entry('rollback.failed', RollbackEnded),

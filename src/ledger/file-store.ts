@@ -213,6 +213,13 @@ export class FileLedger implements Ledger {
     return (await this.readRaw(chainId)).map((line, i) => parseLine<EvidenceRecord>(file.file, i, line));
   }
 
+  async head(chainId: string): Promise<{ record?: EvidenceRecord; length: number }> {
+    const file = this.chain(chainId);
+    await file.ensureFresh();
+    const length = file.length;
+    return length === 0 ? { length } : { record: await this.recordAt(file, length - 1), length };
+  }
+
   async listChains(): Promise<ChainSummary[]> {
     let names: string[];
     try {

@@ -63,6 +63,11 @@ export interface Ledger {
   appendNext(input: Omit<EvidenceInput, 'seq'>): Promise<EvidenceRecord>;
   read(chainId: string): Promise<EvidenceRecord[]>;
   /**
+   * The chain's last record and its length (the next sequence number), without reading the rest:
+   * for chains consulted on every operation, such as a stage's lock chain.
+   */
+  head(chainId: string): Promise<{ record?: EvidenceRecord; length: number }>;
+  /**
    * The stored text of each record, exactly as stored, in sequence order: what verification
    * checks, so a changed byte is seen even where parsing would hide it.
    */

@@ -182,6 +182,17 @@ export class PostgresLedger implements Ledger {
     return (await this.readRaw(chainId)).map((text, i) => parseStored<EvidenceRecord>(chainId, i, text));
   }
 
+  async head(chainId: string): Promise<{ record?: EvidenceRecord; length: number }> {
+    const { rows } = await this.pool.query<{ seq: number; record: string }>(
+      'SELECT seq, record FROM tollgate_evidence WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
+      [chainId],
+    );
+    const last = rows[0];
+    if (!last) return { length: 0 };
+    const seq = Number(last.seq);
+    return { record: parseStored<EvidenceRecord>(chainId, seq, last.record), length: seq + 1 };
+  }
+
   async listChains(): Promise<ChainSummary[]> {
     const { rows } = await this.pool.query<{
       chain_id: string;

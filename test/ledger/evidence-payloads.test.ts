@@ -27,15 +27,28 @@ void describe('evidence payload schemas', () => {
     { type: 'promotion.rolled-back', data: { status: 'rolled-back', outcome: 'canary failed' } },
     {
       type: 'deploy.completed',
-      data: { version: '1.2.0', serving: {}, worker: { identity: 'w1', stage: 'prod', signature: 'sig' } },
+      data: {
+        version: '1.2.0',
+        serving: {
+          version: '1.2.0',
+          worker: {
+            identity: 'prod-worker',
+            stage: 'prod',
+            keyId: 'worker:prod-worker:ab12',
+            operation: 'p1/prod/deploy',
+            signature: 'a'.repeat(128),
+          },
+        },
+      },
     },
     {
       type: 'deploy.completed',
-      data: { version: '1.2.0', worker: { stage: 'prod' } },
-      problem: /^data\.worker\.identity: /,
+      data: { version: '1.2.0', serving: { worker: { stage: 'prod' } } },
+      problem: /^data\.serving\.worker\.identity: /,
     },
     { type: 'canary.analysis', data: { step: '1' }, problem: /^data\.step: / },
-    { type: 'lock.released', data: {}, problem: /type/ },
+    { type: 'lock.released', data: { app: 'billing', holder: { workflowId: 'w', runId: 'r' } } },
+    { type: 'deploy.failed', data: {}, problem: /type/ },
   ];
   for (const c of cases) {
     void it(`${c.type} ${JSON.stringify(c.data)} → ${c.problem ? 'refused' : 'accepted'}`, () => {

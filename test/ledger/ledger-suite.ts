@@ -78,6 +78,16 @@ export function ledgerSuite(openStore: () => Promise<StoreUnderTest>): void {
       assert.equal(result.length, inputs.length);
     }));
 
+  void test("a chain's head is its last record and its length, and an empty chain has none", () =>
+    withStore(async ({ ledger }) => {
+      assert.deepEqual(await ledger.head('p-head'), { length: 0 });
+      const inputs = promotionChain('p-head', 'approved');
+      for (const [i, input] of inputs.entries()) {
+        const stored = await ledger.append(input);
+        assert.deepEqual(await ledger.head('p-head'), { record: stored, length: i + 1 });
+      }
+    }));
+
   void test('a retried append returns the stored record and never duplicates or forks the chain', () =>
     withStore(async ({ ledger }) => {
       const inputs = promotionChain('p-retry', 'rolled-back');

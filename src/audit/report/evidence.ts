@@ -98,8 +98,7 @@ export interface WorkerIdentity {
 }
 
 /** A stage worker's signature travels in the serving state it returned (`data.serving.worker`). */
-const workerField = (r: AnyRecord): Data | undefined =>
-  obj(obj(r.data.serving)?.worker) ?? obj(r.data.worker);
+const workerField = (r: AnyRecord): Data | undefined => obj(obj(r.data.serving)?.worker);
 
 export function workerOf(r: AnyRecord): WorkerIdentity | undefined {
   const w = workerField(r);
