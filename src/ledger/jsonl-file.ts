@@ -124,8 +124,9 @@ export class JsonlFile {
   }
 
   /**
-   * Every complete line, the file read once: the bytes the refresh indexes are the ones decoded
-   * (a long chain read for verification was read twice, once to index it and once for its text).
+   * Every complete line, brought up to date first. When nothing was indexed before (the log as
+   * verification reads it), the bytes the refresh indexes are the ones decoded: the file is read
+   * once, not once to index it and again for its text.
    */
   async freshLines(): Promise<string[]> {
     const read = await this.updateIndex(async () => {
