@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /** The repository root: the nearest folder above this file that holds package.json. */
 export const projectRoot: string = (() => {
@@ -45,9 +45,9 @@ export function execArgvFor(module: string): string[] {
  * A worker thread running `module`. Node 20 does not apply tsx's loader to worker threads, so
  * a TypeScript module is reached through a small bootstrap that registers tsx first.
  */
-export function projectThread(module: string, options: WorkerOptions = {}): Worker {
-  if (!module.endsWith('.ts')) return new Worker(module, options);
+export function projectThread(module: string): Worker {
+  if (!module.endsWith('.ts')) return new Worker(module);
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(module).href)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return new Worker(bootstrap, { eval: true });
 }

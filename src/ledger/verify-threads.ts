@@ -31,7 +31,6 @@ export interface ThreadedVerifyOptions extends VerifyChainOptions {
 }
 
 const threadModule = projectModule('./verify-thread', import.meta.url);
-const YOUNG_GENERATION_MB = 64;
 
 /** A chain's verdict, with the hash each stored record claims (claimedHashes: what the log is checked against). */
 export interface CheckedChain {
@@ -66,11 +65,7 @@ export async function checkLongChain(
     return { verification: chainVerification(chainId, rawRecords, firstBad, seal, opts), claimed };
   }
 
-  // A larger young generation: a slice's parsed records are garbage within the slice, and fewer
-  // scavenges promote less of them.
-  const workers = Array.from({ length: threads }, () =>
-    projectThread(threadModule, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }),
-  );
+  const workers = Array.from({ length: threads }, () => projectThread(threadModule));
   try {
     const pending = new Map<number, (reply: SliceReply) => void>();
     const failed = new Promise<never>((_, reject) => {
