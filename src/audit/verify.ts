@@ -7,12 +7,18 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { ChainSeal, Ledger, TornTail } from '../ledger/ledger.js';
-import { checkChainAgainstLog, claimedHashes, missingChains } from '../ledger/log-cross-check.js';
-import { scanLog, verifyLog, type BadLeaf, type LogVerification } from '../ledger/log-verify.js';
+import { checkChainAgainstLog, missingChains } from '../ledger/log-cross-check.js';
+import {
+  scanLog,
+  scanLogInTurns,
+  verifyLog,
+  type BadLeaf,
+  type LogVerification,
+} from '../ledger/log-verify.js';
 import { sha256Hex } from '../ledger/record.js';
 import { checkArtifactAttestation } from '../ledger/seal.js';
 import { type BadRecord, type ChainVerification } from '../ledger/verify.js';
-import { verifyLongChain } from '../ledger/verify-threads.js';
+import { checkLongChain } from '../ledger/verify-threads.js';
 
 export interface ArtifactVerification {
   promotionId: string;
@@ -52,25 +58,20 @@ const ofPromotion = (chainId: string, promotionId: string) =>
 export async function verifyLedger(ledger: Ledger, opts: VerifyOptions = {}): Promise<LedgerVerification> {
   const withLog = opts.log ?? true;
   // The log is read first: every record it names was written before its leaf, so the chains read
-  // next hold it; a record appended meanwhile is at most reported as not yet logged.
-  const scanned = withLog ? scanLog(await ledger.readLog()) : undefined;
+  // next hold it; a record appended meanwhile is at most reported as not yet logged. It is
+  // scanned while the first chain is read and checked (its threads leave this one idle).
+  const leaves = withLog ? await ledger.readLog() : undefined;
   const notes = withLog ? await ledger.readCheckpoints() : [];
+  const scanning = leaves ? scanLogInTurns(leaves) : undefined;
   const all = await ledger.listChains();
   const chainIds = opts.promotionId
     ? all
         .filter((c) => c.promotionId === opts.promotionId || c.chainId === opts.promotionId)
         .map((c) => c.chainId)
     : all.map((c) => c.chainId);
-  const gone = scanned
-    ? missingChains(scanned.chains, new Set(all.map((c) => c.chainId))).filter(
-        (m) => !opts.promotionId || ofPromotion(m.chainId, opts.promotionId),
-      )
-    : [];
-  if (opts.promotionId && chainIds.length === 0 && gone.length === 0)
-    throw new Error(`no evidence for promotion ${opts.promotionId} in the ledger`);
 
   const chains: ChainVerification[] = [];
-  const badLeaves: BadLeaf[] = gone.map((m) => m.badLeaf);
+  const badLeaves: BadLeaf[] = [];
   /** Chains with records the log read first did not hold yet: perhaps appended while verifying. */
   const ahead: Array<{
     verification: ChainVerification;
@@ -81,12 +82,12 @@ export async function verifyLedger(ledger: Ledger, opts: VerifyOptions = {}): Pr
   for (const chainId of chainIds) {
     const raw = await ledger.readRaw(chainId);
     const seal = await ledger.getSeal(chainId);
-    const verification = await verifyLongChain(chainId, raw, seal, {
+    const { verification, claimed: hashes } = await checkLongChain(chainId, raw, seal, {
       publicKey: opts.publicKey,
       requireSeal: Boolean(opts.publicKey),
     });
+    const scanned = await scanning;
     if (scanned) {
-      const hashes = claimedHashes(raw);
       const logged = scanned.chains.get(chainId);
       const cross = checkChainAgainstLog(chainId, hashes, seal, logged);
       if (cross.problems.length > 0) {
@@ -99,6 +100,15 @@ export async function verifyLedger(ledger: Ledger, opts: VerifyOptions = {}): Pr
     }
     chains.push(verification);
   }
+  const scanned = await scanning;
+  const gone = scanned
+    ? missingChains(scanned.chains, new Set(all.map((c) => c.chainId))).filter(
+        (m) => !opts.promotionId || ofPromotion(m.chainId, opts.promotionId),
+      )
+    : [];
+  if (opts.promotionId && chainIds.length === 0 && gone.length === 0)
+    throw new Error(`no evidence for promotion ${opts.promotionId} in the ledger`);
+  badLeaves.push(...gone.map((m) => m.badLeaf));
   if (ahead.length > 0) {
     // A writer logs a record right after writing it: a log read now holds what was in flight.
     const later = scanLog(await ledger.readLog());

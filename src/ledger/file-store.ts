@@ -202,10 +202,8 @@ export class FileLedger implements Ledger {
     return this.appends.submit({ kind: 'next', input });
   }
 
-  async readRaw(chainId: string): Promise<string[]> {
-    const file = this.chain(chainId);
-    await file.ensureFresh();
-    return file.lines();
+  readRaw(chainId: string): Promise<string[]> {
+    return this.chain(chainId).freshLines();
   }
 
   async read(chainId: string): Promise<EvidenceRecord[]> {

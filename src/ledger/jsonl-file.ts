@@ -113,8 +113,8 @@ export class JsonlFile {
    * appends: a read that indexed the bytes of an append still being recorded (or two reads at
    * once) would index the same line twice and cut the lines after it in the middle.
    */
-  private refresh(holdingLock: boolean): Promise<void> {
-    return this.updateIndex(() => this.indexNewBytes(holdingLock));
+  private async refresh(holdingLock: boolean): Promise<void> {
+    await this.updateIndex(() => this.indexNewBytes(holdingLock));
   }
 
   private updateIndex<T>(fn: () => Promise<T>): Promise<T> {
@@ -123,7 +123,28 @@ export class JsonlFile {
     return next;
   }
 
-  private async indexNewBytes(holdingLock: boolean): Promise<void> {
+  /**
+   * Every complete line, brought up to date first. When nothing was indexed before (the log as
+   * verification reads it), the bytes the refresh indexes are the ones decoded: the file is read
+   * once, not once to index it and again for its text.
+   */
+  async freshLines(): Promise<string[]> {
+    const read = await this.updateIndex(async () => {
+      const fromScratch = this.size === 0;
+      const bytes = await this.indexNewBytes(false);
+      // The lines indexed now: an append recorded later adds lines these bytes do not hold.
+      return fromScratch && bytes ? { bytes, lines: this.starts.length, size: this.size } : undefined;
+    });
+    if (!read) return this.lines();
+    const { bytes, lines, size } = read;
+    const starts = this.starts;
+    return Array.from({ length: lines }, (_, i) =>
+      bytes.toString('utf8', starts[i], (i + 1 < lines ? starts[i + 1]! : size) - 1),
+    );
+  }
+
+  /** Returns the new bytes it read, if any. */
+  private async indexNewBytes(holdingLock: boolean): Promise<Buffer | undefined> {
     let fileSize: number;
     try {
       fileSize = (await stat(this.file)).size;
@@ -137,8 +158,9 @@ export class JsonlFile {
       this.size = 0;
       this.rewrites++;
     }
+    let tail: Buffer | undefined;
     if (fileSize > this.size) {
-      const tail = await this.readBytes(this.size, fileSize - this.size);
+      tail = await this.readBytes(this.size, fileSize - this.size);
       let lineStart = 0;
       // indexOf searches natively: a byte-by-byte loop here took seconds for a 1M-record chain.
       for (let end = tail.indexOf(NEWLINE); end !== -1; end = tail.indexOf(NEWLINE, lineStart)) {
@@ -149,6 +171,7 @@ export class JsonlFile {
     }
     this.tornBytes = fileSize - this.size;
     if (this.tornBytes > 0 && holdingLock) await this.cutTornTail(fileSize);
+    return tail;
   }
 
   private async cutTornTail(fileSize: number): Promise<void> {

@@ -4,16 +4,22 @@
  * hashed as SHA-256(0x00 || data), an interior node as SHA-256(0x01 || left || right); the tree
  * of n leaves splits at the largest power of two below n.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
+const LEAF_PREFIX = Buffer.of(0);
+const NODE_PREFIX = Buffer.of(1);
 
+// One-shot crypto.hash: a createHash object per leaf and node cost more than the hashing itself.
 export function leafHash(data: string | Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.of(0)).update(data).digest();
+  // U+0000 is the single byte 0x00 in UTF-8.
+  return typeof data === 'string'
+    ? hash('sha256', `\0${data}`, 'buffer')
+    : hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
 /** The hash of the empty tree: SHA-256 of nothing. */

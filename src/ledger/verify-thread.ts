@@ -1,6 +1,7 @@
 /**
  * A worker thread of verify-threads.ts: checks the slices of a chain it is sent, exactly as a
- * single-threaded verification would, and answers with the slice's first bad record.
+ * single-threaded verification would, and answers with the slice's first bad record and the
+ * hash each of its records claims (what the cross-check with the log compares).
  */
 import { parentPort } from 'node:worker_threads';
 import { firstBadRecord, type BadRecord } from './verify.js';
@@ -18,9 +19,12 @@ export interface SliceRequest {
 export interface SliceReply {
   id: number;
   firstBad?: BadRecord;
+  /** The hash each record of the slice claims (claimedHashes). */
+  claimed: string[];
 }
 
 parentPort!.on('message', ({ id, chainId, from, records, prevHash }: SliceRequest) => {
-  const firstBad = firstBadRecord(chainId, records, from, prevHash);
-  parentPort!.postMessage({ id, ...(firstBad ? { firstBad } : {}) } satisfies SliceReply);
+  const claimed: string[] = [];
+  const firstBad = firstBadRecord(chainId, records, from, prevHash, claimed);
+  parentPort!.postMessage({ id, claimed, ...(firstBad ? { firstBad } : {}) } satisfies SliceReply);
 });

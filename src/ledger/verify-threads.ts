@@ -11,10 +11,11 @@ import { projectModule, projectThread } from '../paths.js';
 import type { ChainSeal } from './ledger.js';
 import { GENESIS_HASH } from './record.js';
 import type { SliceReply, SliceRequest } from './verify-thread.js';
+import { claimedHashes } from './log-cross-check.js';
 import {
   chainVerification,
+  firstBadRecord,
   storedHash,
-  verifyChain,
   type BadRecord,
   type ChainVerification,
   type VerifyChainOptions,
@@ -31,16 +32,38 @@ export interface ThreadedVerifyOptions extends VerifyChainOptions {
 
 const threadModule = projectModule('./verify-thread', import.meta.url);
 
+/** A chain's verdict, with the hash each stored record claims (claimedHashes: what the log is checked against). */
+export interface CheckedChain {
+  verification: ChainVerification;
+  claimed: string[];
+}
+
 export async function verifyLongChain(
   chainId: string,
   rawRecords: string[],
   seal: ChainSeal | undefined,
   opts: ThreadedVerifyOptions = {},
 ): Promise<ChainVerification> {
+  return (await checkLongChain(chainId, rawRecords, seal, opts)).verification;
+}
+
+/**
+ * verifyLongChain, also answering the hash each record claims: the threads parse every record
+ * anyway, so the cross-check with the log does not parse a long chain a second time.
+ */
+export async function checkLongChain(
+  chainId: string,
+  rawRecords: string[],
+  seal: ChainSeal | undefined,
+  opts: ThreadedVerifyOptions = {},
+): Promise<CheckedChain> {
   const slice = opts.slice ?? 25_000;
   const threads = Math.min(opts.threads ?? availableParallelism(), Math.ceil(rawRecords.length / slice));
-  if (rawRecords.length < (opts.threadedFrom ?? 50_000) || threads < 2)
-    return verifyChain(chainId, rawRecords, seal, opts);
+  if (rawRecords.length < (opts.threadedFrom ?? 50_000) || threads < 2) {
+    const claimed: string[] = [];
+    const firstBad = firstBadRecord(chainId, rawRecords, 0, GENESIS_HASH, claimed);
+    return { verification: chainVerification(chainId, rawRecords, firstBad, seal, opts), claimed };
+  }
 
   const workers = Array.from({ length: threads }, () => projectThread(threadModule));
   try {
@@ -55,6 +78,8 @@ export async function verifyLongChain(
 
     let next = 0;
     let firstBad: BadRecord | undefined;
+    /** Each slice's claimed hashes by its first sequence number; a slice skipped has none. */
+    const claimedBySlice = new Map<number, string[]>();
     // Each thread takes the next slice when it is done with one; slices past a bad record are skipped.
     const work = async (worker: Worker) => {
       for (let from = next; from < rawRecords.length; from = next) {
@@ -72,11 +97,16 @@ export async function verifyLongChain(
           worker.postMessage(request);
         });
         pending.delete(from);
+        claimedBySlice.set(from, reply.claimed);
         if (reply.firstBad && (!firstBad || reply.firstBad.seq < firstBad.seq)) firstBad = reply.firstBad;
       }
     };
     await Promise.race([Promise.all(workers.map(work)), failed]);
-    return chainVerification(chainId, rawRecords, firstBad, seal, opts);
+    const claimed: string[] = [];
+    for (let from = 0; from < rawRecords.length; from += slice)
+      for (const hash of claimedBySlice.get(from) ?? claimedHashes(rawRecords.slice(from, from + slice)))
+        claimed.push(hash);
+    return { verification: chainVerification(chainId, rawRecords, firstBad, seal, opts), claimed };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { TERMINAL_TYPES, type EvidenceRecord } from '../domain/evidence.js';
 import type { ChainSeal } from './ledger.js';
+import { claimedHashes } from './log-cross-check.js';
 import { GENESIS_HASH, recordHash, StoredRecord } from './record.js';
 import { checkSeal } from './seal.js';
 
@@ -84,11 +85,17 @@ export function firstBadRecord(
   records: readonly string[],
   from: number,
   prevHash: string,
+  /** Filled with the hash each record claims (claimedHashes), from the parse the check makes anyway. */
+  claimed?: string[],
 ): BadRecord | undefined {
   let linkTo = prevHash;
   for (const [i, text] of records.entries()) {
     const { record, reason } = checkRecord(chainId, from + i, text, linkTo);
-    if (!record) return { chainId, seq: from + i, reason: reason ?? 'invalid' };
+    if (!record) {
+      claimed?.push(...claimedHashes(records.slice(i)));
+      return { chainId, seq: from + i, reason: reason ?? 'invalid' };
+    }
+    claimed?.push(record.hash);
     linkTo = record.hash;
   }
   return undefined;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChainSeal } from '../../src/ledger/ledger.js';
 import { buildRecord, GENESIS_HASH } from '../../src/ledger/record.js';
-import { verifyLongChain } from '../../src/ledger/verify-threads.js';
+import { claimedHashes } from '../../src/ledger/log-cross-check.js';
+import { checkLongChain, verifyLongChain } from '../../src/ledger/verify-threads.js';
 import { verifyChain } from '../../src/ledger/verify.js';
 import { promotionChain } from './samples.js';
 
@@ -57,6 +58,13 @@ for (const [name, records] of Object.entries(damaged)) {
     const expected = verifyChain(CHAIN, records, undefined);
     assert.equal(expected.ok, name === 'intact');
     assert.deepEqual(await verifyLongChain(CHAIN, records, undefined, threaded), expected);
+  });
+
+  // What the cross-check with the log compares: the threads' answer, even past a bad record.
+  void test(`threaded verification names the hash each record claims: ${name}`, async () => {
+    const { claimed } = await checkLongChain(CHAIN, records, undefined, threaded);
+    assert.deepEqual(claimed, claimedHashes(records));
+    assert.equal(claimed.length, records.length);
   });
 }
 
