@@ -185,7 +185,11 @@ export async function run(): Promise<BenchResult[]> {
     }),
   );
   const trust: TrustSnapshot = {
-    principals: approvers.map((p) => ({ id: p.id, groups: p.groups })),
+    // The requester signs each start and must be a principal of the orchestration worker's config.
+    principals: [
+      { id: 'rita', groups: ['developers'] },
+      ...approvers.map((p) => ({ id: p.id, groups: p.groups })),
+    ],
     keys: { [`chat:${key.id}`]: { publicKeyHex: key.publicKeyHex, kind: 'chat-service' } },
   };
   const deployStarts = new Map<string, (at: number) => void>();

@@ -206,8 +206,10 @@ export async function startPromotionFixture(deps: {
       for (;;) {
         const state = await handle.query<PromotionState>('state');
         if (state.gate === gate) return state;
-        if (Date.now() > deadline)
-          throw new Error(`promotion never reached gate ${gate} (at ${state.gate}, ${state.status})`);
+        if (Date.now() > deadline || state.status !== 'running')
+          throw new Error(
+            `promotion never reached gate ${gate} (at ${state.gate}, ${state.status}${state.outcome ? `: ${state.outcome}` : ''})`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
     },
