@@ -19,7 +19,7 @@ import type { FreezeAction, Signed } from '../src/approvals/actions.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
 import { BROADCAST_ACTIVITY_OPTIONS, FREEZE_TRUST_ACTIVITY_OPTIONS } from '../src/domain/activity-options.js';
 import { EvidenceTrail } from './evidence-trail.js';
-import { freezeProblem } from './message-checks.js';
+import { freezeProblem } from './freeze-rules.js';
 
 export const LINE_WORKFLOW_ID = 'tollgate-line';
 

@@ -50,6 +50,12 @@ export type RunInput = PromotionInput & { trusted?: TrustedStart };
 export type PromotionStatus =
   'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'aborted' | 'rolled-back' | 'superseded';
 
+/** Why a promotion stops at a stage, and how it ends. */
+export interface StageStop {
+  status: Exclude<PromotionStatus, 'running' | 'succeeded'>;
+  outcome: string;
+}
+
 export type Gate =
   'lock' | 'policy' | 'waiver' | 'window' | 'freeze' | 'approval' | 'deploy' | 'canary' | 'rollback';
 
