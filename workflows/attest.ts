@@ -6,7 +6,8 @@
 import type { Stage } from '../src/config/schema.js';
 import type { AttestationPhase } from '../src/domain/attestation.js';
 import { isWindowOpen } from './change-windows.js';
-import type { PromotionRun, StageStop } from './run.js';
+import type { PromotionRun } from './run.js';
+import type { StageStop } from './types.js';
 
 export async function attestStage(
   run: PromotionRun,
@@ -15,7 +16,7 @@ export async function attestStage(
 ): Promise<StageStop | undefined> {
   const trusted = run.input.trusted;
   if (!trusted) return undefined;
-  const seal = run.policySeals.get(stage.name);
+  const seal = run.policySeal(stage.name);
   const canary = run.stageState(stage.name).canary;
   const result = seal
     ? await run.orchestration.issueStageAttestation({
@@ -25,8 +26,8 @@ export async function attestStage(
         start: trusted.start,
         release: run.input.release,
         policy: seal,
-        votes: run.signedVotes.get(stage.name) ?? [],
-        waivers: run.signedWaivers.filter((w) => w.payload.stage === stage.name),
+        votes: run.signedVotesFor(stage.name),
+        waivers: run.signedWaiversFor(stage.name),
         window:
           stage.changeWindows.length === 0
             ? 'none'
@@ -53,7 +54,7 @@ export async function attestStage(
       outcome: `stage ${stage.name} was not attested (${phase}): ${result.refused}`,
     };
   }
-  run.attestations.push(result.envelope);
+  run.addAttestation(result.envelope);
   await run.evidence.add('stage.attested', { phase, envelope: result.envelope }, { stage: stage.name });
   return undefined;
 }

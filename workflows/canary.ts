@@ -14,7 +14,8 @@ import {
   concludeMeasurements,
   type StepDecision,
 } from './canary-measurements.js';
-import type { PromotionRun, StageStop } from './run.js';
+import type { PromotionRun } from './run.js';
+import type { StageStop } from './types.js';
 
 /** How long a human has to decide on an inconclusive analysis before Tollgate rolls back. */
 const DECISION_TIMEOUT = '24h';
@@ -97,18 +98,18 @@ export async function runCanary(
           outcome: `canary inconclusive at ${stage.name} step ${index + 1}: ${analysis.reason}`,
         };
       state.canary.awaitingDecision = true;
-      run.canaryDecision = undefined;
+      run.clearCanaryDecision();
       run.notify(
         'canary-inconclusive',
         stage.name,
         `canary step ${index + 1} inconclusive: ${analysis.reason}`,
       );
-      const decided = await condition(() => run.canaryDecision !== undefined, DECISION_TIMEOUT);
+      const decision = await run.awaitCanaryDecision(DECISION_TIMEOUT);
       state.canary.awaitingDecision = false;
-      if (!decided || run.canaryDecision === 'rollback')
+      if (decision !== 'continue')
         return {
           status: 'rolled-back',
-          outcome: decided
+          outcome: decision
             ? `canary at ${stage.name} rolled back by decision after an inconclusive analysis`
             : `no decision on the inconclusive canary at ${stage.name} within ${DECISION_TIMEOUT}`,
         };

@@ -1,5 +1,5 @@
 /**
- * The line: one long-lived workflow (id `tollgate-line`) that holds the stop-the-line freeze.
+ * The line: one long-lived workflow (type `freeze`, id `tollgate-line`) that holds the stop-the-line freeze.
  * `tollgate freeze` / `unfreeze` update it; it forwards the signed action to every running
  * promotion, and new promotions ask it at start. Promotions verify the signature themselves.
  */
@@ -19,7 +19,7 @@ import type { FreezeAction, Signed } from '../src/approvals/actions.js';
 import type { OrchestrationActivities } from '../activities/contracts.js';
 import { BROADCAST_ACTIVITY_OPTIONS, FREEZE_TRUST_ACTIVITY_OPTIONS } from '../src/domain/activity-options.js';
 import { EvidenceTrail } from './evidence-trail.js';
-import { freezeProblem } from './message-checks.js';
+import { freezeProblem } from './freeze-rules.js';
 
 export const LINE_WORKFLOW_ID = 'tollgate-line';
 
@@ -51,10 +51,24 @@ export interface LineState {
   seq?: number;
 }
 
+/** The stop-the-line freeze: workflow type `freeze`, id `tollgate-line`. */
+export async function freeze(initial: LineState = {}): Promise<void> {
+  await holdLine(initial);
+}
+
+/**
+ * The same workflow under the type name it had before it was named for the freeze: still
+ * registered, so its recorded histories replay and a running one goes on (continue-as-new keeps
+ * a run's type).
+ */
 export async function line(initial: LineState = {}): Promise<void> {
-  let freeze = initial.freeze;
+  await holdLine(initial);
+}
+
+async function holdLine(initial: LineState): Promise<void> {
+  let inForce = initial.freeze;
   let lastIssuedAt = initial.lastIssuedAt;
-  setHandler(lineStatusQuery, () => (freeze ? { freeze } : {}));
+  setHandler(lineStatusQuery, () => (inForce ? { freeze: inForce } : {}));
   const signed = patched(SIGNED_LINE);
   let authority: Awaited<ReturnType<typeof lineTrust>> | undefined;
   const evidence = new EvidenceTrail(LINE_CHAIN, initial.seq ?? 0);
@@ -70,7 +84,7 @@ export async function line(initial: LineState = {}): Promise<void> {
         const problem = problemOf(action);
         if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       }
-      freeze = action.payload.frozen ? action : undefined;
+      inForce = action.payload.frozen ? action : undefined;
       lastIssuedAt = action.payload.issuedAt;
       if (authority)
         await evidence.add(
@@ -104,8 +118,8 @@ export async function line(initial: LineState = {}): Promise<void> {
   if (signed) authority = await lineTrust();
   await condition(() => workflowInfo().continueAsNewSuggested);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof line>({
-    ...(freeze ? { freeze } : {}),
+  await continueAsNew<typeof freeze>({
+    ...(inForce ? { freeze: inForce } : {}),
     ...(lastIssuedAt ? { lastIssuedAt } : {}),
     ...(signed ? { seq: evidence.count } : {}),
   });

@@ -1,32 +1,9 @@
 /**
- * Checks of the messages that change a running promotion from outside (freeze, supersede):
- * pure functions over the promotion's own trust, run in the workflow sandbox.
+ * Checks of the supersede notice that ends a running promotion from outside: a pure function
+ * over the promotion's own trust, run in the workflow sandbox (freezes: freeze-rules.ts).
  */
-import type { FreezeAction, Signed, StartAction, TrustSnapshot } from '../src/approvals/actions.js';
+import type { Signed, StartAction, TrustSnapshot } from '../src/approvals/actions.js';
 import { signatureProblem } from '../src/approvals/verify.js';
-
-/**
- * Why a freeze or unfreeze must be refused: unsigned or wrongly signed, not by an operator, or
- * not newer than the freeze action already in force (so a replayed older unfreeze cannot lift
- * a newer freeze).
- */
-export function freezeProblem(
-  signed: Signed<FreezeAction>,
-  ctx: { trust: TrustSnapshot; operatorGroups: string[]; inForceIssuedAt?: string },
-): string | undefined {
-  const action = signed?.payload;
-  if (action?.kind !== 'freeze') return 'not a signed freeze action';
-  const signature = signatureProblem(signed, ctx.trust);
-  if (signature) return signature;
-  const principal = ctx.trust.principals.find((p) => p.id === action.actor);
-  if (!principal?.groups.some((g) => ctx.operatorGroups.includes(g)))
-    return `${action.actor} is not an operator (${ctx.operatorGroups.join(', ') || 'no operator groups'})`;
-  const issued = Date.parse(action.issuedAt);
-  if (Number.isNaN(issued)) return `issuedAt ${action.issuedAt} is not an ISO-8601 time`;
-  if (ctx.inForceIssuedAt !== undefined && !(issued > Date.parse(ctx.inForceIssuedAt)))
-    return `this ${action.frozen ? 'freeze' : 'unfreeze'} was issued at ${action.issuedAt}, not after the freeze action in force (${ctx.inForceIssuedAt})`;
-  return undefined;
-}
 
 export interface SupersededMessage {
   by: string;

@@ -3,13 +3,13 @@
  * lock, policy (or a waiver), change window, stop-the-line freeze, approval — then deploys,
  * runs the canary, and promotes or rolls back. Every step leaves an evidence record.
  *
- * Handlers are registered first (run.ts); the process below reads top to bottom.
+ * Handlers are registered first (run-handlers.ts), the gates are in gates.ts; the process below
+ * reads top to bottom.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
   isCancellation,
   ParentClosePolicy,
   patched,
@@ -19,16 +19,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { durationMs } from '../src/domain/duration.js';
 import type { Stage } from '../src/config/schema.js';
 import { SA_APP, SA_STAGE, SA_STATUS, SA_VERSION } from '../src/temporal/search-attributes.js';
 import { controlUpdate, stateQuery, voteUpdate, waiveUpdate } from './messages.js';
 import { FINAL_STATE_MEMO } from './query-names.js';
-import { FINAL_STATE_IN_MEMO, PromotionRun, StageStop } from './run.js';
+import { FINAL_STATE_IN_MEMO, PromotionRun } from './run.js';
+import { applyLineStatus, registerHandlers } from './run-handlers.js';
+import { approvalGate, policyGate, preDeployGates, rollbackStage } from './gates.js';
 import { terminalType } from './terminal-record.js';
 import { runCanary } from './canary.js';
-import { isWindowOpen, nextWindowOpening } from './change-windows.js';
-import { approvalDecision } from './approval-rules.js';
 import { attestStage } from './attest.js';
 import { resolveStart } from './start.js';
 import { EvidenceTrail } from './evidence-trail.js';
@@ -40,6 +39,7 @@ import type {
   PromotionState,
   PromotionStatus,
   RunInput,
+  StageStop,
 } from './types.js';
 
 /**
@@ -102,7 +102,7 @@ async function refuseStart(
 
 async function promote(input: RunInput): Promise<PromotionResult> {
   const run = new PromotionRun(input);
-  run.registerHandlers();
+  registerHandlers(run);
   if (input.trusted) {
     // Anyone with namespace access can request a cancel: for a signed promotion it is a refused
     // action, recorded, and the promotion goes on. Aborting is the signed control update.
@@ -141,7 +141,7 @@ async function drive(run: PromotionRun): Promise<PromotionResult> {
         }
       : {}),
   });
-  await run.applyLineStatus();
+  await applyLineStatus(run);
 
   let status: Exclude<PromotionStatus, 'running'> = 'succeeded';
   let outcome = `${input.release.app} ${input.release.version} promoted through ${input.pipeline.stages.map((s) => s.name).join(' → ')}`;
@@ -169,11 +169,12 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
   await run.evidence.add('stage.entered', {}, { stage: stage.name });
 
   const scope = new CancellationScope();
-  run.stageScope = scope;
+  run.cancelOnAbort(scope);
   let deployed = false;
   try {
     return await scope.run(async () => {
-      const lockStop = await run.acquireStageLock(stage);
+      run.setGate('lock');
+      const lockStop = await run.locks.acquire(stage);
       if (lockStop) return lockStop;
 
       const policyStop = await policyGate(run, stage);
@@ -205,7 +206,7 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
       if (stage.canary) {
         const canaryStop = await runCanary(run, stage, stage.canary);
         if (canaryStop) {
-          await run.rollback(stage, canaryStop.outcome);
+          await rollbackStage(run, stage, canaryStop.outcome);
           return canaryStop;
         }
       }
@@ -220,10 +221,10 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
       return undefined;
     });
   } catch (err) {
-    if (isCancellation(err) || run.abortRequested) {
+    if (isCancellation(err) || run.aborting) {
       const stop = run.stopForAbort();
       if (deployed || run.deployStarted(stage))
-        await CancellationScope.nonCancellable(() => run.rollback(stage, stop.outcome));
+        await CancellationScope.nonCancellable(() => rollbackStage(run, stage, stop.outcome));
       state.status = deployed ? 'rolled-back' : 'failed';
       return stop;
     }
@@ -241,144 +242,14 @@ async function runStage(run: PromotionRun, stage: Stage): Promise<StageStop | un
     if (run.deployStarted(stage)) {
       // The deploy (or a canary step) failed after its retries: restore the previous version.
       const reason = `deploy to ${stage.name} failed: ${errorMessage(err)}`;
-      await CancellationScope.nonCancellable(() => run.rollback(stage, reason));
+      await CancellationScope.nonCancellable(() => rollbackStage(run, stage, reason));
       return { status: 'rolled-back', outcome: reason };
     }
     state.status = 'failed';
     return { status: 'failed', outcome: `stage ${stage.name} failed: ${errorMessage(err)}` };
   } finally {
-    run.stageScope = undefined;
-    await CancellationScope.nonCancellable(() => run.releaseStageLock(stage));
-  }
-}
-
-async function policyGate(run: PromotionRun, stage: Stage): Promise<StageStop | undefined> {
-  run.setGate('policy');
-  const evaluation = await run.orchestration.evaluatePolicy({
-    promotionId: run.input.promotionId,
-    stage: stage.name,
-    release: run.input.release,
-    releaseDigest: run.input.releaseDigest,
-    packs: stage.policy.packs,
-    time: new Date().toISOString(),
-  });
-  const failed = evaluation.rules
-    .filter((r) => r.outcome === 'fail' || r.outcome === 'error')
-    .map((r) => r.ruleId);
-  const state = run.stageState(stage.name);
-  state.policy = {
-    passed: evaluation.passed,
-    resultHash: evaluation.resultHash,
-    failedRules: failed,
-    waived: [],
-  };
-  run.policyResultHash = evaluation.resultHash;
-  if (evaluation.seal) run.policySeals.set(stage.name, evaluation.seal);
-  await run.evidence.add('policy.evaluated', evaluation, {
-    stage: stage.name,
-    controls: evaluation.rules.flatMap((r) => r.controls),
-  });
-  if (evaluation.passed) return undefined;
-
-  // A failed rule stops the promotion unless an authorized approver waives it (break-glass).
-  run.setGate('waiver');
-  const timeout = durationMs(stage.approval?.timeout ?? '24h');
-  const waived = await condition(() => run.unwaived(stage.name, failed).length === 0, timeout);
-  state.policy.waived = failed.filter((id) => run.activeWaiver(stage.name, id));
-  if (waived) return undefined;
-  return {
-    status: 'failed',
-    outcome: `policy failed at ${stage.name}: ${run.unwaived(stage.name, failed).join(', ')} (no waiver)`,
-  };
-}
-
-async function approvalGate(run: PromotionRun, stage: Stage): Promise<StageStop | undefined> {
-  const rule = stage.approval;
-  if (!rule) return undefined;
-  const state = run.stageState(stage.name);
-  const deadline = new Date(Date.now() + durationMs(rule.timeout)).toISOString();
-  state.approval = {
-    quorum: rule.quorum,
-    groups: rule.groups,
-    distinctGroups: rule.distinctGroups,
-    votes: [],
-    deadline,
-  };
-  await run.evidence.add(
-    'approval.requested',
-    {
-      quorum: rule.quorum,
-      groups: rule.groups,
-      distinctGroups: rule.distinctGroups,
-      deadline,
-      releaseDigest: run.input.releaseDigest,
-      policyResultHash: run.policyResultHash,
-    },
-    { stage: stage.name },
-  );
-  run.setGate('approval');
-  run.notify('approval-requested', stage.name, `${stage.name} is waiting for ${rule.quorum} approval(s)`);
-  const decided = await condition(
-    () => approvalDecision(state.approval!.votes, rule) !== 'pending',
-    durationMs(rule.timeout),
-  );
-  run.approvalClosed(stage.name);
-  if (!decided) {
-    run.notify('expired', stage.name, `approval of ${stage.name} expired after ${rule.timeout}`);
-    return { status: 'expired', outcome: `approval of ${stage.name} expired after ${rule.timeout}` };
-  }
-  if (approvalDecision(state.approval.votes, rule) === 'rejected') {
-    const rejecter = state.approval.votes.find((v) => v.decision === 'reject')!;
-    const outcome = `rejected at ${stage.name} by ${rejecter.approver}${rejecter.comment ? `: ${rejecter.comment}` : ''}`;
-    run.notify('rejected', stage.name, outcome);
-    return { status: 'rejected', outcome };
-  }
-  await run.evidence.add('approval.granted', { votes: state.approval.votes }, { stage: stage.name });
-  run.notify(
-    'approved',
-    stage.name,
-    `${stage.name} approved by ${state.approval.votes.map((v) => v.approver).join(', ')}`,
-  );
-  return undefined;
-}
-
-/** Holds before a deploy while the line is frozen, outside the change window, or paused. */
-async function preDeployGates(run: PromotionRun, stage: Stage): Promise<void> {
-  for (;;) {
-    if (run.frozen) {
-      run.setGate('freeze');
-      await run.evidence.add(
-        'freeze.held',
-        { reason: run.frozen.reason, by: run.frozen.by },
-        { stage: stage.name },
-      );
-      await condition(() => !run.frozen);
-      await run.evidence.add('freeze.lifted', {}, { stage: stage.name });
-      continue;
-    }
-    if (!isWindowOpen(stage.changeWindows, new Date()) && !run.activeWaiver(stage.name, 'change-window')) {
-      run.setGate('window');
-      const opens = nextWindowOpening(stage.changeWindows, new Date());
-      await run.evidence.add(
-        'window.waiting',
-        { opensAt: opens?.toISOString() ?? null },
-        { stage: stage.name },
-      );
-      const waitMs = opens ? Math.max(opens.getTime() - Date.now(), 1000) : 24 * 3600_000;
-      await condition(() => run.activeWaiver(stage.name, 'change-window') || Boolean(run.frozen), waitMs);
-      continue;
-    }
-    if (run.paused) {
-      await run.waitWhilePaused();
-      continue;
-    }
-    if (stage.changeWindows.length > 0)
-      await run.evidence.add(
-        'window.open',
-        { waived: !isWindowOpen(stage.changeWindows, new Date()) },
-        { stage: stage.name },
-      );
-    return;
+    run.leaveStage();
+    await CancellationScope.nonCancellable(() => run.locks.release(stage));
   }
 }
 
@@ -387,9 +258,7 @@ async function finish(
   status: Exclude<PromotionStatus, 'running'>,
   outcome: string,
 ): Promise<PromotionResult> {
-  run.state.status = status;
-  run.state.outcome = outcome;
-  run.state.gate = undefined;
+  run.end(status, outcome);
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
   await run.evidence.add(terminalType(status), { status, outcome });
   run.notify(

@@ -1,6 +1,6 @@
 /** Which record ends a promotion's evidence chain, for each way it can end. */
 import { patched } from '@temporalio/workflow';
-import type { PromotionStatus } from './types.js';
+import { endRecordType, type EndStatus } from '../src/domain/promotion-status.js';
 
 /**
  * patched() id: a promotion whose failed stage was rolled back ends with `promotion.rolled-back`;
@@ -8,9 +8,7 @@ import type { PromotionStatus } from './types.js';
  */
 export const ROLLED_BACK_RECORD = 'rolled-back-record';
 
-export function terminalType(status: Exclude<PromotionStatus, 'running'>) {
-  if (status === 'succeeded') return 'promotion.completed';
-  if (status === 'rolled-back')
-    return patched(ROLLED_BACK_RECORD) ? 'promotion.rolled-back' : 'promotion.failed';
-  return `promotion.${status}` as const;
+export function terminalType(status: EndStatus) {
+  if (status === 'rolled-back' && !patched(ROLLED_BACK_RECORD)) return 'promotion.failed';
+  return endRecordType(status);
 }

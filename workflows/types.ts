@@ -1,4 +1,5 @@
 import type { Pipeline } from '../src/config/schema.js';
+import type { PromotionStatus } from '../src/domain/promotion-status.js';
 import type { Release } from '../src/domain/release.js';
 import type { Signed, StartAction, TrustSnapshot } from '../src/approvals/actions.js';
 import type { PolicyEvaluation } from '../src/policy/types.js';
@@ -47,8 +48,13 @@ export interface TrustedStart {
 /** A promotion's input once resolved; `trusted` is set for promotions started by a signed request. */
 export type RunInput = PromotionInput & { trusted?: TrustedStart };
 
-export type PromotionStatus =
-  'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'aborted' | 'rolled-back' | 'superseded';
+export type { PromotionStatus } from '../src/domain/promotion-status.js';
+
+/** Why a promotion stops at a stage, and how it ends. */
+export interface StageStop {
+  status: Exclude<PromotionStatus, 'running' | 'succeeded'>;
+  outcome: string;
+}
 
 export type Gate =
   'lock' | 'policy' | 'waiver' | 'window' | 'freeze' | 'approval' | 'deploy' | 'canary' | 'rollback';

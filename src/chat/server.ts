@@ -12,7 +12,6 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import type { z } from 'zod';
 import type { Principal } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,8 +32,19 @@ import { PrincipalDirectory, type ChatIdentity } from './identity.js';
 import { RateLimiter } from './rate-limit.js';
 import { PromotionRelay } from './relay.js';
 import { acceptedReply, refusedReply } from './replies.js';
-import { channelOf, Refusal, SecurityRecorder, type RequestParty, type RequestSummary } from './refusals.js';
+import { Refusal, SecurityRecorder } from './refusals.js';
+import { Exchanges, type Exchange } from './exchange.js';
 import { ReplayGuard } from './replay.js';
+import {
+  form,
+  FORM,
+  frameworkRefusal,
+  header,
+  json,
+  JSON_TYPE,
+  parseField,
+  rawBody,
+} from './request-body.js';
 import {
   MAX_SIGNATURE_AGE_SECONDS,
   verifyMattermostToken,
@@ -59,17 +69,6 @@ export interface HookServer {
   /** Stops accepting requests, finishes those in flight, and flushes follow-ups and evidence. */
   close(): Promise<void>;
 }
-
-/** Per request: who sent it and what may be recorded about it, filled in as checks pass. */
-interface Exchange {
-  party: RequestParty;
-  summary: RequestSummary;
-  /** Where to post the answer in the channel, once the request is authenticated. */
-  followUp?: { url?: string; hosts: string[]; always: boolean };
-}
-
-const FORM = 'application/x-www-form-urlencoded';
-const JSON_TYPE = 'application/json';
 
 export async function createHookServer(deps: HookDeps): Promise<HookServer> {
   const { config, client, ledger, logger } = deps;
@@ -96,7 +95,6 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
   const replays = new ReplayGuard(2 * MAX_SIGNATURE_AGE_SECONDS * 1000);
   const byAddress = new RateLimiter(config.limits.perAddress);
   const byIdentity = new RateLimiter(config.limits.perIdentity);
-  const exchanges = new WeakMap<FastifyRequest, Exchange>();
 
   const app = Fastify({
     loggerInstance: logger,
@@ -107,28 +105,12 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     return503OnClosing: true,
   });
 
-  // Bodies stay raw Buffers: signatures are computed over the exact bytes, and nothing is
-  // parsed before the request is authenticated.
+  // Bodies stay raw Buffers (request-body.ts reads them once the request is authenticated).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([FORM, JSON_TYPE], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  function exchange(req: FastifyRequest): Exchange {
-    let ex = exchanges.get(req);
-    if (!ex) {
-      ex = {
-        party: { channel: channelOf(req.url) },
-        summary: {
-          method: req.method,
-          path: req.url.split('?')[0]!.slice(0, 200),
-          source: req.ip,
-          ...(req.headers['content-type'] ? { contentType: req.headers['content-type'].slice(0, 100) } : {}),
-          ...(req.headers['content-length'] ? { bytes: Number(req.headers['content-length']) || 0 } : {}),
-        },
-      };
-      exchanges.set(req, ex);
-    }
-    return ex;
-  }
+  const exchanges = new Exchanges();
+  const exchange = (req: FastifyRequest): Exchange => exchanges.of(req);
 
   async function refuse(req: FastifyRequest, reply: FastifyReply, refusal: Refusal): Promise<FastifyReply> {
     const ex = exchange(req);
@@ -231,21 +213,8 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (err instanceof Refusal) return refuse(req, reply, err);
     const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const kind =
-        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'body-too-large'
-          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? 'unsupported-media-type'
-            : 'bad-request';
-      const reason =
-        kind === 'body-too-large'
-          ? `request body is larger than ${config.limits.bodyBytes} bytes`
-          : kind === 'unsupported-media-type'
-            ? `content type must be ${FORM} (Slack, Mattermost) or ${JSON_TYPE} (webhooks)`
-            : err.message;
-      return refuse(req, reply, new Refusal(kind, reason));
-    }
+    if (status >= 400 && status < 500)
+      return refuse(req, reply, frameworkRefusal(err, config.limits.bodyBytes));
     return fail(req, reply, err);
   });
 
@@ -259,40 +228,6 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
       ),
     ),
   );
-
-  function rawBody(req: FastifyRequest, type: string): Buffer {
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType !== type) throw new Refusal('unsupported-media-type', `this endpoint takes ${type}`);
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0)
-      throw new Refusal('bad-request', 'request body is empty');
-    return req.body;
-  }
-
-  function header(req: FastifyRequest, name: string): string | undefined {
-    const value = req.headers[name];
-    return typeof value === 'string' ? value : undefined;
-  }
-
-  function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new Refusal('bad-request', `${what}: ${issue.path.join('.') || '(root)'} ${issue.message}`);
-    }
-    return result.data;
-  }
-
-  function form(raw: Buffer): Record<string, string> {
-    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-  }
-
-  function json(text: string, what: string): unknown {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new Refusal('bad-request', `${what} is not valid JSON`);
-    }
-  }
 
   function requireSlack(): string {
     if (!slackSecret) throw new Refusal('not-found', 'Slack is not configured on this hook (hook.slack)');
@@ -326,7 +261,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     route(async (req, reply, ex) => {
       const raw = rawBody(req, FORM);
       verifySlack(req, ex, raw);
-      const fields = parse(SlashCommandForm, form(raw), 'slash command');
+      const fields = parseField(SlashCommandForm, form(raw), 'slash command');
       ex.followUp = { url: fields.response_url, hosts: config.slack!.responseUrlHosts, always: false };
       return act(ex, { platform: 'slack', userId: fields.user_id }, parseCommandText(fields.text), reply);
     }),
@@ -337,7 +272,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
     route(async (req, reply, ex) => {
       const raw = rawBody(req, FORM);
       verifySlack(req, ex, raw);
-      const payload = parse(
+      const payload = parseField(
         InteractionPayload,
         json(form(raw).payload ?? '', 'payload'),
         'interaction payload',
@@ -361,7 +296,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
       const triggerId = fields.trigger_id;
       if (!triggerId) throw new Refusal('bad-request', 'Mattermost command without trigger_id');
       notReplayed(`mattermost:${triggerId}`, 'this Mattermost command');
-      const command = parse(SlashCommandForm, fields, 'slash command');
+      const command = parseField(SlashCommandForm, fields, 'slash command');
       ex.followUp = { url: command.response_url, hosts: config.mattermost!.responseUrlHosts, always: false };
       return act(
         ex,
@@ -395,7 +330,7 @@ export async function createHookServer(deps: HookDeps): Promise<HookServer> {
           'X-Tollgate-Delivery header (a unique id per delivery, at most 200 characters) is required',
         );
       ex.summary.deliveryId = deliveryId;
-      const body = parse(WebhookBody, json(raw.toString('utf8'), 'body'), 'webhook body');
+      const body = parseField(WebhookBody, json(raw.toString('utf8'), 'body'), 'webhook body');
       if (Math.abs(Date.now() / 1000 - body.timestamp) > MAX_SIGNATURE_AGE_SECONDS)
         throw new Refusal('stale-timestamp', 'body.timestamp is more than 5 minutes away from now');
       notReplayed(`webhook:${integration}:${deliveryId}`, `delivery ${deliveryId}`);

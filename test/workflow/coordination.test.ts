@@ -90,7 +90,7 @@ void test('stop-the-line freeze holds running and new promotions before their ne
       'staging approval',
     );
 
-    const line = await world.client.workflow.start('line', {
+    const line = await world.client.workflow.start('freeze', {
       workflowId: LINE_WORKFLOW_ID,
       taskQueue: world.taskQueue,
       args: [{}],

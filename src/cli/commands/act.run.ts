@@ -13,6 +13,7 @@ import { approvalProgress, describeProgress } from '../approval-progress.js';
 import { confirm } from '../confirm.js';
 import { RefusedError, UserError } from '../errors.js';
 import { notActionable } from '../finished.js';
+import { isEnded } from '../statuses.js';
 import { policySummary } from '../progress.js';
 import { stageInConfig } from '../stage-config.js';
 import type { ControlOptions, VoteOptions, WaiveOptions } from './act.js';
@@ -77,7 +78,7 @@ export async function vote(
   const signer = await ctx.signer();
   const config = await ctx.config();
   const state = await promotionState(ctx, id);
-  if (state.status !== 'running') await mustBeRunning(ctx, id);
+  if (isEnded(state.status)) await mustBeRunning(ctx, id);
   const stage = waitingStage(state, opts.stage);
   const policyResultHash = state.stages.find((s) => s.name === stage)?.policy?.resultHash ?? '';
   if (!ctx.json) ctx.io.out(approvalSummary(state, stage, config.principals));

@@ -1,6 +1,6 @@
 /** What `tollgate freeze|unfreeze` do (their shapes are in line.ts). */
 import { ORCHESTRATION_TASK_QUEUE } from '../../../activities/contracts.js';
-import { LINE_WORKFLOW_ID, setFreezeUpdate, type line } from '../../../workflows/line.js';
+import { LINE_WORKFLOW_ID, setFreezeUpdate, type freeze } from '../../../workflows/line.js';
 import type { FreezeAction } from '../../approvals/actions.js';
 import type { Tollgate } from '../context.js';
 import { sendAction } from '../actions.js';
@@ -22,7 +22,7 @@ export async function setFreeze(ctx: Tollgate, frozen: boolean, opts: { reason: 
   const action: FreezeAction = { ...signer.base('*'), kind: 'freeze', frozen, reason: opts.reason };
   const client = await ctx.client();
   // The line workflow is started on first use and lives on (continue-as-new).
-  const handle = await client.workflow.start<typeof line>('line', {
+  const handle = await client.workflow.start<typeof freeze>('freeze', {
     workflowId: LINE_WORKFLOW_ID,
     taskQueue: ORCHESTRATION_TASK_QUEUE,
     args: [{}],

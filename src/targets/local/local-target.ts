@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../logging/logger.js';
@@ -7,7 +5,6 @@ import { durationMs } from '../../domain/common.js';
 import { checkArtifactBytes } from '../artifact-bytes.js';
 import type { LocalTargetConfig } from '../config.js';
 import { OperationJournal } from '../operation-journal.js';
-import { readState, writeState } from '../state-file.js';
 import {
   TargetError,
   type DeployRequest,
@@ -23,27 +20,9 @@ import { Router, type Routes } from './router.js';
 import { RouterMetrics } from './router-metrics.js';
 import { TrafficGenerator } from './traffic.js';
 import { VersionProcess } from './version-process.js';
-
-const ProcessRecord = z.object({ version: z.string(), port: z.number().int(), pid: z.number().int() });
-const PersistedApp = z.object({
-  routerPort: z.number().int(),
-  stable: ProcessRecord.optional(),
-  canary: ProcessRecord.extend({ weight: z.number() }).optional(),
-  previousStable: z.string().optional(),
-});
-const PersistedState = z.object({ metricsPort: z.number().int(), apps: z.record(z.string(), PersistedApp) });
-type PersistedState = z.infer<typeof PersistedState>;
-
-interface AppRuntime {
-  router: Router;
-  routerPort: number;
-  traffic: TrafficGenerator;
-  stable?: VersionProcess;
-  canary?: { proc: VersionProcess; weight: number };
-  previousStable?: string;
-  /** When the canary's current weight took effect: its bake began then. */
-  bakeSince?: number;
-}
+import { MetricsEndpoint } from './metrics-endpoint.js';
+import { describeServing, servingState, type AppRuntime } from './app-runtime.js';
+import { ProcessRecord, ServingFile, type PersistedState } from './serving-file.js';
 
 type LocalConfig = z.output<typeof LocalTargetConfig>;
 
@@ -72,20 +51,17 @@ export interface LocalTargetOptions {
 export class LocalTarget implements Target {
   private readonly apps = new Map<string, AppRuntime>();
   private readonly metrics = new RouterMetrics();
-  private readonly metricsServer = http.createServer((req, res) => void this.serveMetrics(req, res));
+  private readonly metricsEndpoint = new MetricsEndpoint(this.metrics);
   private metricsPort = 0;
   private started: Promise<OperationJournal> | undefined;
-  private persisting: Promise<void> = Promise.resolve();
-  /** The queued write that has not begun yet, if any. */
-  private nextWrite: Promise<void> | undefined;
-  private readonly stateFile: string;
+  private readonly servingFile: ServingFile;
   private readonly logger: Logger;
 
   constructor(
     private readonly config: LocalConfig,
     private readonly opts: LocalTargetOptions,
   ) {
-    this.stateFile = path.join(opts.stateDir, 'serving.json');
+    this.servingFile = new ServingFile(path.join(opts.stateDir, 'serving.json'));
     this.logger = opts.logger.child({ target: 'local', stage: opts.stage });
   }
 
@@ -201,8 +177,8 @@ export class LocalTarget implements Target {
     await this.start();
     // The analysis of a bake ends it: the generator rests until the next weight change. Under
     // load a promotion spends far longer between its steps than in its bakes, and traffic there
-    // was never analysed (200 promotions at once: most of the worker's time went to it). A
-    // window that ends before the current weight took effect is an earlier step's, read late.
+    // is never analysed, only paid for by the worker. A window that ends before the current
+    // weight took effect is an earlier step's, read late.
     const rt = this.apps.get(q.app);
     if (rt?.canary && rt.bakeSince !== undefined && Date.parse(q.end) >= rt.bakeSince) rt.traffic.stop();
     return this.metrics.trafficIn(q.app, q.version, new Date(q.start), new Date(q.end));
@@ -220,10 +196,7 @@ export class LocalTarget implements Target {
       }),
     );
     this.apps.clear();
-    await new Promise<void>((resolve) => {
-      this.metricsServer.close(() => resolve());
-      this.metricsServer.closeAllConnections();
-    });
+    await this.metricsEndpoint.close();
   }
 
   private start(): Promise<OperationJournal> {
@@ -231,7 +204,7 @@ export class LocalTarget implements Target {
       // Let the next call try again from a clean slate (e.g. once a busy port is free).
       await Promise.all([...this.apps.values()].map((rt) => rt.router.close()));
       this.apps.clear();
-      this.metricsServer.close();
+      void this.metricsEndpoint.close(false);
       this.started = undefined;
       throw err;
     });
@@ -243,8 +216,8 @@ export class LocalTarget implements Target {
     const journal = await OperationJournal.open(path.join(this.opts.stateDir, 'operations.jsonl'), {
       perApp: true,
     });
-    const saved = await readState(this.stateFile, PersistedState);
-    this.metricsPort = await listen(this.metricsServer, saved?.metricsPort ?? this.config.metricsPort);
+    const saved = await this.servingFile.read();
+    this.metricsPort = await this.metricsEndpoint.listen(saved?.metricsPort ?? this.config.metricsPort);
     for (const [app, persisted] of Object.entries(saved?.apps ?? {})) {
       const rt = await this.runtime(app, persisted.routerPort);
       rt.previousStable = persisted.previousStable;
@@ -391,45 +364,12 @@ export class LocalTarget implements Target {
 
   private async serving(app: string): Promise<ServingState> {
     const rt = this.apps.get(app);
-    if (!rt) return { app };
-    const [stableHealthy, canaryHealthy] = await Promise.all([
-      rt.stable?.healthy(),
-      rt.canary?.proc.healthy(),
-    ]);
-    return {
-      app,
-      ...(rt.stable ? { stable: { version: rt.stable.record.version, healthy: stableHealthy! } } : {}),
-      ...(rt.canary
-        ? {
-            canary: {
-              version: rt.canary.proc.record.version,
-              weight: rt.canary.weight,
-              healthy: canaryHealthy!,
-            },
-          }
-        : {}),
-      ...(rt.previousStable ? { previousStable: rt.previousStable } : {}),
-      endpoint: {
-        url: `http://127.0.0.1:${rt.routerPort}`,
-        metrics: `http://127.0.0.1:${this.metricsPort}/metrics`,
-      },
-    };
+    return rt ? servingState(app, rt, this.metricsPort) : { app };
   }
 
-  /**
-   * Writes serving.json. Operations on different apps run concurrently, so writes queue up; each
-   * one snapshots the state when its turn comes, which includes every change made before it. So
-   * a write that has not begun serves every operation that asks meanwhile: with 200 apps changing
-   * at once, a write each would rewrite the whole file 200 times in a row.
-   */
+  /** Writes serving.json (writes asked for while one waits are served by it). */
   private persist(): Promise<void> {
-    this.nextWrite ??= this.persisting.then(() => {
-      this.nextWrite = undefined;
-      return writeState(this.stateFile, this.snapshot());
-    });
-    const write = this.nextWrite;
-    this.persisting = write.catch(() => undefined);
-    return write;
+    return this.servingFile.write(() => this.snapshot());
   }
 
   private snapshot(): PersistedState {
@@ -444,37 +384,4 @@ export class LocalTarget implements Target {
     }
     return state;
   }
-
-  private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (req.url !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('the local target serves /metrics only\n');
-      return;
-    }
-    res
-      .writeHead(200, { 'content-type': this.metrics.registry.contentType })
-      .end(await this.metrics.registry.metrics());
-  }
-}
-
-function describeServing(rt: AppRuntime): string {
-  const parts = [
-    rt.stable ? `stable ${rt.stable.record.version}` : 'no stable version',
-    rt.canary ? `canary ${rt.canary.proc.record.version} at ${rt.canary.weight}%` : 'no canary',
-  ];
-  return parts.join(', ');
-}
-
-async function listen(server: http.Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new TargetError(
-          `the local target's metrics endpoint cannot listen on 127.0.0.1:${port}: ${err.message}`,
-          true,
-        ),
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
 }
