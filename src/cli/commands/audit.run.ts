@@ -19,19 +19,19 @@ import {
   historiesFromFile,
   historiesFromTemporal,
   replayHistories,
-  type ReplayReport,
 } from '../../audit/replay.js';
 import { promotionReport } from '../../audit/report/build.js';
 import { renderReport } from '../../audit/report/render.js';
 import { periodReport } from '../../audit/report/period.js';
 import { renderPeriodReport } from '../../audit/report/period-tables.js';
-import { verifyLedger, type LedgerVerification } from '../../audit/verify.js';
+import { verifyLedger } from '../../audit/verify.js';
 import { connectClient, resolveTemporalTarget } from '../../client/connection.js';
 import type { CliContext } from '../context.js';
 import { parseSince } from '../since.js';
 import { proveRecord } from '../../ledger/prove.js';
 import { archiveClosedRuns } from '../../audit/archive-closed.js';
-import { checkLifecycle, type LifecycleCheck } from '../../audit/lifecycle.js';
+import { checkLifecycle } from '../../audit/lifecycle.js';
+import { describeLifecycle, describeReplay, describeVerification } from './audit.describe.js';
 import type { ProveOptions, ReplayOptions, ReportOptions, VerifyOptions } from './audit.js';
 import { firstIssue } from '../../domain/zod-issue.js';
 
@@ -105,65 +105,6 @@ async function temporalClient(ctx: CliContext): Promise<{ client: Client; close:
   const target = (await ctx.temporalTarget?.()) ?? resolveTemporalTarget();
   const { client, connection } = await connectClient(target);
   return { client, close: () => connection.close() };
-}
-
-function describeVerification(v: LedgerVerification): string {
-  const lines = v.chains.map(
-    (c) =>
-      `${c.ok ? 'ok  ' : 'FAIL'} ${c.chainId}: ${c.length} records, seal ${c.seal}${c.problems.length ? ` — ${c.problems.join('; ')}` : ''}`,
-  );
-  lines.push(
-    ...v.artifacts.map(
-      (a) =>
-        `${a.ok ? 'ok  ' : 'FAIL'} archive ${a.promotionId}/${a.name}${a.problems.length ? ` — ${a.problems.join('; ')}` : ''}`,
-    ),
-  );
-  for (const id of v.missingChains) lines.push(`FAIL ${id}: missing (the log holds it)`);
-  if (v.log) lines.push(...describeLog(v.log));
-  for (const t of v.tornTails)
-    lines.push(
-      `torn ${t.where}: ends with a partial line of ${t.bytes} bytes (an interrupted append; the next writer cuts it and records that in the log)`,
-    );
-  if (v.firstBad)
-    lines.push(`first bad record: ${v.firstBad.chainId}#${v.firstBad.seq}: ${v.firstBad.reason}`);
-  if (v.log?.firstBadLeaf)
-    lines.push(`first bad leaf: #${v.log.firstBadLeaf.index}: ${v.log.firstBadLeaf.reason}`);
-  lines.push(
-    v.ok
-      ? `verified ${v.chains.length} chain(s), ${v.artifacts.length} archive(s)${v.log ? ` and a log of ${v.log.size} leaves` : ''}`
-      : 'VERIFICATION FAILED',
-  );
-  return lines.join('\n');
-}
-
-function describeLog(log: NonNullable<LedgerVerification['log']>): string[] {
-  const lines = [
-    `${log.ok ? 'ok  ' : 'FAIL'} log: ${log.size} leaves; ${
-      log.checkpoint
-        ? `newest checkpoint covers ${log.checkpoint.size} (root ${log.checkpoint.root})`
-        : 'no checkpoint verified'
-    }${log.uncovered > 0 ? `; ${log.uncovered} leaves not yet covered by a checkpoint` : ''}`,
-  ];
-  if (log.since)
-    lines.push(
-      `${log.since.ok ? 'ok  ' : 'FAIL'} consistent with the checkpoint you trusted (size ${log.since.size} → ${log.since.consistentWith})${log.since.problem ? ` — ${log.since.problem}` : ''}`,
-    );
-  for (const p of log.problems) lines.push(`     ${p}`);
-  for (const r of log.recoveries) lines.push(`     recovered: ${r}`);
-  return lines;
-}
-
-function describeReplay(r: ReplayReport): string {
-  const lines = r.histories.map(
-    (h) =>
-      `${h.deterministic ? 'ok  ' : 'FAIL'} ${h.source} (${h.workflowType ?? '?'} ${h.runId ?? ''}): ${h.deterministic ? 'replays deterministically' : h.error}; ${h.evidenceRecords} evidence records`,
-  );
-  for (const c of r.crossChecks ?? []) {
-    lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ledger ${c.chainId}: ${c.matched} records match the history`);
-    for (const m of c.missing) lines.push(`     missing from the ledger: #${m.seq} ${m.type}`);
-    for (const e of c.extra) lines.push(`     in the ledger but not in the history: #${e.seq} ${e.type}`);
-  }
-  return lines.join('\n');
 }
 
 const print = (ctx: CliContext, value: unknown, human: string) =>
@@ -272,13 +213,6 @@ export async function verify(
       await temporal.close();
     }
   });
-}
-
-function describeLifecycle(l: LifecycleCheck): string[] {
-  return [
-    ...l.findings.map((f) => `FAIL temporal ${f.promotionId}: ${f.problem}`),
-    `${l.ok ? 'ok  ' : 'FAIL'} temporal: ${l.runs} run(s) of ${l.promotions} promotion(s) compared with the ledger${l.ok ? '' : `, ${l.findings.length} finding(s)`}`,
-  ];
 }
 
 export function archive(ctx: CliContext, promotion: string | undefined): Promise<boolean | void> {
