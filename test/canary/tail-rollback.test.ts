@@ -84,8 +84,10 @@ void test('the default template rolls back a release whose slow tail leaves the 
   assert.equal(tail.code, 1, `a rolled-back promotion exits 1: ${tail.stdout}${tail.stderr}`);
   assert.match(
     tail.stdout,
-    /prod +canary step 1 at 40%: fail — .*latency-vs-baseline pass .*latency-p90-vs-baseline fail/,
-    'the median shift passes: only the tail comparison catches it',
+    // On a loaded machine the median comparison may lack the samples to decide (inconclusive);
+    // either way it never fails the step: only the tail comparison catches this release.
+    /prod +canary step 1 at 40%: fail — .*latency-vs-baseline (?:pass|inconclusive) .*latency-p90-vs-baseline fail/,
+    'the median shift does not fail the step: only the tail comparison catches it',
   );
   assert.match(
     tail.stdout,
