@@ -184,9 +184,14 @@ export class FileLedger implements Ledger {
     return parseLine<EvidenceRecord>(file.file, seq, await file.line(seq));
   }
 
+  /** The chain's last record, from the line this process last wrote when that is still the last. */
+  private async lastRecord(file: JsonlFile): Promise<EvidenceRecord> {
+    return parseLine<EvidenceRecord>(file.file, file.length - 1, await file.lastLine());
+  }
+
   private async headHash(file: JsonlFile): Promise<string> {
     if (file.length === 0) return GENESIS_HASH;
-    const head = parseLine<EvidenceRecord>(file.file, file.length - 1, await file.lastLine());
+    const head = await this.lastRecord(file);
     if (typeof head.hash !== 'string')
       throw new LedgerIntegrityError(`${file.file} line ${file.length}: record has no hash`);
     return head.hash;
@@ -215,7 +220,7 @@ export class FileLedger implements Ledger {
     const file = this.chain(chainId);
     await file.ensureFresh();
     const length = file.length;
-    return length === 0 ? { length } : { record: await this.recordAt(file, length - 1), length };
+    return length === 0 ? { length } : { record: await this.lastRecord(file), length };
   }
 
   async listChains(): Promise<ChainSummary[]> {
