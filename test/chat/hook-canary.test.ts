@@ -7,72 +7,42 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { HookConfig } from '../../src/chat/config.js';
-import { createHookServer, type HookServer } from '../../src/chat/server.js';
 import { CONTINUE_ACTION_ID, ROLLBACK_ACTION_ID, canaryButtonValue } from '../../src/chat/buttons.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import type { PromotionState } from '../../workflows/types.js';
 import { startDevServer } from '../helpers/temporal.js';
-import { startPromotionFixture, type PromotionFixture } from './promotion-fixture.js';
+import type { PromotionFixture } from './promotion-fixture.js';
+import { startHookWorld, type HookWorld } from './hook-world.js';
 import {
   Receiver,
   capturedLogger,
-  exportSecrets,
   interactionBody,
   post,
-  principals,
   securityRecords,
-  serviceKey,
   slackHeaders,
   slashCommandBody,
-  tempLedger,
-  trustFor,
   webhookBody,
   webhookHeaders,
 } from './support.js';
 
 const temporal = await startDevServer();
-const receiver = new Receiver();
 const { logger } = capturedLogger();
+let world: HookWorld;
+let receiver: Receiver;
 let ledger: Ledger;
-let disposeLedger: () => Promise<void>;
 let fixture: PromotionFixture;
-let hook: HookServer;
 let base = '';
 
 before(async () => {
-  exportSecrets();
-  await receiver.start();
-  ({ ledger, dispose: disposeLedger } = await tempLedger(logger));
-  const key = serviceKey();
-  fixture = await startPromotionFixture({
+  world = await startHookWorld({
     temporal,
-    ledger,
-    trust: trustFor(key),
     logger,
-    notifyTargets: [{ name: 'releases-slack', url: `${receiver.url}/slack`, format: 'slack' }],
+    notifyTargets: (url) => [{ name: 'releases-slack', url: `${url}/slack`, format: 'slack' }],
   });
-  hook = await createHookServer({
-    config: HookConfig.parse({
-      slack: { signingSecret: { env: 'TEST_HOOK_SLACK_SECRET' }, responseUrlHosts: ['127.0.0.1'] },
-      webhooks: [{ id: 'ci-bot', secret: { env: 'TEST_HOOK_WEBHOOK_SECRET' } }],
-    }),
-    client: temporal.env.client,
-    ledger,
-    principals,
-    serviceKey: { id: key.id, privateKey: key.privateKey },
-    logger,
-  });
-  base = await hook.listen(0, '127.0.0.1');
+  ({ receiver, ledger, fixture, base } = world);
 });
 
-after(async () => {
-  await hook?.close();
-  await fixture?.stop();
-  await receiver.stop();
-  await disposeLedger?.();
-  await temporal.teardown();
-});
+after(() => world?.stop());
 
 function slack(userId: string, text: string) {
   const body = slashCommandBody(userId, text);
