@@ -12,7 +12,7 @@ import { createPolicyActivities } from '../../activities/policy.js';
 import { createStageActivities } from '../../activities/stage.js';
 import { admitStageOperations } from '../../activities/admission.js';
 import { signStageOperations } from '../../activities/worker-signature.js';
-import { loadWorkerIdentity, type WorkerIdentity } from '../config/worker-identity.js';
+import { loadWorkerIdentity } from '../config/worker-identity.js';
 import { createTrustActivities, workerTrust } from '../../activities/trust.js';
 import { loadOrchestrationKey, trustedOrchestrationKeys } from '../config/orchestration-key.js';
 import { createAnalyzer } from '../canary/analyzer.js';
@@ -24,6 +24,7 @@ import { createLedger } from '../ledger/create.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { ledgerSignerFromConfig } from '../ledger/seal.js';
 import type { Logger } from '../logging/logger.js';
+import { openOnUse } from './open-on-use.js';
 import { createPolicyEngine } from '../policy/engine.js';
 import { createTarget } from '../targets/index.js';
 import { ORCHESTRATION_TASK_QUEUE } from '../../activities/contracts.js';
@@ -52,14 +53,7 @@ export async function buildOrchestrationActivities(
     logger,
     blobs,
   });
-  let key: ReturnType<typeof loadOrchestrationKey> | undefined;
-  const orchestrationKey = () => {
-    key ??= loadOrchestrationKey(config).catch((err: Error) => {
-      key = undefined;
-      throw err;
-    });
-    return key;
-  };
+  const orchestrationKey = openOnUse(() => loadOrchestrationKey(config));
   const coordination = createCoordinationActivities({
     client,
     taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
@@ -123,24 +117,20 @@ export function buildStageActivities(
   const stage = stageConfig(config, stageName);
   const logger = deps.logger.child({ stage: stageName });
   const target = createTarget(stage.target, { stage: stageName, stateDir: config.stateDir, logger });
-  let ledger: Promise<Ledger> | undefined;
-  let identity: Promise<WorkerIdentity> | undefined;
+  const ledger = openOnUse(() =>
+    deps.ledger ? Promise.resolve(deps.ledger) : createLedger(config.ledger, { logger }),
+  );
   const activities = admitStageOperations(
     signStageOperations(createStageActivities({ target, analyzer: createAnalyzer({ logger }), logger }), {
       stage: stageName,
       keys: () => trustedOrchestrationKeys(config),
-      identity: () =>
-        (identity ??= loadWorkerIdentity(config).catch((err: Error) => {
-          identity = undefined;
-          throw err;
-        })),
+      identity: openOnUse(() => loadWorkerIdentity(config)),
     }),
     {
       stage: stageName,
       own: workerTrust(config),
       keys: () => trustedOrchestrationKeys(config),
-      ledger: () =>
-        (ledger ??= deps.ledger ? Promise.resolve(deps.ledger) : createLedger(config.ledger, { logger })),
+      ledger,
       logger,
     },
   );
@@ -148,7 +138,8 @@ export function buildStageActivities(
     activities,
     close: async () => {
       await target.close();
-      if (ledger && !deps.ledger) await (await ledger).close();
+      const opened = ledger.opened();
+      if (opened && !deps.ledger) await (await opened).close();
     },
   };
 }
