@@ -26,9 +26,18 @@ export const restartTemporal: Scenario = {
     // Restart when the first promotion's canary reaches these steps.
     const restartAtSteps = opts.reduced ? [2] : [1, 3];
     const dbDir = await mkdtemp(path.join(tmpdir(), 'tollgate-chaos-temporal-'));
-    const server = { port: await freePort(), dbFile: path.join(dbDir, 'temporal.db') };
+    const server = { port: 0, dbFile: path.join(dbDir, 'temporal.db') };
     const start = () => startDevServer({ ...server, headless: true, retention: '1d' });
-    let temporal: DevServer = await start();
+    // The scenarios start their servers side by side, and the dev server binds ports it picked
+    // itself, which another server can take first: a first start that fails tries another port.
+    const firstStart = async (attempt = 1): Promise<DevServer> => {
+      server.port = await freePort();
+      return start().catch((err: unknown) => {
+        if (attempt >= 3) throw err;
+        return firstStart(attempt + 1);
+      });
+    };
+    let temporal: DevServer = await firstStart();
     const inst = await Installation.create({ address: temporal.address });
     let restarts = 0;
     let closing = false;
